@@ -1,0 +1,129 @@
+"""The Monte Carlo driver: blocks of paths, chunks, threads, memory.
+
+* A **block** is ``BLOCK_PATHS`` consecutive paths with their own random stream
+  (``SeedSequence(seed, spawn_key=(block,))``). Path ``p`` is always in block ``p // BLOCK_PATHS``,
+  so results are bit-identical whatever the chunk size or the number of threads.
+* A **chunk** is a run of blocks handed to one worker thread at a time (``simulation.chunk_paths``);
+  the kernel releases the GIL, so threads run in parallel.
+* Before a run, the memory it needs is estimated; a run over the limit is refused.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Callable
+
+import numpy as np
+
+from .errors import ResourceError, format_bytes
+from .kernel import kernel_args, simulate_block
+from .model import N_MET, Model
+
+BLOCK_PATHS = 1024
+
+
+def default_threads() -> int:
+    """Worker threads: NUMBA_NUM_THREADS if set, else the CPU count."""
+    env = os.environ.get("NUMBA_NUM_THREADS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return os.cpu_count() or 1
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable), or a conservative 4 GiB if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 2**30
+
+
+def memory_estimate(model: Model, n_paths: int, threads: int) -> int:
+    """Bytes a run needs: the recorded grid and metrics for every path, one working copy of a
+    variable during reduction, and per-thread block state."""
+    rec = model.n_rec * model.n_var * n_paths * 8
+    met = N_MET * model.n_tenor * n_paths * 8
+    reduce_tmp = 3 * model.n_rec * n_paths * 8  # a derived variable, its sort copy, and a mask
+    per_block = (13 + 8 + model.n_tenor * 6) * BLOCK_PATHS * 8
+    return int(rec + met + reduce_tmp + threads * per_block + model.arrays["coef_n"].nbytes * 2 + 64 * 2**20)
+
+
+def check_memory(model: Model, n_paths: int, threads: int, limit: int | None) -> tuple[int, int]:
+    need = memory_estimate(model, n_paths, threads)
+    lim = int(limit) if limit else int(0.8 * available_memory())
+    if need > lim:
+        raise ResourceError(f"the run needs an estimated {format_bytes(need)}, over the limit of {format_bytes(lim)}; "
+                            f"lower simulation.paths, record less often (simulation.record) or record fewer tenors")
+    return need, lim
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run all paths. Returns ``(records, metrics)``: (n_rec, n_var, n_paths) and (N_MET, n_tenor, n_paths)."""
+    threads = threads or default_threads()
+    chunk_paths = chunk_paths or model.scenario.data["simulation"]["chunk_paths"]
+    out = np.empty((model.n_rec, model.n_var, n_paths))
+    met = np.empty((N_MET, model.n_tenor, n_paths))
+    n_blocks = math.ceil(n_paths / BLOCK_PATHS)
+    per_chunk = max(1, chunk_paths // BLOCK_PATHS)
+    chunks = [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]
+    args = kernel_args(model)
+
+    def run_chunk(blocks: list[int]) -> int:
+        done = 0
+        for b in blocks:
+            p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
+            S = np.repeat(model.init[:, None], p1 - p0, axis=1)
+            simulate_block(block_rng(seed, b), S, *args, out[:, :, p0:p1], met[:, :, p0:p1], model.jumps_possible)
+            done += p1 - p0
+        return done
+
+    finished = 0
+    if threads == 1 or len(chunks) == 1:
+        for c in chunks:
+            finished += run_chunk(c)
+            if progress:
+                progress(finished, n_paths)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as ex:
+            futures = [ex.submit(run_chunk, c) for c in chunks]
+            for f in as_completed(futures):
+                finished += f.result()
+                if progress:
+                    progress(finished, n_paths)
+    return out, met
+
+
+class ProgressBar:
+    """A terminal progress bar that appears only once a run has taken ``after`` seconds."""
+
+    def __init__(self, stream, after: float = 2.0, width: int = 30):
+        self.stream, self.after, self.width = stream, after, width
+        self.t0 = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        el = time.perf_counter() - self.t0
+        if el < self.after and done < total:
+            return
+        if not self.shown and done >= total and el < self.after:
+            return
+        self.shown = True
+        frac = done / total
+        fill = int(self.width * frac)
+        eta = el / frac - el if frac > 0 else 0.0
+        self.stream.write(f"\r  [{'#' * fill}{'.' * (self.width - fill)}] {done:,}/{total:,} paths "
+                          f"{el:5.1f}s elapsed, {eta:5.1f}s left")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
