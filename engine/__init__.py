@@ -1,0 +1,31 @@
+"""ustsim: Monte Carlo scenario engine for the US Treasury market.
+
+Python API (mirrors the CLI)::
+
+    import engine
+    sc = engine.load_scenario("scenarios/baseline.yaml", overrides=["simulation.paths=2000"])
+    res = engine.run(sc)
+    res.fan("yield_10y")          # DataFrame: mean, std, quantiles by date (percent)
+    res.components("10y")         # the 10y and each of its components over time
+    res.metrics["thresholds"]     # crossing probabilities with standard errors
+    engine.write_outputs(res, "out/baseline")
+"""
+from ._version import __version__
+from .errors import ResourceError, ScenarioError, UstsimError
+from .scenario import Scenario, json_schema, load_scenario, loads_scenario
+
+
+def run(scenario, *, threads=None, progress=None, max_memory=None):
+    """Run a scenario; returns :class:`engine.results.Results`. See :mod:`engine.runner`."""
+    from .runner import run as _run
+    return _run(scenario, threads=threads, progress=progress, max_memory=max_memory)
+
+
+def write_outputs(results, out_dir, charts=None):
+    """Write fans, metrics, resolved scenario and charts to ``out_dir`` atomically."""
+    from .report import write_outputs as _w
+    return _w(results, out_dir, charts=charts)
+
+
+__all__ = ["__version__", "load_scenario", "loads_scenario", "run", "write_outputs", "json_schema", "Scenario",
+           "ScenarioError", "ResourceError", "UstsimError"]

@@ -1,0 +1,133 @@
+"""``ustsim`` command line: a thin layer over the library API.
+
+    ustsim run FILE [--set key=value ...] [--out DIR] [--paths N] [--seed N] [--horizon 10y]
+    ustsim validate FILE [--set key=value ...]
+    ustsim schema
+    ustsim bench [--quick]
+
+A user error prints one line per problem (``file:line: key: what is wrong``) and exits with
+status 2, before anything is written; ``--debug`` shows tracebacks of unexpected errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from . import __version__
+from .errors import UstsimError, format_bytes
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ustsim", description="Monte Carlo scenario engine for the US Treasury market")
+    p.add_argument("--version", action="version", version=f"ustsim {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def scenario_args(sp):
+        sp.add_argument("file", help="scenario YAML file")
+        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a scenario key, e.g. --set policy.shock_vol=0.5%%/sqrt(yr) (repeatable)")
+        sp.add_argument("--paths", type=int, help="shorthand for --set simulation.paths=N")
+        sp.add_argument("--seed", type=int, help="shorthand for --set simulation.seed=N")
+        sp.add_argument("--horizon", help="shorthand for --set simulation.horizon=T (e.g. 30y)")
+
+    r = sub.add_parser("run", help="run a scenario: summary table, and files under --out")
+    scenario_args(r)
+    r.add_argument("--out", help="folder for fans.parquet/csv, metrics.json, scenario.resolved.yaml, charts")
+    r.add_argument("--threads", type=int, help="worker threads (default: NUMBA_NUM_THREADS or CPU count; "
+                                               "results do not depend on it)")
+    r.add_argument("--no-charts", action="store_true", help="do not write PNG charts")
+    r.add_argument("--quiet", action="store_true", help="print no summary table")
+
+    v = sub.add_parser("validate", help="check a scenario file without running it")
+    scenario_args(v)
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    b = sub.add_parser("bench", help="benchmark the kernel against the numpy twin and the bare generator")
+    b.add_argument("--paths", type=int, default=100_000)
+    b.add_argument("--steps", type=int, default=120, help="monthly steps")
+    b.add_argument("--threads", type=int)
+    b.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures not meaningful)")
+    b.add_argument("--json", help="also write the figures to this JSON file")
+    return p
+
+
+def _overrides(a) -> list[str]:
+    ov = list(a.overrides)
+    if a.paths is not None:
+        ov.append(f"simulation.paths={a.paths}")
+    if a.seed is not None:
+        ov.append(f"simulation.seed={a.seed}")
+    if a.horizon is not None:
+        ov.append(f"simulation.horizon={a.horizon}")
+    return ov
+
+
+def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
+    """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected error)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = _parser()
+    try:
+        a = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return _dispatch(a, out, err)
+    except UstsimError as exc:
+        for line in exc.lines():
+            print(line, file=err)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=err)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last-resort report for the user
+        if a.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=err)
+        return 1
+
+
+def _dispatch(a, out, err) -> int:
+    from .scenario import json_schema, load_scenario
+
+    if a.command == "schema":
+        print(json.dumps(json_schema(), indent=1), file=out)
+        return 0
+    if a.command == "bench":
+        from .bench import run_bench
+        run_bench(paths=a.paths, steps=a.steps, threads=a.threads, quick=a.quick, json_path=a.json, out=out)
+        return 0
+    sc = load_scenario(a.file, overrides=_overrides(a))
+    sim = sc.data["simulation"]
+    if a.command == "validate":
+        print(f"{a.file}: ok ({sc.name}: {sim['paths']:,} paths, {sim['horizon']} in steps of {sim['step']}, "
+              f"seed {sim['seed']})", file=out)
+        return 0
+
+    from .driver import ProgressBar
+    from .runner import run
+
+    def on_estimate(need, lim):
+        if not a.quiet:
+            print(f"{sc.name}: {sim['paths']:,} paths, {sim['horizon']} in steps of {sim['step']}; "
+                  f"memory needed ~{format_bytes(need)} (limit {format_bytes(lim)})", file=err)
+
+    t0 = time.perf_counter()
+    res = run(sc, threads=a.threads, progress=None if a.quiet else ProgressBar(err), on_estimate=on_estimate)
+    if a.out:
+        from .report import write_outputs
+        names = write_outputs(res, a.out, charts=False if a.no_charts else None)
+        res.info["seconds_total"] = round(time.perf_counter() - t0, 3)
+        if not a.quiet:
+            print(f"wrote {', '.join(names)} to {a.out}", file=err)
+    if not a.quiet:
+        print(res.summary(), file=out)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Results of a run: fans (mean, s.d., quantiles per recorded date and variable), the yield
+decomposition, stress metrics, and a terminal summary - with pandas accessors.
+
+Units: in DataFrames and files, rates are in percent (unit ``pct``), moves and volatilities in
+basis points (``_bp`` in names), the discount factor is a ratio. Raw arrays from :meth:`raw`
+are in decimals.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .blocks import curve
+from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_REC_STATE,
+                    PER_TENOR, REC_NAMES, Model)
+from .scenario import THRESHOLD_RE
+from .units import parse
+
+COMPONENTS = ("real_rate", "expected_inflation", "inflation_risk_premium", "term_premium", "liquidity_wedge",
+              "convenience_yield", "fire_sale")
+# sign with which each component enters the yield
+COMPONENT_SIGN = {"convenience_yield": -1.0}
+
+
+class Results:
+    """What a run produced. ``records``: (n_rec, n_var, n_paths); ``metrics``: (N_MET, n_tenor, n_paths)."""
+
+    def __init__(self, model: Model, records: np.ndarray, path_metrics: np.ndarray, info: dict):
+        self.model = model
+        self.scenario = model.scenario
+        self.records = records
+        self.path_metrics = path_metrics
+        self.info = info
+        self.dates = pd.DatetimeIndex(model.cal.record_dates, name="date")
+        self.quantiles = [q.value for q in self.scenario.data["outputs"]["quantiles"]]
+        self._fans: pd.DataFrame | None = None
+        self._metrics: dict | None = None
+
+    # ---------------------------------------------------------------- variables
+    @property
+    def n_paths(self) -> int:
+        return self.records.shape[2]
+
+    def tenor_labels(self) -> list[str]:
+        return [str(t) for t in self.model.tenors]
+
+    def variables(self) -> list[str]:
+        """Every variable with a fan: states, the discount factor, yields and their components."""
+        out = [n for n in REC_NAMES if n != "cum_rate"] + ["discount_factor"]
+        for t in self.tenor_labels():
+            out += [f"yield_{t}"] + [f"yield_{t}/{c}" for c in COMPONENTS]
+        return out
+
+    def unit(self, name: str) -> str:
+        return "ratio" if name == "discount_factor" else "pct"
+
+    def raw(self, name: str) -> np.ndarray:
+        """(n_rec, n_paths) values of ``name`` in decimals (ratio for the discount factor)."""
+        R = self.records
+        if name == "discount_factor":
+            return np.exp(-R[:, REC_NAMES.index("cum_rate")])
+        if name in REC_NAMES:
+            return R[:, REC_NAMES.index(name)]
+        if name.startswith("yield_"):
+            tenor, _, comp = name[len("yield_"):].partition("/")
+            labels = self.tenor_labels()
+            if tenor in labels:
+                return self._component(labels.index(tenor), comp or "yield")
+        raise KeyError(f"unknown variable {name!r}; see Results.variables()")
+
+    def _component(self, j: int, comp: str) -> np.ndarray:
+        R = self.records
+        base = N_REC_STATE + PER_TENOR * j
+        load = self.model.arrays["load"][:, j]
+        st = {n: R[:, REC_NAMES.index(n)] for n in ("term_premium_10y", "inflation_risk_premium_10y",
+                                                    "convenience_yield_3m", "liquidity_wedge_10y", "fire_sale_10y")}
+        if comp == "yield":
+            return R[:, base]
+        if comp == "real_rate":
+            return R[:, base + 1] - R[:, base + 2]
+        if comp == "expected_inflation":
+            return R[:, base + 2]
+        if comp == "inflation_risk_premium":
+            return load[curve.L_IRP] * st["inflation_risk_premium_10y"]
+        if comp == "term_premium":
+            return load[curve.L_TP] * st["term_premium_10y"]
+        if comp == "liquidity_wedge":
+            return load[curve.L_W] * st["liquidity_wedge_10y"]
+        if comp == "convenience_yield":
+            return load[curve.L_CY] * st["convenience_yield_3m"]
+        if comp == "fire_sale":
+            return load[curve.L_F] * st["fire_sale_10y"]
+        raise KeyError(f"unknown component {comp!r}; expected one of {', '.join(COMPONENTS)}")
+
+    def component_sum(self, tenor: str) -> np.ndarray:
+        """Sum of the components of ``yield_<tenor>``, in the kernel's order (equals the yield)."""
+        j = self.tenor_labels().index(tenor)
+        c = {k: self._component(j, k) for k in COMPONENTS}
+        y = c["real_rate"] + c["expected_inflation"]
+        for k in COMPONENTS[2:]:
+            y = y - c[k] if k in COMPONENT_SIGN else y + c[k]
+        return y
+
+    # ---------------------------------------------------------------- fans
+    @property
+    def fans(self) -> pd.DataFrame:
+        """Tidy fans: columns date, variable, statistic, value, unit (rates in percent)."""
+        if self._fans is None:
+            frames = []
+            qnames = [_qname(q) for q in self.quantiles]
+            for name in self.variables():
+                x = self.raw(name)
+                scale = 1.0 if self.unit(name) == "ratio" else 100.0
+                stats = {"mean": x.mean(axis=1), "std": x.std(axis=1, ddof=1) if self.n_paths > 1 else
+                         np.zeros(len(x))}
+                qs = np.quantile(x, self.quantiles, axis=1)
+                for qn, row in zip(qnames, qs):
+                    stats[qn] = row
+                for stat, vals in stats.items():
+                    frames.append(pd.DataFrame({"date": self.dates, "variable": name, "statistic": stat,
+                                                "value": vals * scale, "unit": self.unit(name)}))
+            self._fans = pd.concat(frames, ignore_index=True)
+        return self._fans
+
+    def fan(self, name: str) -> pd.DataFrame:
+        """Wide fan of one variable: index date, one column per statistic."""
+        f = self.fans
+        return f[f.variable == name].pivot(index="date", columns="statistic", values="value")[
+            ["mean", "std"] + [_qname(q) for q in self.quantiles]]
+
+    def components(self, tenor: str = "10y", statistic: str = "mean") -> pd.DataFrame:
+        """One statistic of the yield and each component over time (percent); index date."""
+        f = self.fans
+        names = [f"yield_{tenor}"] + [f"yield_{tenor}/{c}" for c in COMPONENTS]
+        sub = f[(f.variable.isin(names)) & (f.statistic == statistic)]
+        wide = sub.pivot(index="date", columns="variable", values="value")[names]
+        wide.columns = ["yield"] + list(COMPONENTS)
+        return wide
+
+    def paths(self, name: str, n: int | None = None) -> pd.DataFrame:
+        """Raw recorded paths of one variable (percent for rates): index date, one column per path."""
+        x = self.raw(name)[:, : (n or self.n_paths)]
+        scale = 1.0 if self.unit(name) == "ratio" else 100.0
+        return pd.DataFrame(x * scale, index=self.dates)
+
+    # ---------------------------------------------------------------- metrics
+    @property
+    def metrics(self) -> dict:
+        if self._metrics is None:
+            self._metrics = self._compute_metrics()
+        return self._metrics
+
+    def _dist(self, x: np.ndarray, scale: float) -> dict:
+        x = np.asarray(x, dtype=float) * scale
+        n = x.size
+        out = {"mean": float(x.mean()), "std": float(x.std(ddof=1)) if n > 1 else 0.0}
+        out["std_error"] = out["std"] / math.sqrt(n)
+        for q, v in zip(self.quantiles, np.quantile(x, self.quantiles)):
+            out[_qname(q)] = float(v)
+        return out
+
+    def _compute_metrics(self) -> dict:
+        sc = self.scenario
+        sim = sc.data["simulation"]
+        cal = self.model.cal
+        years = cal.n_steps * cal.dt
+        pm = self.path_metrics
+        yields = {}
+        for j, t in enumerate(self.tenor_labels()):
+            y = self.raw(f"yield_{t}")
+            d = {
+                "start_pct": float(y[0, 0] * 100),
+                "horizon_pct": self._dist(y[-1], 100),
+                "change_to_horizon_bp": self._dist(y[-1] - y[0], 1e4),
+                "peak_pct": self._dist(pm[MET_PEAK, j], 100),
+                "trough_pct": self._dist(pm[MET_TROUGH, j], 100),
+                "max_rise_1step_bp": self._dist(pm[MET_RISE, j], 1e4),
+                "max_fall_1step_bp": self._dist(pm[MET_FALL, j], 1e4),
+                "realized_vol_bp_per_yr": self._dist(np.sqrt(pm[MET_SUMSQ, j] / years), 1e4),
+                "step_change_rms_bp": float(np.sqrt(pm[MET_SUMSQ, j].mean() / cal.n_steps) * 1e4),
+            }
+            if cal.steps_per_week > 0:
+                d["max_rise_1w_bp"] = self._dist(pm[MET_RISE_W, j], 1e4)
+                d["max_fall_1w_bp"] = self._dist(pm[MET_FALL_W, j], 1e4)
+            yields[t] = d
+        states = {n: {"horizon_pct": self._dist(self.raw(n)[-1], 100)} for n in
+                  ("policy_rate", "inflation", "inflation_expectations", "output_gap", "neutral_rate",
+                   "policy_stance", "term_premium_10y")}
+        thresholds = [self._threshold(e) for e in sc.data["outputs"]["thresholds"]]
+        fit = {t: {"observed_pct": o * 100, "model_pct": m * 100, "residual_bp": (m - o) * 1e4}
+               for t, (o, m) in self.model.fit.items()}
+        init = self.model.init
+        from .blocks.state import GAP, RSTAR, STANCE, TP
+        fitted = {"term_premium_10y_pct": float(init[TP] * 100)}
+        for name, st in (("policy_stance", STANCE), ("neutral_rate", RSTAR), ("output_gap", GAP)):
+            if name in (sc.data["initial"]["fit_also"] or []):
+                fitted[f"{name}_pct"] = float(init[st] * 100)
+        return {
+            "engine_version": __version__,
+            "scenario_name": sc.name,
+            "scenario_source": sc.source,
+            "scenario_overrides": list(sc.overrides),
+            "scenario_digest": sc.digest(),
+            "seed": sc.seed,
+            "paths": self.n_paths,
+            "start": str(cal.dates[0]),
+            "end": str(cal.dates[-1]),
+            "step": str(sim["step"]),
+            "record": str(sim["record"] or sim["step"]),
+            "steps": cal.n_steps,
+            "normals_per_step": self.model.n_draw,
+            "run": self.info,
+            "initial_fit": {"curve": fit, "fitted": fitted} if fit else {"fitted": fitted},
+            "yields": yields,
+            "states": states,
+            "thresholds": thresholds,
+            "scenario": _jsonable(sc.to_plain()),
+        }
+
+    def _threshold(self, expr: str) -> dict:
+        m = THRESHOLD_RE.match(expr)
+        a, b, op, lvl = m.group(1), m.group(2), m.group(3), parse(m.group(4), "rate").value
+        labels = self.tenor_labels()
+        if b is None and a.startswith("yield_") and a[6:] in labels:
+            j = labels.index(a[6:])
+            x = self.path_metrics[MET_PEAK if op == ">" else MET_TROUGH, j]
+            hit = x > lvl if op == ">" else x < lvl
+            resolution = "every step"
+        else:
+            x = self.raw(a) - (self.raw(b) if b else 0.0)
+            hit = (x > lvl).any(axis=0) if op == ">" else (x < lvl).any(axis=0)
+            resolution = "recorded dates"
+        p = float(hit.mean())
+        return {"expr": expr, "probability": p, "std_error": math.sqrt(p * (1 - p) / hit.size),
+                "resolution": resolution}
+
+    # ---------------------------------------------------------------- summary
+    def summary(self) -> str:
+        m = self.metrics
+        cal = self.model.cal
+        lines = [f"ustsim {m['engine_version']} | {m['scenario_name']} | seed {m['seed']} | {m['paths']:,} paths x "
+                 f"{m['steps']} steps of {m['step']} | {m['start']} -> {m['end']}"]
+        fit = m["initial_fit"]
+        if "curve" in fit:
+            parts = [f"{t} {v['observed_pct']:.2f}% (model {v['model_pct']:.2f}%, {v['residual_bp']:+.0f}bp)"
+                     for t, v in fit["curve"].items()]
+            lines.append("initial curve fit: " + ", ".join(parts))
+        lines.append("fitted at start: " + ", ".join(f"{k[:-4].replace('_', ' ')} {v:.2f}%" for k, v in
+                                                     fit["fitted"].items()))
+        q_lo, q_hi = _qname(min(self.quantiles)), _qname(max(self.quantiles))
+        wk = cal.steps_per_week > 0
+        hdr = (f"{'':<10}{'start':>8}{'horizon':>9}{q_lo + ' to ' + q_hi:>19}{'peak ' + q_hi:>10}"
+               f"{'max rise ' + ('1w' if wk else '1step') + ' ' + q_hi:>20}{'real.vol':>10}")
+        lines += ["", hdr + "   (%, bp, bp/yr)"]
+        for t, d in m["yields"].items():
+            rise = d["max_rise_1w_bp" if wk else "max_rise_1step_bp"][q_hi]
+            lines.append(f"{'yield_' + t:<10}{d['start_pct']:>7.2f}%{d['horizon_pct']['mean']:>8.2f}%"
+                         f"{d['horizon_pct'][q_lo]:>8.2f} to {d['horizon_pct'][q_hi]:.2f}%"
+                         f"{d['peak_pct'][q_hi]:>9.2f}%{rise:>18.0f}bp{d['realized_vol_bp_per_yr']['mean']:>10.0f}")
+        for n in ("policy_rate", "inflation"):
+            d = m["states"][n]["horizon_pct"]
+            lines.append(f"{n:<18}{d['mean']:>8.2f}%{d[q_lo]:>8.2f} to {d[q_hi]:.2f}%  (at horizon)")
+        ten = "10y" if "10y" in self.tenor_labels() else self.tenor_labels()[-1]
+        comp = self.components(ten)
+        idx = [0, min(len(comp) - 1, _index_after(cal, 1.0, self.dates)), len(comp) - 1]
+        lines += ["", f"{ten} decomposition (mean, %)".ljust(28) + "".join(f"{str(comp.index[i].date()):>12}"
+                                                                        for i in idx)]
+        for c in comp.columns:
+            sign = "- " if c in COMPONENT_SIGN else "  "
+            lines.append(f"  {sign}{c:<24}" + "".join(f"{comp[c].iloc[i]:>12.2f}" for i in idx))
+        if m["thresholds"]:
+            lines += ["", "probability of crossing (any time, +/- s.e.)"]
+            for t in m["thresholds"]:
+                lines.append(f"  {t['expr']:<30}{100 * t['probability']:>6.1f}% +/- {100 * t['std_error']:.1f}%"
+                             f"   [{t['resolution']}]")
+        return "\n".join(lines)
+
+
+def _index_after(cal, years: float, dates) -> int:
+    target = pd.Timestamp(cal.dates[0]) + pd.DateOffset(months=int(12 * years))
+    return int(np.searchsorted(dates.values, target.to_datetime64()))
+
+
+def _qname(q: float) -> str:
+    return f"q{100 * q:g}"
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (_dt.date, _dt.datetime)):
+        return x.isoformat()
+    return x

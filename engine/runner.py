@@ -1,0 +1,31 @@
+"""``run``: scenario -> model -> memory check -> simulation -> :class:`Results`."""
+from __future__ import annotations
+
+import time
+
+from . import driver
+from .model import build
+from .results import Results
+from .scenario import Scenario
+
+
+def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_memory: float | None = None,
+        on_estimate=None) -> Results:
+    """Simulate ``scenario``. ``threads`` defaults to NUMBA_NUM_THREADS or the CPU count (results
+    do not depend on it). ``progress(done, total)`` is called as chunks finish. ``on_estimate(need,
+    limit)`` is called with the memory estimate (bytes) before anything runs; a run over the limit
+    raises :class:`~engine.errors.ResourceError`."""
+    t0 = time.perf_counter()
+    sim = scenario.data["simulation"]
+    model = build(scenario)
+    threads = threads or driver.default_threads()
+    limit = max_memory or (sim["max_memory"].value if sim["max_memory"] is not None else None)
+    need, lim = driver.check_memory(model, sim["paths"], threads, limit)
+    if on_estimate:
+        on_estimate(need, lim)
+    t1 = time.perf_counter()
+    records, metrics = driver.simulate(model, sim["paths"], sim["seed"], threads=threads, progress=progress)
+    t2 = time.perf_counter()
+    info = {"threads": threads, "memory_estimate_bytes": need, "memory_limit_bytes": lim,
+            "seconds_build": round(t1 - t0, 4), "seconds_simulate": round(t2 - t1, 4)}
+    return Results(model, records, metrics, info)

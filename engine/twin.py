@@ -1,0 +1,150 @@
+"""Plain-numpy twin of the kernel: the same equations on the same random numbers, vectorised
+over all paths instead of compiled. Tests compare the kernel against it; benchmarks use it as
+the baseline the kernel is measured against.
+
+It draws from each block's generator exactly what the kernel draws, in the same order (the
+step's normals as one (B, n_draw) fill, then jumps path by path), and evaluates every formula
+in the same order, so on the same machine its results equal the kernel's bit for bit.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .blocks import convenience_yield as cyb
+from .blocks import curve
+from .blocks import fire_sale as fsb
+from .blocks import inflation_risk_premium as irpb
+from .blocks import liquidity_wedge as lwb
+from .blocks import macro as mb
+from .blocks import policy as pb
+from .blocks import term_premium as tpb
+from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
+                           SH_CY, SH_GAP, SH_INFL, SH_INFL_EXP, SH_IRP, SH_POLICY, SH_RSTAR, SH_STANCE, SH_TP, STANCE,
+                           TP, WEDGE)
+from .driver import BLOCK_PATHS, block_rng
+from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_MET,
+                    N_REC_STATE, PER_TENOR, REC_OVERLAY, REC_STATES, Model)
+
+
+def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Same contract as :func:`engine.driver.simulate`, single-threaded numpy."""
+    a = model.arrays
+    n_blocks = math.ceil(n_paths / BLOCK_PATHS)
+    sizes = [min(BLOCK_PATHS, n_paths - b * BLOCK_PATHS) for b in range(n_blocks)]
+    starts = np.cumsum([0] + sizes)
+    rngs = [block_rng(seed, b) for b in range(n_blocks)]
+    S = np.repeat(model.init[:, None], n_paths, axis=1)
+    out = np.empty((model.n_rec, model.n_var, n_paths))
+    met = np.empty((N_MET, model.n_tenor, n_paths))
+    spw = model.cal.steps_per_week
+    hist = np.empty((model.n_tenor, max(spw, 1), n_paths))
+    dt = model.cal.dt
+    if model.jumps_possible:
+        S[JUMP_THR] = np.concatenate([g.standard_exponential(n) for g, n in zip(rngs, sizes)])
+    _curve_point(S, 0, a, spw, hist, out, met)
+    for k in range(model.cal.n_steps):
+        r = a["reg_of_step"][k]
+        pm, pp, ptp, pirp, pcy, pw, pf = (a[x][r] for x in ("Pm", "Pp", "Ptp", "Pirp", "Pcy", "Pw", "Pf"))
+        Z = np.concatenate([g.standard_normal((n, model.n_draw)) for g, n in zip(rngs, sizes)])
+        for e in range(a["ev_ptr"][k], a["ev_ptr"][k + 1]):
+            S[a["ev_state"][e]] += a["ev_size"][e]
+            if a["ev_state"][e] == POLICY:
+                S[SHADOW] += a["ev_size"][e]
+        eps = np.zeros((N_SHOCK, n_paths))
+        for s in range(N_SHOCK):
+            acc = np.zeros(n_paths)
+            for q in range(a["sh_ptr"][s], a["sh_ptr"][s + 1]):
+                acc = acc + a["sh_vals"][q] * Z[:, a["sh_cols"][q]]
+            eps[s] = acc
+        # macro
+        x, pi, pe, rs = S[GAP].copy(), S[INFL].copy(), S[INFL_EXP].copy(), S[RSTAR].copy()
+        S[GAP] = x * pm[mb.A_X] + pm[mb.SD_X] * eps[SH_GAP]
+        S[INFL] = pe + (pi - pe) * pm[mb.A_PI] + pm[mb.C_PI] * x + pm[mb.SD_PI] * eps[SH_INFL]
+        te = pm[mb.W_ANCH] * pm[mb.PI_STAR] + (1.0 - pm[mb.W_ANCH]) * pi
+        S[INFL_EXP] = te + (pe - te) * pm[mb.A_E] + pm[mb.SD_E] * eps[SH_INFL_EXP]
+        S[RSTAR] = pm[mb.RBAR] + (rs - pm[mb.RBAR]) * pm[mb.A_R] + pm[mb.SD_R] * eps[SH_RSTAR]
+        # policy
+        x, pi, u = S[GAP], S[INFL], S[STANCE].copy()
+        target = S[RSTAR] + pi + pp[pb.PHI_PI] * (pi - pp[pb.PI_STAR]) + pp[pb.PHI_X] * x + u
+        S[STANCE] = u * pp[pb.A_U] + pp[pb.SD_U] * eps[SH_STANCE]
+        s = target + (S[SHADOW] - target) * pp[pb.A_S] + pp[pb.SD_S] * eps[SH_POLICY]
+        old = S[POLICY].copy()
+        if a["fixed_on"][k]:
+            s = np.full(n_paths, a["fixed_rate"][k])
+            new = s.copy()
+        elif pp[pb.FOMC_MODE] > 0.5:
+            if a["fomc"][k]:
+                want = np.maximum(s, pp[pb.LB])
+                new = np.maximum(old + pb.FOMC_STEP * np.round((want - old) / pb.FOMC_STEP), pp[pb.LB])
+            else:
+                new = old
+        else:
+            new = np.maximum(s, pp[pb.LB])
+        S[SHADOW] = s
+        S[POLICY] = new
+        S[CUM_RATE] += 0.5 * (old + new) * dt
+        # premia and frictions
+        S[TP] = ptp[tpb.MEAN] + (S[TP] - ptp[tpb.MEAN]) * ptp[tpb.A] + ptp[tpb.SD] * eps[SH_TP]
+        tgt = pirp[irpb.MEAN] + pirp[irpb.BETA] * (S[INFL_EXP] - pirp[irpb.PI_STAR])
+        S[IRP] = tgt + (S[IRP] - tgt) * pirp[irpb.A] + pirp[irpb.SD] * eps[SH_IRP]
+        S[CY] = pcy[cyb.MEAN] + (S[CY] - pcy[cyb.MEAN]) * pcy[cyb.A] + pcy[cyb.SD] * eps[SH_CY]
+        S[WEDGE] = pw[lwb.MEAN] + (S[WEDGE] - pw[lwb.MEAN]) * pw[lwb.A]
+        S[FIRE] = S[FIRE] * pf[fsb.A]
+        lam_end = a["cum_lam"][k + 1]
+        if lam_end > a["cum_lam"][k]:
+            for b, g in enumerate(rngs):
+                for p in np.nonzero(S[JUMP_THR, starts[b]:starts[b + 1]] <= lam_end)[0] + starts[b]:
+                    while S[JUMP_THR, p] <= lam_end:
+                        S[TP, p] += ptp[tpb.JMU] + ptp[tpb.JSD] * g.standard_normal()
+                        S[JUMP_THR, p] += g.standard_exponential()
+        _curve_point(S, k + 1, a, spw, hist, out, met)
+    return out, met
+
+
+def _curve_point(S, i, a, spw, hist, out, met):
+    slot = a["rec_slot"][i]
+    ov = a["overlay"][i]
+    cn, cpi, lb, load = a["coef_n"][i], a["coef_pi"][i], a["lb_t"][i], a["load"]
+    X = [S[s] for s in curve.X_STATES]
+    for j in range(cn.shape[0]):
+        en = cn[j, 6] + cn[j, 0] * X[0] + cn[j, 1] * X[1] + cn[j, 2] * X[2] + cn[j, 3] * X[3] + cn[j, 4] * X[4] \
+            + cn[j, 5] * X[5]
+        en = np.maximum(en, lb)
+        ei = cpi[j, 6] + cpi[j, 0] * X[0] + cpi[j, 1] * X[1] + cpi[j, 2] * X[2] + cpi[j, 3] * X[3] \
+            + cpi[j, 4] * X[4] + cpi[j, 5] * X[5]
+        y = (en - ei) + ei
+        y = y + load[curve.L_IRP, j] * (S[IRP] + ov[1])
+        y = y + load[curve.L_TP, j] * (S[TP] + ov[0])
+        y = y + load[curve.L_W, j] * (S[WEDGE] + ov[3])
+        y = y - load[curve.L_CY, j] * (S[CY] + ov[2])
+        y = y + load[curve.L_F, j] * (S[FIRE] + ov[4])
+        w = max(spw, 1)
+        if i == 0:
+            met[MET_RISE, j] = -np.inf
+            met[MET_FALL, j] = np.inf
+            met[MET_RISE_W, j] = -np.inf if spw > 0 else np.nan
+            met[MET_FALL_W, j] = np.inf if spw > 0 else np.nan
+            met[MET_SUMSQ, j] = 0.0
+            met[MET_PEAK, j] = y
+            met[MET_TROUGH, j] = y
+        else:
+            ch = y - hist[j, (i - 1) % w]
+            met[MET_RISE, j] = np.maximum(met[MET_RISE, j], ch)
+            met[MET_FALL, j] = np.minimum(met[MET_FALL, j], ch)
+            met[MET_SUMSQ, j] += ch * ch
+            met[MET_PEAK, j] = np.maximum(met[MET_PEAK, j], y)
+            met[MET_TROUGH, j] = np.minimum(met[MET_TROUGH, j], y)
+            if spw > 0 and i >= spw:
+                chw = y - hist[j, i % spw]
+                met[MET_RISE_W, j] = np.maximum(met[MET_RISE_W, j], chw)
+                met[MET_FALL_W, j] = np.minimum(met[MET_FALL_W, j], chw)
+        hist[j, i % w] = y
+        if slot >= 0:
+            base = N_REC_STATE + PER_TENOR * j
+            out[slot, base], out[slot, base + 1], out[slot, base + 2] = y, en, ei
+    if slot >= 0:
+        for v in range(N_REC_STATE):
+            x = S[REC_STATES[v]]
+            out[slot, v] = x + ov[REC_OVERLAY[v]] if REC_OVERLAY[v] >= 0 else x
