@@ -1,0 +1,136 @@
+"""``ustsim bench``: kernel throughput against the numpy twin and the bare random generator.
+
+All figures come from one run on this machine (machines are shared and noisy, so only ratios
+measured together mean anything):
+
+* path-steps per second of the numba kernel (worker threads as for a run) and of the numpy
+  twin (one thread, numpy vectorised over all paths), and their ratio;
+* normals drawn per path-step (Gaussian shocks plus term-premium jump draws);
+* the bare speed of the same generator (PCG64 normals drawn in an ``@njit(nogil=True)`` loop,
+  one stream per block, same threads) and the share of it the kernel reaches per normal;
+* cold (empty numba cache: compile included) and warm time to result of
+  ``ustsim run scenarios/baseline.yaml`` in a fresh process.
+
+Before timing, the kernel's result is checked against the twin's on the same paths.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numba import njit
+
+from .driver import BLOCK_PATHS, block_rng, default_threads, simulate
+from .model import build
+from .scenario import load_scenario
+from .twin import simulate_twin
+
+BASELINE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "baseline.yaml")
+
+
+@njit(cache=True, nogil=True)
+def _draw_normals(rng, n):
+    s = 0.0
+    for _ in range(n):
+        s += rng.standard_normal()
+    return s
+
+
+def bare_generator_speed(n_normals: int, threads: int) -> float:
+    """Normals per second drawn by PCG64 generators in nogil numba loops on ``threads`` threads."""
+    n_blocks = max(threads * 8, 1)
+    per = n_normals // n_blocks
+    _draw_normals(block_rng(0, 0), 10)
+    gens = [block_rng(1, b) for b in range(n_blocks)]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(threads) as ex:
+        list(ex.map(lambda g: _draw_normals(g, per), gens))
+    return per * n_blocks / (time.perf_counter() - t)
+
+
+def _bench_model(paths: int, steps: int, scenario: str = BASELINE):
+    sc = load_scenario(scenario, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m",
+                                            "simulation.step=1m", "simulation.record=1m"])
+    return build(sc)
+
+
+def _time_to_result(cache_dir: str, scenario: str) -> float:
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "engine.cli", "run", scenario], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return time.perf_counter() - t
+
+
+def run_bench(paths: int = 100_000, steps: int = 120, threads: int | None = None, quick: bool = False,
+              json_path: str | None = None, out=None) -> dict:
+    out = out or sys.stdout
+    threads = threads or default_threads()
+    if quick:
+        paths, steps = 2048, 12
+    model = _bench_model(paths, steps)
+    seed = 1
+
+    # correctness before timing: kernel == twin on the first two blocks
+    check_paths = min(paths, 2 * BLOCK_PATHS)
+    k_out, k_met = simulate(model, check_paths, seed, threads=threads)
+    t_out, t_met = simulate_twin(model, check_paths, seed)
+    if not (np.array_equal(k_out, t_out) and np.array_equal(k_met, t_met, equal_nan=True)):
+        raise AssertionError("kernel and numpy twin disagree; refusing to time them")
+
+    path_steps = paths * model.cal.n_steps
+    t = time.perf_counter()
+    simulate(model, paths, seed, threads=threads)
+    t_kernel = time.perf_counter() - t
+    twin_paths = paths if not quick else check_paths
+    t = time.perf_counter()
+    simulate_twin(model, twin_paths, seed)
+    t_twin = time.perf_counter() - t
+    kernel_rate = path_steps / t_kernel
+    twin_rate = twin_paths * model.cal.n_steps / t_twin
+
+    # normals per path-step: Gaussian shocks + expected jump draws (2 per jump)
+    lam = model.arrays["cum_lam"][-1] / (model.cal.n_steps * model.cal.dt) if model.jumps_possible else 0.0
+    jump_draws = 2 * lam * model.cal.dt + (1.0 / model.cal.n_steps if model.jumps_possible else 0.0)
+    normals_per_step = model.n_draw + jump_draws
+    bare = bare_generator_speed(int(min(2e8, max(2e7, normals_per_step * path_steps))) if not quick else
+                                2_000_000, threads)
+    share = kernel_rate * normals_per_step / bare
+
+    res = {"paths": paths, "steps": model.cal.n_steps, "threads": threads,
+           "kernel_path_steps_per_s": kernel_rate, "twin_path_steps_per_s": twin_rate,
+           "kernel_over_twin": kernel_rate / twin_rate, "normals_per_path_step": normals_per_step,
+           "bare_generator_normals_per_s": bare, "kernel_share_of_generator": share,
+           "kernel_seconds": t_kernel, "twin_seconds": t_twin}
+    if not quick:
+        with tempfile.TemporaryDirectory() as cache:
+            res["baseline_cold_s"] = _time_to_result(cache, BASELINE)
+            res["baseline_warm_s"] = _time_to_result(cache, BASELINE)
+    lines = [f"ustsim bench: {paths:,} paths x {model.cal.n_steps} monthly steps, {threads} thread(s)"
+             + ("  [--quick: sizes too small for meaningful figures]" if quick else ""),
+             f"  numba kernel      {kernel_rate / 1e6:10.2f} M path-steps/s   ({t_kernel:.2f} s)",
+             f"  numpy twin        {twin_rate / 1e6:10.2f} M path-steps/s   ({t_twin:.2f} s, 1 thread)",
+             f"  kernel / twin     {kernel_rate / twin_rate:10.2f} x          (target >= 5x)",
+             f"  normals drawn     {normals_per_step:10.3f} per path-step",
+             f"  bare generator    {bare / 1e6:10.1f} M normals/s     (PCG64 in numba, {threads} thread(s))",
+             f"  kernel share      {100 * share:10.1f} % of the generator's speed per normal (target >= 60%)"]
+    if "baseline_cold_s" in res:
+        lines += [f"  baseline run      {res['baseline_cold_s']:10.2f} s cold (compile), "
+                  f"{res['baseline_warm_s']:.2f} s warm  (target warm < 3 s)"]
+    print("\n".join(lines), file=out)
+    if json_path:
+        with open(json_path, "w") as fh:
+            json.dump(res, fh, indent=1)
+    return res
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run_bench()

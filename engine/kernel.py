@@ -19,9 +19,11 @@ from numba import njit
 
 from .blocks import (convenience_yield, curve, fire_sale, inflation_risk_premium, liquidity_wedge, macro, policy,
                      term_premium)
-from .blocks.state import CUM_RATE, JUMP_THR, N_SHOCK, POLICY, SHADOW, TP
+from .blocks.curve import L_CY, L_F, L_IRP, L_TP, L_W
+from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
+                           STANCE, TP, WEDGE)
 from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_REC_STATE,
-                    PER_TENOR, REC_OVERLAY, REC_STATES)
+                    REC_OVERLAY, REC_STATES)
 
 _REC_STATES = np.array(REC_STATES, dtype=np.int64)
 _REC_OVERLAY = np.array(REC_OVERLAY, dtype=np.int64)
@@ -29,54 +31,75 @@ _REC_OVERLAY = np.array(REC_OVERLAY, dtype=np.int64)
 
 @njit(cache=True, nogil=True)
 def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, out, met, rec_states, rec_ov):
-    """Compose the curve at time point ``i`` for every path; update metrics; record if due."""
+    """Compose the curve at time point ``i`` for every path, update the per-path metrics, and
+    record the state if ``i`` is a recorded point (yields are rebuilt from it exactly, see
+    :mod:`engine.results`).
+
+    Tenor outer, paths inner (measured ~20% faster than paths outer). The arithmetic is the
+    formula of :mod:`engine.blocks.curve`, in its order.
+    """
     B = S.shape[1]
     n_ten = coef_n.shape[1]
     slot = rec_slot[i]
     ov = overlay[i]
-    cn = coef_n[i]
-    cpi = coef_pi[i]
     lb = lb_t[i]
-    for p in range(B):
-        for j in range(n_ten):
-            y, en, ei = curve.compose(S, p, cn, cpi, lb, load, ov, j)
+    w = max(spw, 1)
+    cur = i % w
+    prev = (i - 1) % w
+    week = spw > 0 and i >= spw
+    gap, infl, infe, rstar, stance, shadow = S[GAP], S[INFL], S[INFL_EXP], S[RSTAR], S[STANCE], S[SHADOW]
+    tp, irp, cy, wedge, fire = S[TP], S[IRP], S[CY], S[WEDGE], S[FIRE]
+    for j in range(n_ten):
+        cn = coef_n[i, j]
+        cpi = coef_pi[i, j]
+        l_irp, l_tp, l_w, l_cy, l_f = load[L_IRP, j], load[L_TP, j], load[L_W, j], load[L_CY, j], load[L_F, j]
+        h_cur = hist[j, cur]
+        h_prev = hist[j, prev]
+        rise, fall, risew, fallw = met[MET_RISE, j], met[MET_FALL, j], met[MET_RISE_W, j], met[MET_FALL_W, j]
+        sumsq, peak, trough = met[MET_SUMSQ, j], met[MET_PEAK, j], met[MET_TROUGH, j]
+        for p in range(B):
+            en = cn[6] + cn[0] * gap[p] + cn[1] * infl[p] + cn[2] * infe[p] + cn[3] * rstar[p] + cn[4] * stance[p] \
+                + cn[5] * shadow[p]
+            en = max(en, lb)
+            ei = cpi[6] + cpi[0] * gap[p] + cpi[1] * infl[p] + cpi[2] * infe[p] + cpi[3] * rstar[p] \
+                + cpi[4] * stance[p] + cpi[5] * shadow[p]
+            y = (en - ei) + ei
+            y = y + l_irp * (irp[p] + ov[1])
+            y = y + l_tp * (tp[p] + ov[0])
+            y = y + l_w * (wedge[p] + ov[3])
+            y = y - l_cy * (cy[p] + ov[2])
+            y = y + l_f * (fire[p] + ov[4])
             if i == 0:
-                met[MET_RISE, j, p] = -np.inf
-                met[MET_FALL, j, p] = np.inf
-                met[MET_RISE_W, j, p] = -np.inf if spw > 0 else np.nan
-                met[MET_FALL_W, j, p] = np.inf if spw > 0 else np.nan
-                met[MET_SUMSQ, j, p] = 0.0
-                met[MET_PEAK, j, p] = y
-                met[MET_TROUGH, j, p] = y
+                rise[p] = -np.inf
+                fall[p] = np.inf
+                risew[p] = -np.inf if spw > 0 else np.nan
+                fallw[p] = np.inf if spw > 0 else np.nan
+                sumsq[p] = 0.0
+                peak[p] = y
+                trough[p] = y
             else:
-                ch = y - hist[j, (i - 1) % max(spw, 1), p]
-                if ch > met[MET_RISE, j, p]:
-                    met[MET_RISE, j, p] = ch
-                if ch < met[MET_FALL, j, p]:
-                    met[MET_FALL, j, p] = ch
-                met[MET_SUMSQ, j, p] += ch * ch
-                if y > met[MET_PEAK, j, p]:
-                    met[MET_PEAK, j, p] = y
-                if y < met[MET_TROUGH, j, p]:
-                    met[MET_TROUGH, j, p] = y
-                if spw > 0 and i >= spw:
-                    chw = y - hist[j, i % spw, p]
-                    if chw > met[MET_RISE_W, j, p]:
-                        met[MET_RISE_W, j, p] = chw
-                    if chw < met[MET_FALL_W, j, p]:
-                        met[MET_FALL_W, j, p] = chw
-            hist[j, i % max(spw, 1), p] = y
-            if slot >= 0:
-                base = N_REC_STATE + PER_TENOR * j
-                out[slot, base, p] = y
-                out[slot, base + 1, p] = en
-                out[slot, base + 2, p] = ei
-        if slot >= 0:
-            for v in range(N_REC_STATE):
-                x = S[rec_states[v], p]
-                if rec_ov[v] >= 0:  # additive factors are recorded with their overlays
-                    x = x + ov[rec_ov[v]]
-                out[slot, v, p] = x
+                ch = y - h_prev[p]
+                rise[p] = max(rise[p], ch)
+                fall[p] = min(fall[p], ch)
+                sumsq[p] += ch * ch
+                peak[p] = max(peak[p], y)
+                trough[p] = min(trough[p], y)
+                if week:
+                    chw = y - h_cur[p]
+                    risew[p] = max(risew[p], chw)
+                    fallw[p] = min(fallw[p], chw)
+            h_cur[p] = y
+    if slot >= 0:
+        for v in range(N_REC_STATE):
+            row = S[rec_states[v]]
+            o = ov[rec_ov[v]] if rec_ov[v] >= 0 else 0.0
+            dst = out[slot, v]
+            if rec_ov[v] >= 0:  # additive factors are recorded with their overlays
+                for p in range(B):
+                    dst[p] = row[p] + o
+            else:
+                for p in range(B):
+                    dst[p] = row[p]
 
 
 @njit(cache=True, nogil=True)
@@ -85,7 +108,7 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
                    load, rec_slot, spw, out, met, jumps_possible):
     """Simulate one block of paths in place.
 
-    S: (N_STATE, B) initial state, advanced to the horizon. out: (n_rec, n_var, B) records.
+    S: (N_STATE, B) initial state, advanced to the horizon. out: (n_rec, N_REC_STATE, B) records.
     met: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
     """
     B = S.shape[1]
@@ -96,6 +119,8 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     hist = np.empty((n_ten, max(spw, 1), B))
     rec_states = _REC_STATES
     rec_ov = _REC_OVERLAY
+    gap, infl, infe, rstar, stance, shadow = S[GAP], S[INFL], S[INFL_EXP], S[RSTAR], S[STANCE], S[SHADOW]
+    policy_rate, cum, tp, irp, cy, wedge, fire = S[POLICY], S[CUM_RATE], S[TP], S[IRP], S[CY], S[WEDGE], S[FIRE]
     if jumps_possible:
         for p in range(B):
             S[JUMP_THR, p] = rng.standard_exponential()
@@ -121,13 +146,15 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
                 for q in range(sh_ptr[s], sh_ptr[s + 1]):
                     acc += sh_vals[q] * Z[p, sh_cols[q]]
                 eps[s] = acc
-            macro.step(S, p, pm, eps)
-            policy.step(S, p, pp, eps, fon, frate, meet, dt)
-            term_premium.step(S, p, ptp, eps)
-            inflation_risk_premium.step(S, p, pirp, eps)
-            convenience_yield.step(S, p, pcy, eps)
-            liquidity_wedge.step(S, p, pw)
-            fire_sale.step(S, p, pf)
+            x, pi, pe, rs = macro.step(gap[p], infl[p], infe[p], rstar[p], pm, eps)
+            gap[p], infl[p], infe[p], rstar[p] = x, pi, pe, rs
+            stance[p], shadow[p], policy_rate[p], cum[p] = policy.step(
+                x, pi, rs, stance[p], shadow[p], policy_rate[p], cum[p], pp, eps, fon, frate, meet, dt)
+            tp[p] = term_premium.step(tp[p], ptp, eps)
+            irp[p] = inflation_risk_premium.step(irp[p], pe, pirp, eps)
+            cy[p] = convenience_yield.step(cy[p], pcy, eps)
+            wedge[p] = liquidity_wedge.step(wedge[p], pw)
+            fire[p] = fire_sale.step(fire[p], pf)
         if cum_lam[k + 1] > cum_lam[k]:
             lam_end = cum_lam[k + 1]
             for p in range(B):

@@ -19,7 +19,8 @@ from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_TH
 from .scenario import Scenario
 from .units import Tenor
 
-# Recorded variables: the states, then (yield, E avg policy, E avg inflation) per tenor.
+# Recorded variables: the state. Yields and their components are deterministic functions of it
+# (engine.results rebuilds them with the kernel's coefficients and order of operations).
 REC_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW, POLICY, TP, IRP, CY, WEDGE, FIRE, CUM_RATE)
 # overlay column recorded with each state (-1: none)
 REC_OVERLAY = tuple(OVERLAY_STATES.index(s) if s in OVERLAY_STATES else -1 for s in REC_STATES)
@@ -28,7 +29,6 @@ REC_NAMES = ("output_gap", "inflation", "inflation_expectations", "neutral_rate"
              "term_premium_10y", "inflation_risk_premium_10y", "convenience_yield_3m", "liquidity_wedge_10y",
              "fire_sale_10y", "cum_rate")
 N_REC_STATE = len(REC_STATES)
-PER_TENOR = 3  # yield, expected average policy rate (floored), expected average inflation
 
 # Per-path metrics per tenor, filled by the kernel at every step.
 MET_RISE, MET_FALL, MET_RISE_W, MET_FALL_W, MET_SUMSQ, MET_PEAK, MET_TROUGH = range(7)
@@ -55,7 +55,7 @@ class Model:
 
     @property
     def n_var(self) -> int:
-        return N_REC_STATE + PER_TENOR * len(self.tenors)
+        return N_REC_STATE
 
     @property
     def n_tenor(self) -> int:

@@ -15,11 +15,13 @@ import pandas as pd
 
 from . import __version__
 from .blocks import curve
-from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_REC_STATE,
-                    PER_TENOR, REC_NAMES, Model)
+from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, REC_NAMES,
+                    Model)
 from .scenario import THRESHOLD_RE
 from .units import parse
 
+_X_NAMES = ("output_gap", "inflation", "inflation_expectations", "neutral_rate", "policy_stance", "shadow_rate")
+assert tuple(REC_NAMES.index(n) for n in _X_NAMES) == tuple(range(6))
 COMPONENTS = ("real_rate", "expected_inflation", "inflation_risk_premium", "term_premium", "liquidity_wedge",
               "convenience_yield", "fire_sale")
 # sign with which each component enters the yield
@@ -38,6 +40,7 @@ class Results:
         self.dates = pd.DatetimeIndex(model.cal.record_dates, name="date")
         self.quantiles = [q.value for q in self.scenario.data["outputs"]["quantiles"]]
         self._fans: pd.DataFrame | None = None
+        self._exp_cache: dict = {}
         self._metrics: dict | None = None
 
     # ---------------------------------------------------------------- variables
@@ -72,18 +75,35 @@ class Results:
                 return self._component(labels.index(tenor), comp or "yield")
         raise KeyError(f"unknown variable {name!r}; see Results.variables()")
 
+    def _expectations(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """(E avg policy rate floored, E avg inflation) of tenor j at the recorded points: the
+        kernel's formula (engine.kernel._curve_point) in the same order of operations, so the
+        values are bit-identical to those the kernel used."""
+        if j not in self._exp_cache:
+            a = self.model.arrays
+            rp = self.model.cal.record_points
+            X = [self.records[:, REC_NAMES.index(n)] for n in _X_NAMES]
+            out = []
+            for coef in (a["coef_n"][rp, j], a["coef_pi"][rp, j]):
+                c = [coef[:, k, None] for k in range(curve.N_COEF)]
+                out.append(c[6] + c[0] * X[0] + c[1] * X[1] + c[2] * X[2] + c[3] * X[3] + c[4] * X[4]
+                           + c[5] * X[5])
+            out[0] = np.maximum(out[0], a["lb_t"][rp, None])
+            self._exp_cache[j] = (out[0], out[1])
+        return self._exp_cache[j]
+
     def _component(self, j: int, comp: str) -> np.ndarray:
         R = self.records
-        base = N_REC_STATE + PER_TENOR * j
         load = self.model.arrays["load"][:, j]
         st = {n: R[:, REC_NAMES.index(n)] for n in ("term_premium_10y", "inflation_risk_premium_10y",
                                                     "convenience_yield_3m", "liquidity_wedge_10y", "fire_sale_10y")}
         if comp == "yield":
-            return R[:, base]
+            return self.component_sum(self.tenor_labels()[j])
         if comp == "real_rate":
-            return R[:, base + 1] - R[:, base + 2]
+            en, ei = self._expectations(j)
+            return en - ei
         if comp == "expected_inflation":
-            return R[:, base + 2]
+            return self._expectations(j)[1]
         if comp == "inflation_risk_premium":
             return load[curve.L_IRP] * st["inflation_risk_premium_10y"]
         if comp == "term_premium":

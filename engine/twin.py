@@ -25,7 +25,7 @@ from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_TH
                            TP, WEDGE)
 from .driver import BLOCK_PATHS, block_rng
 from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_MET,
-                    N_REC_STATE, PER_TENOR, REC_OVERLAY, REC_STATES, Model)
+                    N_REC_STATE, REC_OVERLAY, REC_STATES, Model)
 
 
 def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,9 +141,6 @@ def _curve_point(S, i, a, spw, hist, out, met):
                 met[MET_RISE_W, j] = np.maximum(met[MET_RISE_W, j], chw)
                 met[MET_FALL_W, j] = np.minimum(met[MET_FALL_W, j], chw)
         hist[j, i % w] = y
-        if slot >= 0:
-            base = N_REC_STATE + PER_TENOR * j
-            out[slot, base], out[slot, base + 1], out[slot, base + 2] = y, en, ei
     if slot >= 0:
         for v in range(N_REC_STATE):
             x = S[REC_STATES[v]]

@@ -12,7 +12,7 @@ from numba import njit
 
 from ..schema import Num, Q, Section
 from .ou import ou_coeffs
-from .state import CY, SH_CY
+from .state import SH_CY
 
 SCHEMA = Section({
     # Bills trade close to fed funds since 2010 (FRB/US RTB - RFF averages +2 bp, 2010-2024); a modest
@@ -43,6 +43,6 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
     return np.array([(w + (1 - w) * math.exp(-t / L)) / ref for t in tenors_years])
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P, eps):
-    S[CY, p] = P[MEAN] + (S[CY, p] - P[MEAN]) * P[A] + P[SD] * eps[SH_CY]
+@njit(cache=True, nogil=True)
+def step(cy, P, eps):
+    return P[MEAN] + (cy - P[MEAN]) * P[A] + P[SD] * eps[SH_CY]

@@ -13,7 +13,8 @@ yield of tenor tau at a time point is then, with every component recorded::
       + E avg(pi)                expected inflation
       + l_irp irp + l_tp tp + l_w wedge - l_cy cy + l_f fire
 
-where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
+(the kernel evaluates exactly this, in this order, in ``engine.kernel._curve_point``; the numpy
+twin and ``engine.results`` repeat it bit for bit) where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
 this ignores the floor's option value - documented in the README). Over a fixed policy path the
 known path replaces the rule until the path ends, after which the rule's expectation runs from
 the expected macro state then. Parameter changes by events are not anticipated.
@@ -22,10 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
-from numba import njit
 
 from . import macro, policy
-from .state import CY, FIRE, GAP, INFL, INFL_EXP, IRP, RSTAR, SHADOW, STANCE, TP, WEDGE
+from .state import GAP, INFL, INFL_EXP, RSTAR, SHADOW, STANCE
 
 N_X = 6           # gap, pi, pi_e, r*, u (stance), s
 X_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW)
@@ -98,32 +98,3 @@ def fixed_path_coefficients(K, c, t: float, tau: float, piece_t: np.ndarray, pie
         out[:N_X] += P1L[ROW_S] @ D
         out[N_X] += P1L[ROW_S] @ d + P2L[ROW_S] @ c
     return out / tau
-
-
-@njit(cache=True, nogil=True, inline="always")
-def compose(S, p, cn, cpi, lb, load, ov, j):
-    """Yield of tenor ``j`` for path ``p`` and its parts: returns (yield, E avg policy, E avg inflation).
-
-    ``cn``/``cpi``: (n_tenor, 7) coefficients at this time point; ``ov``: overlays of the five
-    additive factors; ``load``: (5, n_tenor) loadings. Summation order is fixed (see module doc),
-    and :func:`engine.results` rebuilds the components with the same order.
-    """
-    x0 = S[GAP, p]
-    x1 = S[INFL, p]
-    x2 = S[INFL_EXP, p]
-    x3 = S[RSTAR, p]
-    x4 = S[STANCE, p]
-    x5 = S[SHADOW, p]
-    en = cn[j, 6] + cn[j, 0] * x0 + cn[j, 1] * x1 + cn[j, 2] * x2 + cn[j, 3] * x3 + cn[j, 4] * x4 + cn[j, 5] * x5
-    if en < lb:
-        en = lb
-    ei = cpi[j, 6] + cpi[j, 0] * x0 + cpi[j, 1] * x1 + cpi[j, 2] * x2 + cpi[j, 3] * x3 + cpi[j, 4] * x4 \
-        + cpi[j, 5] * x5
-    real = en - ei
-    y = real + ei
-    y = y + load[L_IRP, j] * (S[IRP, p] + ov[1])
-    y = y + load[L_TP, j] * (S[TP, p] + ov[0])
-    y = y + load[L_W, j] * (S[WEDGE, p] + ov[3])
-    y = y - load[L_CY, j] * (S[CY, p] + ov[2])
-    y = y + load[L_F, j] * (S[FIRE, p] + ov[4])
-    return y, en, ei

@@ -10,7 +10,6 @@ from numba import njit
 
 from ..schema import Q, Section
 from .ou import nelson_siegel_loading, ou_coeffs
-from .state import FIRE
 
 SCHEMA = Section({
     "speed": Q("speed", "speed at which a dislocation fades (26/yr: half-life ~1.4 weeks)", "26/yr", lo=0.0),
@@ -32,6 +31,6 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p["loading_scale"].years) for t in tenors_years])
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P):
-    S[FIRE, p] = S[FIRE, p] * P[A]
+@njit(cache=True, nogil=True)
+def step(f, P):
+    return f * P[A]

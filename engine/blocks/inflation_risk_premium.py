@@ -10,7 +10,7 @@ from numba import njit
 
 from ..schema import Num, Q, Section
 from .ou import nelson_siegel_loading, ou_coeffs
-from .state import INFL_EXP, IRP, SH_IRP
+from .state import SH_IRP
 
 SCHEMA = Section({
     # 10y breakeven (T10YIE) 2025 range 2.17-2.46% against ~2.1% survey expectations: a small positive
@@ -41,7 +41,8 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p["loading_scale"].years) for t in tenors_years])
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P, eps):
-    target = P[MEAN] + P[BETA] * (S[INFL_EXP, p] - P[PI_STAR])
-    S[IRP, p] = target + (S[IRP, p] - target) * P[A] + P[SD] * eps[SH_IRP]
+@njit(cache=True, nogil=True)
+def step(irp, pe, P, eps):
+    """New premium from ``irp`` and long-run expectations ``pe`` (after the macro step)."""
+    target = P[MEAN] + P[BETA] * (pe - P[PI_STAR])
+    return target + (irp - target) * P[A] + P[SD] * eps[SH_IRP]

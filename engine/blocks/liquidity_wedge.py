@@ -7,7 +7,6 @@ from numba import njit
 
 from ..schema import Q, Section
 from .ou import nelson_siegel_loading, ou_coeffs
-from .state import WEDGE
 
 SCHEMA = Section({
     "mean": Q("rate", "long-run 10y wedge (0 = supply is in the term premium's mean)", "0bp"),
@@ -31,6 +30,6 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p["loading_scale"].years) for t in tenors_years])
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P):
-    S[WEDGE, p] = P[MEAN] + (S[WEDGE, p] - P[MEAN]) * P[A]
+@njit(cache=True, nogil=True)
+def step(w, P):
+    return P[MEAN] + (w - P[MEAN]) * P[A]

@@ -20,7 +20,7 @@ from numba import njit
 
 from ..schema import Num, Q, Section
 from .ou import ou_coeffs
-from .state import GAP, INFL, INFL_EXP, RSTAR, SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR
+from .state import SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR
 
 SCHEMA = Section({
     # FRB/US database XGAP2, 1990Q1-2019Q4 (the window of the yield-volatility targets; 2020 would
@@ -85,15 +85,15 @@ def drift_matrix(p: dict) -> tuple[np.ndarray, np.ndarray]:
     return K, c
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P, eps):
-    """Advance the macro states of path ``p`` by one step; ``P`` packed params, ``eps`` shocks."""
-    x = S[GAP, p]
-    pi = S[INFL, p]
-    pe = S[INFL_EXP, p]
-    rs = S[RSTAR, p]
-    S[GAP, p] = x * P[A_X] + P[SD_X] * eps[SH_GAP]
-    S[INFL, p] = pe + (pi - pe) * P[A_PI] + P[C_PI] * x + P[SD_PI] * eps[SH_INFL]
+@njit(cache=True, nogil=True)
+def step(x, pi, pe, rs, P, eps):
+    """One step of (gap, inflation, expectations, r*) from their values at the start of the step.
+
+    ``P`` packed params, ``eps`` the step's standard normal shocks. Returns the new values.
+    """
+    x1 = x * P[A_X] + P[SD_X] * eps[SH_GAP]
+    pi1 = pe + (pi - pe) * P[A_PI] + P[C_PI] * x + P[SD_PI] * eps[SH_INFL]
     te = P[W_ANCH] * P[PI_STAR] + (1.0 - P[W_ANCH]) * pi
-    S[INFL_EXP, p] = te + (pe - te) * P[A_E] + P[SD_E] * eps[SH_INFL_EXP]
-    S[RSTAR, p] = P[RBAR] + (rs - P[RBAR]) * P[A_R] + P[SD_R] * eps[SH_RSTAR]
+    pe1 = te + (pe - te) * P[A_E] + P[SD_E] * eps[SH_INFL_EXP]
+    rs1 = P[RBAR] + (rs - P[RBAR]) * P[A_R] + P[SD_R] * eps[SH_RSTAR]
+    return x1, pi1, pe1, rs1

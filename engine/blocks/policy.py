@@ -22,7 +22,7 @@ from numba import njit
 
 from ..schema import Q, ListOf, Nullable, Num, Section, Str
 from .ou import ou_coeffs
-from .state import CUM_RATE, GAP, INFL, POLICY, RSTAR, SHADOW, SH_POLICY, SH_STANCE, STANCE
+from .state import SH_POLICY, SH_STANCE
 
 FOMC_STEP = 0.0025  # 25 bp
 
@@ -131,16 +131,16 @@ def fixed_path_rates(p: dict, step_dates: list[_dt.date], initial_rate: float) -
     return on, rate
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P, eps, fixed_on, fixed_rate, fomc_meeting, dt):
-    """Advance shadow and policy rate of path ``p`` (after the macro step) and the rate integral."""
-    x = S[GAP, p]
-    pi = S[INFL, p]
-    u = S[STANCE, p]
-    target = S[RSTAR, p] + pi + P[PHI_PI] * (pi - P[PI_STAR]) + P[PHI_X] * x + u
-    S[STANCE, p] = u * P[A_U] + P[SD_U] * eps[SH_STANCE]
-    s = target + (S[SHADOW, p] - target) * P[A_S] + P[SD_S] * eps[SH_POLICY]
-    old = S[POLICY, p]
+@njit(cache=True, nogil=True)
+def step(x, pi, rs, u, s0, old, cum, P, eps, fixed_on, fixed_rate, fomc_meeting, dt):
+    """One step of (stance, shadow rate, policy rate, rate integral), after the macro step.
+
+    ``x, pi, rs``: gap, inflation, r* at the end of the step; ``u, s0, old, cum``: stance, shadow
+    rate, policy rate and integral of the policy rate at the start. Returns their new values.
+    """
+    target = rs + pi + P[PHI_PI] * (pi - P[PI_STAR]) + P[PHI_X] * x + u
+    u1 = u * P[A_U] + P[SD_U] * eps[SH_STANCE]
+    s = target + (s0 - target) * P[A_S] + P[SD_S] * eps[SH_POLICY]
     if fixed_on:
         s = fixed_rate
         new = fixed_rate
@@ -152,6 +152,4 @@ def step(S, p, P, eps, fixed_on, fixed_rate, fomc_meeting, dt):
             new = old
     else:
         new = max(s, P[LB])
-    S[SHADOW, p] = s
-    S[POLICY, p] = new
-    S[CUM_RATE, p] += 0.5 * (old + new) * dt
+    return u1, s, new, cum + 0.5 * (old + new) * dt

@@ -11,7 +11,7 @@ from numba import njit
 
 from ..schema import Q, Section
 from .ou import nelson_siegel_loading, ou_coeffs
-from .state import SH_TP, TP
+from .state import SH_TP
 
 SCHEMA = Section({
     # FRB/US database RG10P (10y term premium), mean 1990Q1-2024Q4 = 0.65% (computed from frbus_histdata.csv).
@@ -49,7 +49,7 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p["loading_scale"].years) for t in tenors_years])
 
 
-@njit(cache=True, nogil=True, inline="always")
-def step(S, p, P, eps):
+@njit(cache=True, nogil=True)
+def step(tp, P, eps):
     """Diffusive part of the step (jumps are applied by the kernel after all normals are drawn)."""
-    S[TP, p] = P[MEAN] + (S[TP, p] - P[MEAN]) * P[A] + P[SD] * eps[SH_TP]
+    return P[MEAN] + (tp - P[MEAN]) * P[A] + P[SD] * eps[SH_TP]
