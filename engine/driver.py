@@ -72,8 +72,13 @@ def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, 
     """Run all paths. Returns ``(records, metrics)``: (n_rec, n_var, n_paths) and (N_MET, n_tenor, n_paths)."""
     threads = threads or default_threads()
     chunk_paths = chunk_paths or model.scenario.data["simulation"]["chunk_paths"]
+    # Filled sequentially here so the pages are faulted in order: a block writes a thin column
+    # through the whole array, and faulting it in that way measured 1.85 s for 100k paths x 121
+    # records against 0.13 s for this fill. NaN also marks anything a block failed to write.
     out = np.empty((model.n_rec, model.n_var, n_paths))
+    out.fill(np.nan)
     met = np.empty((N_MET, model.n_tenor, n_paths))
+    met.fill(np.nan)
     n_blocks = math.ceil(n_paths / BLOCK_PATHS)
     per_chunk = max(1, chunk_paths // BLOCK_PATHS)
     chunks = [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]

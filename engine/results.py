@@ -41,6 +41,7 @@ class Results:
         self.quantiles = [q.value for q in self.scenario.data["outputs"]["quantiles"]]
         self._fans: pd.DataFrame | None = None
         self._exp_cache: dict = {}
+        self._fan_cache: dict = {}
         self._metrics: dict | None = None
 
     # ---------------------------------------------------------------- variables
@@ -126,40 +127,37 @@ class Results:
         return y
 
     # ---------------------------------------------------------------- fans
+    def fan(self, name: str) -> pd.DataFrame:
+        """Fan of one variable: index date; columns mean, std and the quantiles (percent for rates).
+
+        Computed on first use and kept (a run's summary needs only a few variables)."""
+        if name not in self._fan_cache:
+            x = self.raw(name)
+            scale = 1.0 if self.unit(name) == "ratio" else 100.0
+            cols = {"mean": x.mean(axis=1) * scale,
+                    "std": (x.std(axis=1, ddof=1) if self.n_paths > 1 else np.zeros(len(x))) * scale}
+            for q, row in zip(self.quantiles, np.quantile(x, self.quantiles, axis=1)):
+                cols[_qname(q)] = row * scale
+            self._fan_cache[name] = pd.DataFrame(cols, index=self.dates)
+        return self._fan_cache[name]
+
     @property
     def fans(self) -> pd.DataFrame:
-        """Tidy fans: columns date, variable, statistic, value, unit (rates in percent)."""
+        """Tidy fans of every variable: columns date, variable, statistic, value, unit."""
         if self._fans is None:
             frames = []
-            qnames = [_qname(q) for q in self.quantiles]
             for name in self.variables():
-                x = self.raw(name)
-                scale = 1.0 if self.unit(name) == "ratio" else 100.0
-                stats = {"mean": x.mean(axis=1), "std": x.std(axis=1, ddof=1) if self.n_paths > 1 else
-                         np.zeros(len(x))}
-                qs = np.quantile(x, self.quantiles, axis=1)
-                for qn, row in zip(qnames, qs):
-                    stats[qn] = row
-                for stat, vals in stats.items():
-                    frames.append(pd.DataFrame({"date": self.dates, "variable": name, "statistic": stat,
-                                                "value": vals * scale, "unit": self.unit(name)}))
+                long = self.fan(name).reset_index().melt(id_vars="date", var_name="statistic", value_name="value")
+                long.insert(1, "variable", name)
+                long["unit"] = self.unit(name)
+                frames.append(long)
             self._fans = pd.concat(frames, ignore_index=True)
         return self._fans
 
-    def fan(self, name: str) -> pd.DataFrame:
-        """Wide fan of one variable: index date, one column per statistic."""
-        f = self.fans
-        return f[f.variable == name].pivot(index="date", columns="statistic", values="value")[
-            ["mean", "std"] + [_qname(q) for q in self.quantiles]]
-
     def components(self, tenor: str = "10y", statistic: str = "mean") -> pd.DataFrame:
         """One statistic of the yield and each component over time (percent); index date."""
-        f = self.fans
         names = [f"yield_{tenor}"] + [f"yield_{tenor}/{c}" for c in COMPONENTS]
-        sub = f[(f.variable.isin(names)) & (f.statistic == statistic)]
-        wide = sub.pivot(index="date", columns="variable", values="value")[names]
-        wide.columns = ["yield"] + list(COMPONENTS)
-        return wide
+        return pd.DataFrame({col: self.fan(n)[statistic] for col, n in zip(["yield"] + list(COMPONENTS), names)})
 
     def paths(self, name: str, n: int | None = None) -> pd.DataFrame:
         """Raw recorded paths of one variable (percent for rates): index date, one column per path."""

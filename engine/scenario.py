@@ -60,8 +60,9 @@ def _check_simulation(s, path, ctx):
 
 def _check_initial(s, path, ctx):
     if (s["term_premium"] is None) == (s["curve"] is None):
-        ctx.error(path + ("curve",), "give exactly one of initial.curve (the term premium is fitted to it) "
-                                     "or initial.term_premium")
+        key = "curve" if s["term_premium"] is None else "term_premium"
+        ctx.error(path + (key,), "give exactly one of initial.curve (the term premium is fitted to it) "
+                                 "or initial.term_premium")
     elif s["fit_also"]:
         if s["curve"] is None or len(s["curve"]) < 1 + len(s["fit_also"]):
             ctx.error(path + ("fit_also",), f"fitting {1 + len(s['fit_also'])} states needs an initial.curve "
@@ -315,7 +316,7 @@ def load_scenario(path: str | os.PathLike, overrides=()) -> Scenario:
     origins: dict = {}
     problems: list[Problem] = []
     data = _load_tree(path, (), origins, problems, path, None)
-    if data is None:
+    if data is None or problems:  # unreadable files or broken extends: nothing more to check
         raise ScenarioError(problems)
     _apply_overrides(data, origins, list(overrides), problems)
     return _validate(data, origins, path, tuple(overrides), problems)
@@ -331,7 +332,9 @@ def loads_scenario(text: str, name: str = "<string>", overrides=()) -> Scenario:
     if "extends" in data:
         ext = data.pop("extends")
         base = _load_tree(str(ext), (), origins, problems, str(ext), (name, lines.get(("extends",)), "extends"))
-        data = _merge(base or {}, data)
+        if base is None or problems:
+            raise ScenarioError(problems)
+        data = _merge(base, data)
     for p, ln in lines.items():
         origins[p] = (name, ln)
     _apply_overrides(data, origins, list(overrides), problems)

@@ -48,8 +48,16 @@ def load_text(text: str, filename: str) -> tuple[object, dict[tuple, int]]:
     return data, lines
 
 
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _convert(loader, node, path, lines, problems, filename):
     lines.setdefault(path, node.start_mark.line + 1)
+    allowed = _COLLECTION_TAGS if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) else _PLAIN_TAGS
+    if node.tag not in allowed:
+        problems.append(Problem(filename, node.start_mark.line + 1, dotted(path),
+                                f"YAML tag {node.tag!r} is not allowed; scenario files hold plain data only"))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for knode, vnode in node.value:
@@ -70,10 +78,6 @@ def _convert(loader, node, path, lines, problems, filename):
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, v, path + (i,), lines, problems, filename) for i, v in enumerate(node.value)]
-    if node.tag not in _PLAIN_TAGS:
-        problems.append(Problem(filename, node.start_mark.line + 1, dotted(path),
-                                f"YAML tag {node.tag!r} is not allowed; scenario files hold plain data only"))
-        return None
     try:
         return loader.construct_object(node)
     except (yaml.constructor.ConstructorError, ValueError) as exc:

@@ -12,7 +12,6 @@ from numba import njit
 
 from ..schema import Num, Q, Section
 from .ou import ou_coeffs
-from .state import SH_CY
 
 SCHEMA = Section({
     # Bills trade close to fed funds since 2010 (FRB/US RTB - RFF averages +2 bp, 2010-2024); a modest
@@ -44,5 +43,5 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def step(cy, P, eps):
-    return P[MEAN] + (cy - P[MEAN]) * P[A] + P[SD] * eps[SH_CY]
+def step(cy, P, e):
+    return P[MEAN] + (cy - P[MEAN]) * P[A] + P[SD] * e

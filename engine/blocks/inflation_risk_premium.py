@@ -10,7 +10,6 @@ from numba import njit
 
 from ..schema import Num, Q, Section
 from .ou import nelson_siegel_loading, ou_coeffs
-from .state import SH_IRP
 
 SCHEMA = Section({
     # 10y breakeven (T10YIE) 2025 range 2.17-2.46% against ~2.1% survey expectations: a small positive
@@ -42,7 +41,7 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def step(irp, pe, P, eps):
+def step(irp, pe, P, e):
     """New premium from ``irp`` and long-run expectations ``pe`` (after the macro step)."""
     target = P[MEAN] + P[BETA] * (pe - P[PI_STAR])
-    return target + (irp - target) * P[A] + P[SD] * eps[SH_IRP]
+    return target + (irp - target) * P[A] + P[SD] * e

@@ -20,7 +20,6 @@ from numba import njit
 
 from ..schema import Num, Q, Section
 from .ou import ou_coeffs
-from .state import SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR
 
 SCHEMA = Section({
     # FRB/US database XGAP2, 1990Q1-2019Q4 (the window of the yield-volatility targets; 2020 would
@@ -86,14 +85,14 @@ def drift_matrix(p: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True)
-def step(x, pi, pe, rs, P, eps):
+def step(x, pi, pe, rs, P, e_gap, e_infl, e_exp, e_rstar):
     """One step of (gap, inflation, expectations, r*) from their values at the start of the step.
 
-    ``P`` packed params, ``eps`` the step's standard normal shocks. Returns the new values.
+    ``P`` packed params; ``e_*`` the step's correlated standard normal shocks. Returns the new values.
     """
-    x1 = x * P[A_X] + P[SD_X] * eps[SH_GAP]
-    pi1 = pe + (pi - pe) * P[A_PI] + P[C_PI] * x + P[SD_PI] * eps[SH_INFL]
+    x1 = x * P[A_X] + P[SD_X] * e_gap
+    pi1 = pe + (pi - pe) * P[A_PI] + P[C_PI] * x + P[SD_PI] * e_infl
     te = P[W_ANCH] * P[PI_STAR] + (1.0 - P[W_ANCH]) * pi
-    pe1 = te + (pe - te) * P[A_E] + P[SD_E] * eps[SH_INFL_EXP]
-    rs1 = P[RBAR] + (rs - P[RBAR]) * P[A_R] + P[SD_R] * eps[SH_RSTAR]
+    pe1 = te + (pe - te) * P[A_E] + P[SD_E] * e_exp
+    rs1 = P[RBAR] + (rs - P[RBAR]) * P[A_R] + P[SD_R] * e_rstar
     return x1, pi1, pe1, rs1

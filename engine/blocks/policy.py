@@ -22,7 +22,6 @@ from numba import njit
 
 from ..schema import Q, ListOf, Nullable, Num, Section, Str
 from .ou import ou_coeffs
-from .state import SH_POLICY, SH_STANCE
 
 FOMC_STEP = 0.0025  # 25 bp
 
@@ -132,15 +131,16 @@ def fixed_path_rates(p: dict, step_dates: list[_dt.date], initial_rate: float) -
 
 
 @njit(cache=True, nogil=True)
-def step(x, pi, rs, u, s0, old, cum, P, eps, fixed_on, fixed_rate, fomc_meeting, dt):
+def step(x, pi, rs, u, s0, old, cum, P, e_policy, e_stance, fixed_on, fixed_rate, fomc_meeting, dt):
     """One step of (stance, shadow rate, policy rate, rate integral), after the macro step.
 
     ``x, pi, rs``: gap, inflation, r* at the end of the step; ``u, s0, old, cum``: stance, shadow
-    rate, policy rate and integral of the policy rate at the start. Returns their new values.
+    rate, policy rate and integral of the policy rate at the start; ``e_*`` correlated standard
+    normal shocks. Returns their new values.
     """
     target = rs + pi + P[PHI_PI] * (pi - P[PI_STAR]) + P[PHI_X] * x + u
-    u1 = u * P[A_U] + P[SD_U] * eps[SH_STANCE]
-    s = target + (s0 - target) * P[A_S] + P[SD_S] * eps[SH_POLICY]
+    u1 = u * P[A_U] + P[SD_U] * e_stance
+    s = target + (s0 - target) * P[A_S] + P[SD_S] * e_policy
     if fixed_on:
         s = fixed_rate
         new = fixed_rate

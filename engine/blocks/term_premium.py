@@ -11,7 +11,6 @@ from numba import njit
 
 from ..schema import Q, Section
 from .ou import nelson_siegel_loading, ou_coeffs
-from .state import SH_TP
 
 SCHEMA = Section({
     # FRB/US database RG10P (10y term premium), mean 1990Q1-2024Q4 = 0.65% (computed from frbus_histdata.csv).
@@ -50,6 +49,6 @@ def loadings(p: dict, tenors_years) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def step(tp, P, eps):
+def step(tp, P, e):
     """Diffusive part of the step (jumps are applied by the kernel after all normals are drawn)."""
-    return P[MEAN] + (tp - P[MEAN]) * P[A] + P[SD] * eps[SH_TP]
+    return P[MEAN] + (tp - P[MEAN]) * P[A] + P[SD] * e

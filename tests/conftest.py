@@ -1,0 +1,34 @@
+"""Shared fixtures. Monte Carlo tests use fixed seeds and tolerances derived from the standard
+error; runs are kept small so the suite stays fast (long runs are marked ``slow``)."""
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCENARIOS = os.path.join(ROOT, "scenarios")
+BASELINE = os.path.join(SCENARIOS, "baseline.yaml")
+SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
+
+# Everything except the short rate switched off (used by analytic tests).
+NO_VOL = ["macro.gap_vol=0%/sqrt(yr)", "macro.inflation_vol=0%/sqrt(yr)", "macro.expectations_vol=0%/sqrt(yr)",
+          "macro.neutral_rate_vol=0%/sqrt(yr)", "term_premium.vol=0%/sqrt(yr)", "inflation_risk_premium.vol=0%/sqrt(yr)",
+          "convenience_yield.vol=0%/sqrt(yr)", "term_premium.jump_intensity=0/yr"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="run long Monte Carlo tests")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="long run: use --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def write(tmp_path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)

@@ -1,0 +1,138 @@
+"""Bad scenario inputs: exit status 2, one clear line per problem naming file, line and key,
+and nothing written to the output folder."""
+import io
+import os
+import re
+
+import pytest
+
+from engine.cli import main
+from conftest import BASELINE, write
+
+BASE_REL = os.path.relpath(BASELINE)
+
+
+def scenario(body: str) -> str:
+    return f"extends: {os.path.abspath(BASELINE)}\n" + body
+
+
+# (name, yaml text, line, key, fragment of the message)
+CASES = [
+    ("missing unit", "policy:\n  shock_vol: 0.5\n", 3, "policy.shock_vol", "'0.5' has no unit; write 0.5%/sqrt(yr)"),
+    ("unknown key", "policy:\n  shok_vol: 0.5%/sqrt(yr)\n", 3, "policy.shok_vol", "did you mean 'shock_vol'"),
+    ("wrong type", "simulation:\n  paths: many\n", 3, "simulation.paths", "'many' is not a whole number"),
+    ("bad date", "simulation:\n  start: 2025-13-45\n", 3, "simulation.start", "cannot read value"),
+    ("negative paths", "simulation:\n  paths: -5\n", 3, "simulation.paths", "-5 is out of range"),
+    ("horizon shorter than a step", "simulation:\n  horizon: 1w\n", 3, "simulation.horizon",
+     "shorter than one step"),
+    ("record shorter than step", "simulation:\n  record: 1w\n", 3, "simulation.record", "shorter than the step"),
+    ("unsupported step", "simulation:\n  step: 2d\n", 3, "simulation.step", "not a supported step"),
+    ("python object tag", "name: !!python/object/apply:os.system ['echo pwned']\n", 2, "name",
+     "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    ("half-life on a level-only state", "events:\n  - {date: 2026-03-02, shock: inflation, size: 1%, half_life: 6m}\n",
+     3, "events[0].half_life", "inflation takes level shocks only"),
+    ("unknown shock", "events:\n  - {date: 2026-03-02, shock: term_premum, size: 10bp}\n", 3, "events[0].shock",
+     "did you mean 'term_premium'"),
+    ("event outside the run", "events:\n  - {date: 2040-01-01, shock: term_premium, size: 10bp}\n", 3,
+     "events[0].date", "outside the simulation"),
+    ("set of an unknown parameter", "events:\n  - {date: 2026-03-02, set: macro.inflation_targ, value: 3%}\n", 3,
+     "events[0].set", "did you mean 'macro.inflation_target'"),
+    ("correlation out of range", "correlations:\n  term_premium: {policy_rate: 1.5}\n", 3,
+     "correlations.term_premium.policy_rate", "strictly between -1 and 1"),
+    ("threshold on unknown variable", "outputs:\n  thresholds: ['yield_7y > 5%']\n", 3, "outputs.thresholds[0]",
+     "unknown variable 'yield_7y'"),
+    ("duplicate key", "policy:\n  lower_bound: 0%\n  lower_bound: 1%\n", 4, "policy.lower_bound", "duplicate key"),
+    ("fixed path without end", "policy:\n  fixed_path: [{date: 2026-01-01, rate: 3%}]\n", 2, "policy.fixed_until",
+     "a fixed_path needs the date after which the rule takes over"),
+    ("quantile above 100%", "outputs:\n  quantiles: [5%, 150%]\n", 3, "outputs.quantiles[1]", "out of range"),
+    ("both curve and term premium", "initial:\n  term_premium: 1%\n", 3, "initial.term_premium",
+     "give exactly one of initial.curve"),
+    ("not positive definite", "correlations:\n  term_premium: {policy_rate: 0.9, inflation: 0.9}\n"
+     "  policy_rate: {inflation: -0.9}\n", 2, "correlations", "not form a valid"),
+]
+
+
+def run_cli(args):
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(args, stdout=out, stderr=err)
+    return rc, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("name,text,line,key,msg", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gives_one_clear_line_and_no_output(tmp_path, name, text, line, key, msg):
+    path = write(tmp_path, "bad.yaml", scenario(text))
+    out_dir = tmp_path / "out"
+    rc, _, err = run_cli(["run", path, "--out", str(out_dir)])
+    lines = err.strip().splitlines()
+    assert rc == 2
+    assert len(lines) == 1, err
+    where = f"{path}:{line}: " if line else f"{path}"
+    assert lines[0].startswith(where), lines[0]
+    assert f" {key}: " in lines[0], lines[0]
+    assert msg in lines[0], lines[0]
+    assert not out_dir.exists()
+    assert os.listdir(tmp_path) == ["bad.yaml"]  # no temporary folders left either
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    path = write(tmp_path, "bad.yaml", scenario("simulation:\n  paths: -1\npolicy:\n  shock_vol: 1\n"
+                                                "macro:\n  gap_vol: 1%/sqrt(yr)\n  gapp: 1\n"))
+    rc, _, err = run_cli(["validate", path])
+    assert rc == 2
+    keys = sorted(re.findall(r"^\S+:\d+: (\S+):", err, flags=re.M))
+    assert keys == ["macro.gapp", "policy.shock_vol", "simulation.paths"]
+
+
+def test_missing_extends_file_points_at_the_extends_line(tmp_path):
+    path = write(tmp_path, "a.yaml", "name: a\nextends: nowhere.yaml\n")
+    rc, _, err = run_cli(["validate", path])
+    assert rc == 2
+    assert err.strip() == f"{path}:2: extends: file '{os.path.join(os.path.dirname(path), 'nowhere.yaml')}' " \
+                          "not found; expected a scenario file path relative to this file" or \
+        ("extends: file" in err and "not found" in err and f"{path}:2:" in err)
+
+
+def test_extends_cycle_is_reported(tmp_path):
+    write(tmp_path, "a.yaml", "extends: b.yaml\nname: a\n")
+    b = write(tmp_path, "b.yaml", "extends: a.yaml\nname: b\n")
+    rc, _, err = run_cli(["validate", str(tmp_path / "a.yaml")])
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1
+    assert f"{b}:1: extends: extends cycle: a.yaml -> b.yaml -> a.yaml" in err
+
+
+def test_missing_scenario_file(tmp_path):
+    rc, _, err = run_cli(["run", str(tmp_path / "none.yaml")])
+    assert rc == 2 and err.strip() == f"{tmp_path / 'none.yaml'}: file not found"
+
+
+def test_invalid_yaml_syntax_names_the_line(tmp_path):
+    path = write(tmp_path, "bad.yaml", "name: x\npolicy: [unclosed\nmacro: {}\n")
+    rc, _, err = run_cli(["validate", path])
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "not valid YAML" in err and f"{path}:" in err
+
+
+def test_bad_command_line_override_names_the_key(tmp_path):
+    rc, _, err = run_cli(["run", BASELINE, "--set", "simulation.paths=lots", "--out", str(tmp_path / "o")])
+    assert rc == 2
+    assert err.strip() == "command line (--set): simulation.paths: 'lots' is not a whole number"
+    assert not (tmp_path / "o").exists()
+
+
+def test_memory_over_the_limit_is_refused_before_running(tmp_path):
+    rc, _, err = run_cli(["run", BASELINE, "--set", "simulation.max_memory=10MB", "--out", str(tmp_path / "o")])
+    assert rc == 2
+    assert re.fullmatch(r"the run needs an estimated [\d.]+ MiB, over the limit of 9.5 MiB; .*\n", err)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("text", [
+    "name: !!python/object/apply:os.system ['echo pwned']\n",
+    "name: !!python/object:datetime.date {year: 2025, month: 1, day: 1}\n",
+    "name: !!python/name:os.system\n",
+    "name: !custom 1\n",
+])
+def test_no_yaml_tag_can_build_objects(tmp_path, text):
+    path = write(tmp_path, "bad.yaml", scenario(text))
+    rc, _, err = run_cli(["validate", path])
+    assert rc == 2 and "is not allowed; scenario files hold plain data only" in err and f"{path}:2: name:" in err
