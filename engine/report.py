@@ -99,7 +99,7 @@ def _charts(results, folder: str) -> None:
         ax.set_title(name.replace("_", " ") + sign, fontsize=9)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     fig.suptitle(f"{results.scenario.name}: {ten} yield and its components, % (mean and "
                  f"{100 * qs[0]:g}-{100 * qs[-1]:g}% band)", fontsize=10)

@@ -284,7 +284,7 @@ class Results:
             lines.append(f"{n:<18}{d['mean']:>8.2f}%{d[q_lo]:>8.2f} to {d[q_hi]:.2f}%  (at horizon)")
         ten = "10y" if "10y" in self.tenor_labels() else self.tenor_labels()[-1]
         comp = self.components(ten)
-        idx = [0, min(len(comp) - 1, _index_after(cal, 1.0, self.dates)), len(comp) - 1]
+        idx = sorted({0, min(len(comp) - 1, _index_after(cal, 1.0, self.dates)), len(comp) - 1})
         lines += ["", f"{ten} decomposition (mean, %)".ljust(28) + "".join(f"{str(comp.index[i].date()):>12}"
                                                                         for i in idx)]
         for c in comp.columns:

@@ -1,0 +1,24 @@
+"""The benchmark runs at a tiny size so it cannot rot (figures at this size mean nothing; the
+real run is `ustsim bench`, whose numbers go in the notes - never timed assertions here)."""
+import io
+
+from engine.bench import run_bench
+from engine.cli import main
+
+
+def test_bench_quick_runs_and_reports_every_figure():
+    out = io.StringIO()
+    res = run_bench(quick=True, threads=2, out=out)
+    for key in ("kernel_path_steps_per_s", "simulate_path_steps_per_s", "twin_path_steps_per_s",
+                "bare_generator_normals_per_s", "kernel_share_of_generator", "normals_per_path_step"):
+        assert res[key] > 0, key
+    assert 8.0 <= res["normals_per_path_step"] < 8.2  # 8 Gaussian shocks + rare jump draws
+    text = out.getvalue()
+    for label in ("numba kernel", "numpy twin", "kernel / twin", "bare generator", "kernel share"):
+        assert label in text
+
+
+def test_bench_command(tmp_path):
+    out = io.StringIO()
+    assert main(["bench", "--quick", "--json", str(tmp_path / "b.json")], stdout=out) == 0
+    assert (tmp_path / "b.json").exists()

@@ -1,0 +1,105 @@
+"""Events, regimes, the fixed policy path, FOMC steps and the lower bound, checked against exact
+expectations on zero-volatility runs (every path is then the deterministic path)."""
+import math
+
+import numpy as np
+import pytest
+
+import engine
+from conftest import BASELINE, NO_VOL
+
+STEADY = NO_VOL + [
+    "policy.shock_vol=0%/sqrt(yr)", "macro.inflation_target=2%", "macro.neutral_rate_mean=2%",
+    "initial.inflation=2%", "initial.inflation_expectations=2%", "initial.neutral_rate=2%", "initial.output_gap=0%",
+    "initial.curve=null", "initial.fit_also=[]", "initial.term_premium=0.65%", "initial.policy_stance=0bp",
+    "initial.fed_funds=4%", "simulation.paths=64", "simulation.horizon=3y", "simulation.start=2026-01-01",
+]
+
+
+def run(*extra):
+    return engine.run(engine.load_scenario(BASELINE, overrides=STEADY + list(extra)))
+
+
+def test_level_shock_to_the_term_premium_then_decays_at_its_own_speed():
+    res = run("events=[{date: 2026-03-15, shock: term_premium, size: 50bp}]")
+    tp = res.raw("term_premium_10y")[:, 0]
+    a = math.exp(-0.333 / 12)
+    k = res.model.cal.step_of(np.datetime64("2026-03-15").astype(object))  # step 2 holds Mar 15
+    assert k == 2
+    dev = tp - 0.0065
+    assert np.abs(dev[: k + 1]).max() < 1e-15
+    j = np.arange(k + 1, len(tp))
+    np.testing.assert_allclose(dev[j], 0.005 * a ** (j - k), rtol=1e-10)
+
+
+def test_shock_with_half_life_decays_at_exactly_that_half_life():
+    res = run("events=[{date: 2026-01-01, shock: term_premium, size: 35bp, half_life: 6m}]")
+    tp = res.raw("term_premium_10y")[:, 0]
+    t = np.arange(len(tp)) / 12.0
+    np.testing.assert_allclose(tp[1:] - 0.0065, 0.0035 * 0.5 ** (t[1:] / 0.5), rtol=1e-10)
+    assert tp[0] == pytest.approx(0.0065, abs=1e-15)
+    # and it passes into the 10y yield with the 10y loading (1 by construction)
+    y = res.raw("yield_10y")[:, 0]
+    np.testing.assert_allclose(y[1:] - y[-1], (tp[1:] - tp[-1]), atol=1e-12)
+
+
+def test_policy_rate_shock_moves_policy_and_shadow_rate():
+    res = run("events=[{date: 2026-01-01, shock: policy_rate, size: -100bp}]", "policy.rule_speed=0.5/yr")
+    r = res.raw("policy_rate")[:, 0]
+    t = np.arange(len(r)) / 12.0
+    np.testing.assert_allclose(r, 0.04 - 0.01 * np.exp(-0.5 * t) * (t > 0), atol=1e-15)
+
+
+def test_set_event_starts_a_new_regime():
+    """rule_speed 0.5/yr, then 2/yr from 2027-01-01: the path is piecewise exponential."""
+    res = run("initial.fed_funds=3%", "policy.rule_speed=0.5/yr",
+              "events=[{date: 2027-01-01, set: policy.rule_speed, value: 2/yr}]")
+    r = res.raw("policy_rate")[:, 0]
+    t = np.arange(len(r)) / 12.0
+    at_switch = 0.04 - 0.01 * math.exp(-0.5)
+    expected = np.where(t <= 1.0, 0.04 - 0.01 * np.exp(-0.5 * t), 0.04 - (0.04 - at_switch) * np.exp(-2.0 * (t - 1.0)))
+    np.testing.assert_allclose(r, expected, atol=1e-15)
+
+
+def test_fixed_path_is_followed_and_priced_into_the_curve():
+    """Flat 3% path for a year, then the rule (speed 0.5/yr toward 4%): the 2y expectation is
+    [3% x 1y + (4% x 1y + (3% - 4%)(1 - e^-0.5)/0.5)] / 2."""
+    res = run("policy.rule_speed=0.5/yr", "policy.fixed_path=[{date: 2026-01-01, rate: 3%}]",
+              "policy.fixed_until=2027-01-01", "inflation_risk_premium.mean=0%",
+              "initial.inflation_risk_premium=0%", "convenience_yield.mean=0%", "initial.convenience_yield=0%",
+              "initial.term_premium=0%", "term_premium.mean=0%")
+    r = res.raw("policy_rate")[:, 0]
+    assert r[0] == 0.04 and (r[1:13] == 0.03).all()  # the path applies from the first step
+    t = np.arange(13, len(r)) / 12.0
+    np.testing.assert_allclose(r[13:], 0.04 - 0.01 * np.exp(-0.5 * (t - 1.0)), atol=1e-15)
+    y2 = res.raw("yield_2y")[0, 0]
+    expected = (0.03 + 0.04 + (0.03 - 0.04) * (1 - math.exp(-0.5)) / 0.5) / 2
+    assert abs(y2 - expected) < 1e-12
+
+
+def test_fomc_moves_only_at_meetings_in_25bp_steps():
+    res = engine.run(engine.load_scenario(BASELINE, overrides=[
+        "policy.moves=fomc", "simulation.paths=300", "simulation.horizon=2y", "simulation.step=1d",
+        "simulation.record=1d"]))
+    r = res.raw("policy_rate")
+    moves = np.diff(r, axis=0)
+    moved = set(np.nonzero(np.abs(moves).max(axis=1) > 0)[0] + 1)
+    import datetime as dt
+    from engine.blocks.policy import FOMC_PATTERN
+    cal = res.model.cal
+    meetings = [dt.date(y, m, d) for y in (2026, 2027) for m, d in FOMC_PATTERN if cal.dates[0] < dt.date(y, m, d)]
+    after_meeting = {cal.step_of(d) + 1 for d in meetings}  # a decision shows at the next time point
+    assert len(moved) >= 8 and moved <= after_meeting
+    steps = moves[moves != 0] / 0.0025
+    assert np.allclose(steps, np.round(steps), atol=1e-9)
+    assert r.min() >= 0.001 - 1e-15
+
+
+def test_lower_bound_floors_the_policy_rate_and_the_expected_path():
+    res = engine.run(engine.load_scenario(BASELINE, overrides=[
+        "initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1.5%", "initial.neutral_rate=-1.5%",
+        "initial.fit_also=[]", "policy.lower_bound=0.25%", "simulation.paths=500", "simulation.horizon=3y"]))
+    assert res.raw("policy_rate").min() >= 0.0025
+    assert res.raw("shadow_rate").min() < 0.0025  # the rule wants lower: the floor binds
+    en = res._expectations(res.tenor_labels().index("2y"))[0]
+    assert en.min() >= 0.0025
