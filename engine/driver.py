@@ -44,14 +44,24 @@ def available_memory() -> int:
     return 4 * 2**30
 
 
+# Resident memory of the interpreter with numpy, scipy, pandas, numba and matplotlib loaded and
+# the kernels compiled (measured ~250 MB), with headroom.
+BASE_BYTES = 320 * 2**20
+# (n_rec x paths) float64 arrays alive at once while fans and metrics are reduced: the cached
+# expectations of one tenor (2), a yield being summed and one component (2), the quantile
+# partition copy (1), and metric temporaries (2).
+REDUCE_ARRAYS = 7
+
+
 def memory_estimate(model: Model, n_paths: int, threads: int) -> int:
-    """Bytes a run needs: the recorded grid and metrics for every path, one working copy of a
-    variable during reduction, and per-thread block state."""
+    """Bytes of resident memory a run needs, an upper bound (tests/test_memory.py checks it
+    against measured peak RSS): the libraries, the records and metrics of every path, the
+    reduction's working arrays, and per-thread block state."""
     rec = model.n_rec * model.n_var * n_paths * 8
     met = N_MET * model.n_tenor * n_paths * 8
-    reduce_tmp = 3 * model.n_rec * n_paths * 8  # a derived variable, its sort copy, and a mask
-    per_block = (14 + 9 + model.n_tenor * 7) * BLOCK_PATHS * 8
-    return int(rec + met + reduce_tmp + threads * per_block + model.arrays["coef_n"].nbytes * 2 + 64 * 2**20)
+    reduce_tmp = REDUCE_ARRAYS * model.n_rec * n_paths * 8
+    per_block = (2 * 14 + 9 + model.n_draw + model.n_tenor * 9) * BLOCK_PATHS * 8
+    return int(BASE_BYTES + rec + met + reduce_tmp + threads * per_block + model.arrays["coef_n"].nbytes * 2)
 
 
 def check_memory(model: Model, n_paths: int, threads: int, limit: int | None) -> tuple[int, int]:

@@ -81,6 +81,7 @@ class Results:
         kernel's formula (engine.kernel._curve_point) in the same order of operations, so the
         values are bit-identical to those the kernel used."""
         if j not in self._exp_cache:
+            self._exp_cache.clear()  # one tenor at a time: fans walk the variables tenor by tenor
             a = self.model.arrays
             rp = self.model.cal.record_points
             X = [self.records[:, REC_NAMES.index(n)] for n in _X_NAMES]
@@ -120,10 +121,9 @@ class Results:
     def component_sum(self, tenor: str) -> np.ndarray:
         """Sum of the components of ``yield_<tenor>``, in the kernel's order (equals the yield)."""
         j = self.tenor_labels().index(tenor)
-        c = {k: self._component(j, k) for k in COMPONENTS}
-        y = c["real_rate"] + c["expected_inflation"]
-        for k in COMPONENTS[2:]:
-            y = y - c[k] if k in COMPONENT_SIGN else y + c[k]
+        y = self._component(j, "real_rate") + self._component(j, "expected_inflation")
+        for k in COMPONENTS[2:]:  # one component array alive at a time
+            y = y - self._component(j, k) if k in COMPONENT_SIGN else y + self._component(j, k)
         return y
 
     # ---------------------------------------------------------------- fans
