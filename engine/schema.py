@@ -114,59 +114,73 @@ class Q(Field):
         return self._describe({"type": "string", "pattern": pat, "examples": [units.EXAMPLES[self.dim]]})
 
 
-class Num(Field):
-    """A dimensionless number (coefficients, correlations, shares)."""
+class _Bounded(Field):
+    """A number within optional bounds ``lo``/``hi`` (shared by :class:`Num` and :class:`Int`)."""
+
+    kind = "number"
+    json_type = "number"
 
     def __init__(self, doc: str = "", default: Any = MISSING, lo: float | None = None, hi: float | None = None):
         super().__init__(doc, default)
         self.lo, self.hi = lo, hi
 
-    def resolve(self, value, path, ctx):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            ctx.error(path, f"{units.describe(value)} is not a number; expected a plain number"
-                            + (f" between {self.lo:g} and {self.hi:g}" if self.lo is not None and self.hi is not None else ""))
-            return None
-        v = float(value)
-        if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
-            rng = f"between {self.lo:g} and {self.hi:g}" if self.lo is not None and self.hi is not None else (
-                f"at least {self.lo:g}" if self.lo is not None else f"at most {self.hi:g}")
-            ctx.error(path, f"{value!r} is out of range; expected a number {rng}")
-            return None
-        return v
+    def _accepts(self, value) -> bool:
+        raise NotImplementedError
 
-    def json(self):
-        d = {"type": "number"}
-        if self.lo is not None:
-            d["minimum"] = self.lo
-        if self.hi is not None:
-            d["maximum"] = self.hi
-        return self._describe(d)
-
-
-class Int(Field):
-    """A whole number (counts such as paths, seeds)."""
-
-    def __init__(self, doc: str = "", default: Any = MISSING, lo: int | None = None, hi: int | None = None):
-        super().__init__(doc, default)
-        self.lo, self.hi = lo, hi
+    def _type_error(self, value) -> str:
+        return f"{units.describe(value)} is not a {self.kind}"
 
     def resolve(self, value, path, ctx):
-        if isinstance(value, bool) or not isinstance(value, int):
-            ctx.error(path, f"{units.describe(value)} is not a whole number")
+        if isinstance(value, bool) or not self._accepts(value):
+            ctx.error(path, self._type_error(value))
             return None
         if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            what = f"at least {self.lo}" if self.hi is None else f"between {self.lo} and {self.hi}"
-            ctx.error(path, f"{value} is out of range; expected a whole number {what}")
+            ctx.error(path, f"{value!r} is out of range; expected a {self.kind} {self._range()}")
             return None
+        return self._convert(value)
+
+    def _convert(self, value):
         return value
 
+    def _range(self) -> str:
+        if self.lo is not None and self.hi is not None:
+            return f"between {self.lo:g} and {self.hi:g}"
+        return f"at least {self.lo:g}" if self.lo is not None else f"at most {self.hi:g}"
+
     def json(self):
-        d: dict = {"type": "integer"}
+        d: dict = {"type": self.json_type}
         if self.lo is not None:
             d["minimum"] = self.lo
         if self.hi is not None:
             d["maximum"] = self.hi
         return self._describe(d)
+
+
+class Num(_Bounded):
+    """A dimensionless number (coefficients, correlations, shares)."""
+
+    kind = "number"
+
+    def _accepts(self, value) -> bool:
+        return isinstance(value, (int, float))
+
+    def _type_error(self, value) -> str:
+        both = self.lo is not None and self.hi is not None
+        return (f"{units.describe(value)} is not a number; expected a plain number"
+                + (f" {self._range()}" if both else ""))
+
+    def _convert(self, value):
+        return float(value)
+
+
+class Int(_Bounded):
+    """A whole number (counts such as paths, seeds)."""
+
+    kind = "whole number"
+    json_type = "integer"
+
+    def _accepts(self, value) -> bool:
+        return isinstance(value, int)
 
 
 class Bool(Field):
