@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import (convenience_yield, curve, fire_sale, inflation_risk_premium, liquidity_wedge, macro, policy,
+from .blocks import (convenience_yield, fire_sale, inflation_risk_premium, liquidity_wedge, macro, policy,
                      term_premium)
 from .blocks.curve import L_CY, L_F, L_IRP, L_TP, L_W
 from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
@@ -200,4 +200,4 @@ def kernel_args(model) -> tuple:
             a["lb_t"], a["load"], a["rec_slot"], model.cal.steps_per_week)
 
 
-__all__ = ["simulate_block", "kernel_args", "CUM_RATE"]
+__all__ = ["simulate_block", "kernel_args"]

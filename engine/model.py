@@ -108,39 +108,57 @@ def build(sc: Scenario) -> Model:
     load[curve.L_CY] = convenience_yield.loadings(d["convenience_yield"], ty)
     load[curve.L_F] = fire_sale.loadings(d["fire_sale"], ty)
 
-    # expectation coefficients per time point (regime of the step that led to it)
     curve_reg = np.concatenate([[reg_of_step[0]], reg_of_step]).astype(np.int64)
+    lb_t = np.array([Pp[curve_reg[i]][policy.LB] for i in range(n + 1)])
+    coefficients = _expectation_coefficients(d, regs, curve_reg, cal, fixed_on, fixed_rate)
     coef_n = np.zeros((n + 1, len(tenors), curve.N_COEF))
     coef_pi = np.zeros_like(coef_n)
-    lb_t = np.array([Pp[curve_reg[i]][policy.LB] for i in range(n + 1)])
-    per_reg = {}
-    for r in range(len(regs)):
-        per_reg[r] = curve.drift(regs[r])
-    fp = d["policy"]["fixed_path"] or []
-    if fp:
+    for i in range(n + 1):
+        for j, tau in enumerate(ty):
+            coef_n[i, j], coef_pi[i, j] = coefficients(i, tau)
+    init, fit = _initial_state(d, base, lambda tau: coefficients(0, tau), lb_t[0])
+
+    rec_slot = -np.ones(n + 1, dtype=np.int64)
+    rec_slot[cal.record_points] = np.arange(len(cal.record_points))
+    arrays = dict(reg_of_step=reg_of_step.astype(np.int64), Pm=Pm, Pp=Pp, Ptp=Ptp, Pirp=Pirp, Pcy=Pcy, Pw=Pw,
+                  Pf=Pf, sh_ptr=ptr, sh_cols=cols, sh_vals=vals, ev_ptr=ev_ptr, ev_state=ev_state, ev_size=ev_size,
+                  overlay=overlay, cum_lam=cum_lam, fixed_on=fixed_on, fixed_rate=fixed_rate, fomc=fomc,
+                  coef_n=coef_n, coef_pi=coef_pi, lb_t=lb_t, load=load, rec_slot=rec_slot)
+    return Model(sc, cal, tenors, ty, init, arrays, len(active), active, fit, bool(cum_lam[-1] > 0))
+
+
+def _expectation_coefficients(d: dict, regs: list, curve_reg: np.ndarray, cal, fixed_on, fixed_rate):
+    """A function (time point i, tenor in years) -> (E avg policy, E avg inflation) coefficients,
+    memoised: within a regime they depend on the tenor only, except while a fixed path runs."""
+    dt, n = cal.dt, cal.n_steps
+    drift = {r: curve.drift(regs[r]) for r in range(len(regs))}
+    t_end = -1.0
+    if d["policy"]["fixed_path"]:
         until = d["policy"]["fixed_until"]
         later = [k for k, day in enumerate(cal.dates) if day >= until]
         t_end = later[0] * dt if later else n * dt + (until - cal.dates[-1]).days / 365.25
         on_idx = np.nonzero(fixed_on)[0]
         piece_t, piece_r = on_idx * dt, fixed_rate[on_idx]
+    cache: dict = {}
 
     def coefficients(i: int, tau: float) -> tuple[np.ndarray, np.ndarray]:
-        """(E avg policy, E avg inflation) coefficients at time point i for tenor tau."""
-        K, c = per_reg[curve_reg[i]]
-        cs, cp = curve.expectation_coefficients(K, c, tau)
-        if fp and i * dt < t_end - 1e-12:
-            cs = curve.fixed_path_coefficients(K, c, i * dt, tau, piece_t, piece_r, t_end)
-        return cs, cp
+        on_path = i * dt < t_end - 1e-12
+        key = (i, tau) if on_path else (curve_reg[i], tau)
+        if key not in cache:
+            K, c = drift[curve_reg[i]]
+            cs, cp = curve.expectation_coefficients(K, c, tau)
+            if on_path:
+                cs = curve.fixed_path_coefficients(K, c, i * dt, tau, piece_t, piece_r, t_end)
+            cache[key] = (cs, cp)
+        return cache[key]
 
-    cache: dict = {}
-    for i in range(n + 1):
-        for j, tau in enumerate(ty):
-            key = (curve_reg[i], tau) if not (fp and i * dt < t_end - 1e-12) else (i, tau)
-            if key not in cache:
-                cache[key] = coefficients(i, tau)
-            coef_n[i, j], coef_pi[i, j] = cache[key]
+    return coefficients
 
-    # initial state
+
+def _initial_state(d: dict, base: dict, coefficients, lb: float) -> tuple[np.ndarray, dict]:
+    """State of every path at the start; unset states take their block's long-run mean. With an
+    observed curve, the term premium (and the states in ``fit_also``) are fitted to it."""
+    ini = d["initial"]
     m0 = base["macro"]
     init = np.zeros(N_STATE)
     pistar = m0["inflation_target"].value
@@ -154,21 +172,11 @@ def build(sc: Scenario) -> Model:
     init[CY] = (ini["convenience_yield"] or base["convenience_yield"]["mean"]).value
     init[WEDGE] = ini["liquidity_wedge"].value
     init[FIRE] = ini["fire_sale"].value
-    fit = {}
-    if ini["curve"] is not None:
-        init, fit = _fit_initial(init, ini["curve"], lambda tau: coefficients(0, tau), lb_t[0], d,
-                                 ini["fit_also"])
-    else:
-        init[TP] = ini["term_premium"].value
     init[JUMP_THR] = math.inf
-
-    rec_slot = -np.ones(n + 1, dtype=np.int64)
-    rec_slot[cal.record_points] = np.arange(len(cal.record_points))
-    arrays = dict(reg_of_step=reg_of_step.astype(np.int64), Pm=Pm, Pp=Pp, Ptp=Ptp, Pirp=Pirp, Pcy=Pcy, Pw=Pw,
-                  Pf=Pf, sh_ptr=ptr, sh_cols=cols, sh_vals=vals, ev_ptr=ev_ptr, ev_state=ev_state, ev_size=ev_size,
-                  overlay=overlay, cum_lam=cum_lam, fixed_on=fixed_on, fixed_rate=fixed_rate, fomc=fomc,
-                  coef_n=coef_n, coef_pi=coef_pi, lb_t=lb_t, load=load, rec_slot=rec_slot)
-    return Model(sc, cal, tenors, ty, init, arrays, len(active), active, fit, bool(cum_lam[-1] > 0))
+    if ini["curve"] is None:
+        init[TP] = ini["term_premium"].value
+        return init, {}
+    return _fit_initial(init, ini["curve"], coefficients, lb, d, ini["fit_also"])
 
 
 FITTABLE = {"policy_stance": STANCE, "neutral_rate": RSTAR, "output_gap": GAP}

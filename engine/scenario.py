@@ -114,6 +114,11 @@ _SETTABLE = settable_fields(BLOCKS, _FIXED, _NOT_SETTABLE)
 
 def _check_top(s, path, ctx):
     sim = s["simulation"]
+    pol = s["policy"]
+    if sim and pol and sim["start"] is not None and pol["fixed_until"] is not None and pol["fixed_path"]:
+        if pol["fixed_until"] <= sim["start"]:
+            ctx.error(("policy", "fixed_until"), f"{pol['fixed_until']} is not after the simulation start "
+                                                 f"{sim['start']}; the fixed path would never apply")
     if sim and sim["start"] is not None and sim["horizon"] is not None:
         end = end_date(sim["start"], sim["horizon"])
         for i, ev in enumerate(s["events"] or []):

@@ -44,6 +44,8 @@ CASES = [
     ("duplicate key", "policy:\n  lower_bound: 0%\n  lower_bound: 1%\n", 4, "policy.lower_bound", "duplicate key"),
     ("fixed path without end", "policy:\n  fixed_path: [{date: 2026-01-01, rate: 3%}]\n", 2, "policy.fixed_until",
      "a fixed_path needs the date after which the rule takes over"),
+    ("fixed path ending before the start", "policy:\n  fixed_path: [{date: 2025-01-01, rate: 3%}]\n"
+     "  fixed_until: 2025-06-01\n", 4, "policy.fixed_until", "is not after the simulation start"),
     ("quantile above 100%", "outputs:\n  quantiles: [5%, 150%]\n", 3, "outputs.quantiles[1]", "out of range"),
     ("both curve and term premium", "initial:\n  term_premium: 1%\n", 3, "initial.term_premium",
      "give exactly one of initial.curve"),

@@ -18,7 +18,7 @@ mean reversion).
 import numpy as np
 from numba import njit
 
-from ..schema import Num, Q, Section
+from ..schema import Q, Section
 from .ou import ou_coeffs
 
 SCHEMA = Section({
