@@ -137,3 +137,18 @@ def test_python_api_mirrors_the_cli():
                                   "term_premium", "liquidity_wedge", "convenience_yield", "fire_sale"]
     assert res.paths("yield_2y", n=5).shape == (13, 5)
     assert res.fan("policy_rate").index[0] == pd.Timestamp("2025-12-31")
+
+
+def test_progress_bar_appears_only_on_long_runs():
+    from engine.driver import ProgressBar
+    quiet, shown = io.StringIO(), io.StringIO()
+    short = ProgressBar(quiet, after=60.0)
+    for done in (256, 512):
+        short(done, 512)
+    assert quiet.getvalue() == ""  # a run that ends before `after` seconds prints nothing
+    long = ProgressBar(shown, after=0.0)
+    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=600", "simulation.horizon=1y",
+                                                   "simulation.chunk_paths=256"])
+    engine.run(sc, progress=long, threads=1)
+    text = shown.getvalue()
+    assert "600/600 paths" in text and text.count("\r") == 3 and text.endswith("\n")
