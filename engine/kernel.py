@@ -117,10 +117,12 @@ def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist
 @njit(cache=True, nogil=True)
 def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
                    ev_ptr, ev_state, ev_size, overlay, cum_lam, fixed_on, fixed_rate, fomc, coef_n, coef_pi, lb_t,
-                   load, rec_slot, spw, out, met, jumps_possible):
+                   load, rec_slot, spw, antithetic, out, met, jumps_possible):
     """Simulate one block of paths in place.
 
     S: (N_STATE, B) initial state, advanced to the horizon. out: (n_rec, N_REC_STATE, B) records.
+    With ``antithetic``, paths ``p`` and ``p + half`` (half = ceil(B/2)) form a pair: the second
+    takes the negated normals and mirrored jump sizes of the first at the same jump times.
     met: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
     """
     B = S.shape[1]
@@ -134,16 +136,22 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     ybuf = np.empty((n_ten, B))
     rec_states = _REC_STATES
     rec_ov = _REC_OVERLAY
+    n_drawn = (B + 1) // 2 if antithetic else B  # paths that draw their own random numbers
     if jumps_possible:
-        for p in range(B):
+        for p in range(n_drawn):
             S[JUMP_THR, p] = rng.standard_exponential()
+        for p in range(n_drawn, B):
+            S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
     _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states, rec_ov)
     for k in range(n_steps):
         r = reg_of_step[k]
         pm, pp, ptp, pirp, pcy, pw, pf = Pm[r], Pp[r], Ptp[r], Pirp[r], Pcy[r], Pw[r], Pf[r]
-        for p in range(B):
+        for p in range(n_drawn):
             for q in range(n_draw):
                 ZT[q, p] = rng.standard_normal()
+        for q in range(n_draw):
+            for p in range(n_drawn, B):
+                ZT[q, p] = -ZT[q, p - n_drawn]
         for e in range(ev_ptr[k], ev_ptr[k + 1]):
             st = ev_state[e]
             for p in range(B):
@@ -181,10 +189,15 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
         S, S2 = S2, S
         if cum_lam[k + 1] > cum_lam[k]:
             lam_end = cum_lam[k + 1]
-            for p in range(B):
+            for p in range(n_drawn):
+                mirror = p + n_drawn if p + n_drawn < B else -1
                 while S[JUMP_THR, p] <= lam_end:
-                    S[TP, p] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * rng.standard_normal()
+                    z = rng.standard_normal()
+                    S[TP, p] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * z
                     S[JUMP_THR, p] += rng.standard_exponential()
+                    if mirror >= 0:
+                        S[TP, mirror] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * -z
+                        S[JUMP_THR, mirror] = S[JUMP_THR, p]
         _curve_point(S, k + 1, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states,
                      rec_ov)
     if n_steps % 2 == 1:
@@ -197,7 +210,8 @@ def kernel_args(model) -> tuple:
     return (model.n_draw, model.cal.dt, a["reg_of_step"], a["Pm"], a["Pp"], a["Ptp"], a["Pirp"], a["Pcy"], a["Pw"],
             a["Pf"], a["sh_ptr"], a["sh_cols"], a["sh_vals"], a["ev_ptr"], a["ev_state"], a["ev_size"],
             a["overlay"], a["cum_lam"], a["fixed_on"], a["fixed_rate"], a["fomc"], a["coef_n"], a["coef_pi"],
-            a["lb_t"], a["load"], a["rec_slot"], model.cal.steps_per_week)
+            a["lb_t"], a["load"], a["rec_slot"], model.cal.steps_per_week,
+            bool(model.scenario.data["simulation"]["antithetic"]))
 
 
 __all__ = ["simulate_block", "kernel_args"]

@@ -172,11 +172,36 @@ class Results:
             self._metrics = self._compute_metrics()
         return self._metrics
 
+    def pair_ids(self) -> np.ndarray | None:
+        """For antithetic runs, the antithetic pair of every path (paths p and p + ceil(B/2) of each
+        block share an id); None otherwise."""
+        if not self.scenario.data["simulation"]["antithetic"]:
+            return None
+        from .driver import BLOCK_PATHS
+        ids = np.empty(self.n_paths, dtype=np.int64)
+        offset = 0
+        for p0 in range(0, self.n_paths, BLOCK_PATHS):
+            n = min(BLOCK_PATHS, self.n_paths - p0)
+            half = (n + 1) // 2
+            local = np.arange(n)
+            ids[p0:p0 + n] = offset + np.where(local < half, local, local - half)
+            offset += half
+        return ids
+
+    def std_error(self, x: np.ndarray) -> float:
+        """Monte Carlo standard error of the mean of per-path values ``x``. Antithetic paths are not
+        independent, so there it is the s.d. of the pair means over sqrt(number of pairs)."""
+        x = np.asarray(x, dtype=float)
+        ids = self.pair_ids()
+        if ids is not None:
+            x = np.bincount(ids, weights=x) / np.bincount(ids)
+        return float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
+
     def _dist(self, x: np.ndarray, scale: float) -> dict:
         x = np.asarray(x, dtype=float) * scale
         n = x.size
         out = {"mean": float(x.mean()), "std": float(x.std(ddof=1)) if n > 1 else 0.0}
-        out["std_error"] = out["std"] / math.sqrt(n)
+        out["std_error"] = self.std_error(x)
         for q, v in zip(self.quantiles, np.quantile(x, self.quantiles)):
             out[_qname(q)] = float(v)
         return out
@@ -231,6 +256,7 @@ class Results:
             "record": str(sim["record"] or sim["step"]),
             "steps": cal.n_steps,
             "normals_per_step": self.model.n_draw,
+            "antithetic": bool(sim["antithetic"]),
             "run": self.info,
             "initial_fit": {"curve": fit, "fitted": fitted} if fit else {"fitted": fitted},
             "yields": yields,
@@ -253,15 +279,16 @@ class Results:
             hit = (x > lvl).any(axis=0) if op == ">" else (x < lvl).any(axis=0)
             resolution = "recorded dates"
         p = float(hit.mean())
-        return {"expr": expr, "probability": p, "std_error": math.sqrt(p * (1 - p) / hit.size),
-                "resolution": resolution}
+        se = math.sqrt(p * (1 - p) / hit.size) if self.pair_ids() is None else self.std_error(hit)
+        return {"expr": expr, "probability": p, "std_error": se, "resolution": resolution}
 
     # ---------------------------------------------------------------- summary
     def summary(self) -> str:
         m = self.metrics
         cal = self.model.cal
-        lines = [f"ustsim {m['engine_version']} | {m['scenario_name']} | seed {m['seed']} | {m['paths']:,} paths x "
-                 f"{m['steps']} steps of {m['step']} | {m['start']} -> {m['end']}"]
+        lines = [f"ustsim {m['engine_version']} | {m['scenario_name']} | seed {m['seed']} | {m['paths']:,} paths"
+                 f"{' (antithetic)' if m['antithetic'] else ''} x {m['steps']} steps of {m['step']} | "
+                 f"{m['start']} -> {m['end']}"]
         fit = m["initial_fit"]
         if "curve" in fit:
             parts = [f"{t} {v['observed_pct']:.2f}% (model {v['model_pct']:.2f}%, {v['residual_bp']:+.0f}bp)"

@@ -79,6 +79,8 @@ SIMULATION = Section({
     "paths": Int("number of Monte Carlo paths", 10000, lo=1),
     "seed": Int("random seed (required: results depend only on scenario and seed)", lo=0),
     "chunk_paths": Int("paths per work chunk (memory/threading granularity; does not change results)", 16384, lo=1),
+    "antithetic": Bool("antithetic variates: half the paths of each block take the negated random numbers of "
+                       "the other half (half the draws; standard errors are computed from pair means)", False),
     "max_memory": Nullable(Q("memory"), "refuse a run whose estimated memory exceeds this (default: 80% of "
                                         "available memory)"),
 }, doc="Time grid, paths and seed.", check=_check_simulation)

@@ -41,13 +41,20 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     spw = model.cal.steps_per_week
     hist = np.empty((model.n_tenor, max(spw, 1), n_paths))
     dt = model.cal.dt
+    anti = bool(model.scenario.data["simulation"]["antithetic"])
+    drawn = [(n + 1) // 2 if anti else n for n in sizes]  # paths of each block that draw
+
+    def mirrored(x_drawn, n):  # a block's values: the drawn paths, then their mirrors
+        return np.concatenate([x_drawn, x_drawn[: n - len(x_drawn)]]) if anti else x_drawn
+
     if model.jumps_possible:
-        S[JUMP_THR] = np.concatenate([g.standard_exponential(n) for g, n in zip(rngs, sizes)])
+        S[JUMP_THR] = np.concatenate([mirrored(g.standard_exponential(h), n) for g, h, n in zip(rngs, drawn, sizes)])
     _curve_point(S, 0, a, spw, hist, out, met)
     for k in range(model.cal.n_steps):
         r = a["reg_of_step"][k]
         pm, pp, ptp, pirp, pcy, pw, pf = (a[x][r] for x in ("Pm", "Pp", "Ptp", "Pirp", "Pcy", "Pw", "Pf"))
-        Z = np.concatenate([g.standard_normal((n, model.n_draw)) for g, n in zip(rngs, sizes)])
+        Z = np.concatenate([_antithetic(g.standard_normal((h, model.n_draw)), n) if anti else
+                            g.standard_normal((h, model.n_draw)) for g, h, n in zip(rngs, drawn, sizes)])
         for e in range(a["ev_ptr"][k], a["ev_ptr"][k + 1]):
             S[a["ev_state"][e]] += a["ev_size"][e]
             if a["ev_state"][e] == POLICY:
@@ -95,12 +102,23 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         lam_end = a["cum_lam"][k + 1]
         if lam_end > a["cum_lam"][k]:
             for b, g in enumerate(rngs):
-                for p in np.nonzero(S[JUMP_THR, starts[b]:starts[b + 1]] <= lam_end)[0] + starts[b]:
+                h = drawn[b]
+                for p in np.nonzero(S[JUMP_THR, starts[b]:starts[b] + h] <= lam_end)[0] + starts[b]:
+                    mirror = p + h if p + h < starts[b + 1] else -1
                     while S[JUMP_THR, p] <= lam_end:
-                        S[TP, p] += ptp[tpb.JMU] + ptp[tpb.JSD] * g.standard_normal()
+                        z = g.standard_normal()
+                        S[TP, p] += ptp[tpb.JMU] + ptp[tpb.JSD] * z
                         S[JUMP_THR, p] += g.standard_exponential()
+                        if mirror >= 0:
+                            S[TP, mirror] += ptp[tpb.JMU] + ptp[tpb.JSD] * -z
+                            S[JUMP_THR, mirror] = S[JUMP_THR, p]
         _curve_point(S, k + 1, a, spw, hist, out, met)
     return out, met
+
+
+def _antithetic(z: np.ndarray, n: int) -> np.ndarray:
+    """(drawn, k) normals of a block -> (n, k): the drawn rows, then the negated first n - drawn."""
+    return np.concatenate([z, -z[: n - len(z)]])
 
 
 def _curve_point(S, i, a, spw, hist, out, met):
