@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from .driver import BLOCK_PATHS, block_rng, default_threads, simulate
+from .driver import BLOCK_PATHS, block_normals, block_rng, default_threads, simulate
 from .model import build
 from .scenario import load_scenario
 from .twin import simulate_twin
@@ -71,7 +71,8 @@ def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             S = np.repeat(model.init[:, None], n, axis=1)
-            simulate_block(block_rng(seed, b), S, *args, out[:, :, :n], met[:, :, :n], model.jumps_possible)
+            simulate_block(block_rng(seed, b), S, *args, block_normals(model, seed, b, n), out[:, :, :n],
+                           met[:, :, :n], model.jumps_possible)
 
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:

@@ -77,6 +77,17 @@ def block_rng(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
 
 
+_NO_NORMALS = np.empty((0, 0, 0))
+
+
+def block_normals(model: Model, seed: int, block: int, n: int) -> np.ndarray:
+    """Quasi-random normals of one block (n_steps, n_draw, n), or an empty array for pseudo-random."""
+    if not model.scenario.data["simulation"]["quasi_random"]:
+        return _NO_NORMALS
+    from .sampling import sobol_bridge_normals
+    return sobol_bridge_normals(seed, block, n, model.cal.n_steps, model.n_draw)
+
+
 def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Run all paths. Returns ``(records, metrics)``: (n_rec, n_var, n_paths) and (N_MET, n_tenor, n_paths)."""
@@ -99,7 +110,8 @@ def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, 
         for b in blocks:
             p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
             S = np.repeat(model.init[:, None], p1 - p0, axis=1)
-            simulate_block(block_rng(seed, b), S, *args, out[:, :, p0:p1], met[:, :, p0:p1], model.jumps_possible)
+            simulate_block(block_rng(seed, b), S, *args, block_normals(model, seed, b, p1 - p0), out[:, :, p0:p1],
+                           met[:, :, p0:p1], model.jumps_possible)
             done += p1 - p0
         return done
 

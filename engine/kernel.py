@@ -117,12 +117,14 @@ def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist
 @njit(cache=True, nogil=True)
 def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
                    ev_ptr, ev_state, ev_size, overlay, cum_lam, fixed_on, fixed_rate, fomc, coef_n, coef_pi, lb_t,
-                   load, rec_slot, spw, antithetic, out, met, jumps_possible):
+                   load, rec_slot, spw, antithetic, zbuf, out, met, jumps_possible):
     """Simulate one block of paths in place.
 
     S: (N_STATE, B) initial state, advanced to the horizon. out: (n_rec, N_REC_STATE, B) records.
     With ``antithetic``, paths ``p`` and ``p + half`` (half = ceil(B/2)) form a pair: the second
     takes the negated normals and mirrored jump sizes of the first at the same jump times.
+    ``zbuf``: (n_steps, n_draw, B) quasi-random normals for the Gaussian shocks
+    (:mod:`engine.sampling`), or an empty array to draw them from ``rng``.
     met: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
     """
     B = S.shape[1]
@@ -146,9 +148,12 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     for k in range(n_steps):
         r = reg_of_step[k]
         pm, pp, ptp, pirp, pcy, pw, pf = Pm[r], Pp[r], Ptp[r], Pirp[r], Pcy[r], Pw[r], Pf[r]
-        for p in range(n_drawn):
-            for q in range(n_draw):
-                ZT[q, p] = rng.standard_normal()
+        if zbuf.shape[0] > 0:
+            ZT[:, :] = zbuf[k]
+        else:
+            for p in range(n_drawn):
+                for q in range(n_draw):
+                    ZT[q, p] = rng.standard_normal()
         for q in range(n_draw):
             for p in range(n_drawn, B):
                 ZT[q, p] = -ZT[q, p - n_drawn]

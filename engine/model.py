@@ -16,6 +16,8 @@ from .blocks import (convenience_yield, curve, events, fire_sale, inflation_risk
                      policy, shocks, term_premium)
 from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_STATE, OVERLAY_STATES, POLICY,
                            RSTAR, SHADOW, STANCE, TP, WEDGE)
+from .errors import Problem, ScenarioError
+from .sampling import MAX_DIMENSION
 from .scenario import Scenario
 from .units import Tenor
 
@@ -84,6 +86,10 @@ def build(sc: Scenario) -> Model:
     Pf = stack(lambda r: fire_sale.pack(r["fire_sale"], dt))
 
     active = shocks.active_shocks(regs)
+    if sim["quasi_random"] and n * len(active) > MAX_DIMENSION:
+        raise ScenarioError([Problem(sc.source, None, "simulation.quasi_random", (
+            f"needs steps x Gaussian shocks <= {MAX_DIMENSION} Sobol dimensions, here {n} x {len(active)} = "
+            f"{n * len(active)}; use longer steps, a shorter horizon or fewer shocks"))])
     ptr, cols, vals = shocks.loading_csr(d["correlations"], active)
     ev_ptr, ev_state, ev_size, overlay = events.compile_shocks(d["events"], cal)
 

@@ -190,8 +190,18 @@ class Results:
 
     def std_error(self, x: np.ndarray) -> float:
         """Monte Carlo standard error of the mean of per-path values ``x``. Antithetic paths are not
-        independent, so there it is the s.d. of the pair means over sqrt(number of pairs)."""
+        independent, so there it is the s.d. of the pair means over sqrt(number of pairs); with
+        quasi-random numbers each block is one randomisation, so it comes from the block means."""
         x = np.asarray(x, dtype=float)
+        sim = self.scenario.data["simulation"]
+        if sim["quasi_random"]:
+            from .driver import BLOCK_PATHS
+            ids = np.arange(x.size) // BLOCK_PATHS
+            w = np.bincount(ids).astype(float)
+            means = np.bincount(ids, weights=x) / w
+            mean = np.average(means, weights=w)
+            var = np.sum(w**2 * (means - mean) ** 2) / (w.sum() ** 2) * len(w) / (len(w) - 1)
+            return float(math.sqrt(var))
         ids = self.pair_ids()
         if ids is not None:
             x = np.bincount(ids, weights=x) / np.bincount(ids)
@@ -257,6 +267,7 @@ class Results:
             "steps": cal.n_steps,
             "normals_per_step": self.model.n_draw,
             "antithetic": bool(sim["antithetic"]),
+            "quasi_random": bool(sim["quasi_random"]),
             "run": self.info,
             "initial_fit": {"curve": fit, "fitted": fitted} if fit else {"fitted": fitted},
             "yields": yields,
@@ -279,7 +290,8 @@ class Results:
             hit = (x > lvl).any(axis=0) if op == ">" else (x < lvl).any(axis=0)
             resolution = "recorded dates"
         p = float(hit.mean())
-        se = math.sqrt(p * (1 - p) / hit.size) if self.pair_ids() is None else self.std_error(hit)
+        sim = self.scenario.data["simulation"]
+        se = self.std_error(hit) if sim["antithetic"] or sim["quasi_random"] else math.sqrt(p * (1 - p) / hit.size)
         return {"expr": expr, "probability": p, "std_error": se, "resolution": resolution}
 
     # ---------------------------------------------------------------- summary
@@ -287,7 +299,7 @@ class Results:
         m = self.metrics
         cal = self.model.cal
         lines = [f"ustsim {m['engine_version']} | {m['scenario_name']} | seed {m['seed']} | {m['paths']:,} paths"
-                 f"{' (antithetic)' if m['antithetic'] else ''} x {m['steps']} steps of {m['step']} | "
+                 f"{' (antithetic)' if m['antithetic'] else ''}{' (Sobol + Brownian bridge)' if m['quasi_random'] else ''} x {m['steps']} steps of {m['step']} | "
                  f"{m['start']} -> {m['end']}"]
         fit = m["initial_fit"]
         if "curve" in fit:

@@ -52,6 +52,11 @@ def _check_simulation(s, path, ctx):
         elif s["step"].unit == "m" and s["horizon"].months is None:
             ctx.error(path + ("horizon",), f"'{s['horizon']}' is not whole months; with monthly steps "
                                            "expected a horizon in m or y")
+    if s["antithetic"] and s["quasi_random"]:
+        ctx.error(path + ("quasi_random",), "cannot be combined with antithetic: true; choose one")
+    if s["quasi_random"] and s["paths"] is not None and s["paths"] < 512:
+        ctx.error(path + ("paths",), f"{s['paths']} paths are too few for quasi_random: its standard errors come "
+                                     "from the spread between blocks of 256 paths; expected at least 512")
     rec = s["record"]
     if rec is not None and s["step"] is not None and rec.years < s["step"].years - 1e-12:
         ctx.error(path + ("record",), f"'{rec}' is shorter than the step ({s['step']}); "
@@ -81,6 +86,9 @@ SIMULATION = Section({
     "chunk_paths": Int("paths per work chunk (memory/threading granularity; does not change results)", 16384, lo=1),
     "antithetic": Bool("antithetic variates: half the paths of each block take the negated random numbers of "
                        "the other half (half the draws; standard errors are computed from pair means)", False),
+    "quasi_random": Bool("scrambled Sobol points through a Brownian bridge for the Gaussian shocks, one "
+                         "randomisation per block of 256 paths (standard errors from the spread of block means; "
+                         "jumps stay pseudo-random)", False),
     "max_memory": Nullable(Q("memory"), "refuse a run whose estimated memory exceeds this (default: 80% of "
                                         "available memory)"),
 }, doc="Time grid, paths and seed.", check=_check_simulation)

@@ -23,7 +23,7 @@ from .blocks import term_premium as tpb
 from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
                            SH_CY, SH_GAP, SH_INFL, SH_INFL_EXP, SH_IRP, SH_POLICY, SH_RSTAR, SH_STANCE, SH_TP, STANCE,
                            TP, WEDGE)
-from .driver import BLOCK_PATHS, block_rng
+from .driver import BLOCK_PATHS, block_normals, block_rng
 from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_MET,
                     N_REC_STATE, REC_OVERLAY, REC_STATES, Model)
 
@@ -47,14 +47,19 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     def mirrored(x_drawn, n):  # a block's values: the drawn paths, then their mirrors
         return np.concatenate([x_drawn, x_drawn[: n - len(x_drawn)]]) if anti else x_drawn
 
+    quasi = [block_normals(model, seed, b, n) for b, n in enumerate(sizes)] \
+        if model.scenario.data["simulation"]["quasi_random"] else None
     if model.jumps_possible:
         S[JUMP_THR] = np.concatenate([mirrored(g.standard_exponential(h), n) for g, h, n in zip(rngs, drawn, sizes)])
     _curve_point(S, 0, a, spw, hist, out, met)
     for k in range(model.cal.n_steps):
         r = a["reg_of_step"][k]
         pm, pp, ptp, pirp, pcy, pw, pf = (a[x][r] for x in ("Pm", "Pp", "Ptp", "Pirp", "Pcy", "Pw", "Pf"))
-        Z = np.concatenate([_antithetic(g.standard_normal((h, model.n_draw)), n) if anti else
-                            g.standard_normal((h, model.n_draw)) for g, h, n in zip(rngs, drawn, sizes)])
+        if quasi:
+            Z = np.concatenate([zb[k].T for zb in quasi])
+        else:
+            Z = np.concatenate([_antithetic(g.standard_normal((h, model.n_draw)), n) if anti else
+                                g.standard_normal((h, model.n_draw)) for g, h, n in zip(rngs, drawn, sizes)])
         for e in range(a["ev_ptr"][k], a["ev_ptr"][k + 1]):
             S[a["ev_state"][e]] += a["ev_size"][e]
             if a["ev_state"][e] == POLICY:
