@@ -15,10 +15,11 @@ from .errors import ResourceError, ScenarioError, UstsimError
 from .scenario import Scenario, json_schema, load_scenario, loads_scenario
 
 
-def run(scenario, *, threads=None, progress=None, max_memory=None):
-    """Run a scenario; returns :class:`engine.results.Results`. See :mod:`engine.runner`."""
+def run(scenario, *, threads=None, progress=None, max_memory=None, client=None):
+    """Run a scenario; returns :class:`engine.results.Results`. ``client``: an optional
+    ``dask.distributed.Client`` to run on. See :mod:`engine.runner`."""
     from .runner import run as _run
-    return _run(scenario, threads=threads, progress=progress, max_memory=max_memory)
+    return _run(scenario, threads=threads, progress=progress, max_memory=max_memory, client=client)
 
 
 def write_outputs(results, out_dir, charts=None):

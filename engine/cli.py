@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=int, help="worker threads (default: NUMBA_NUM_THREADS or CPU count; "
                                                "results do not depend on it)")
     r.add_argument("--no-charts", action="store_true", help="do not write PNG charts")
+    r.add_argument("--dask", metavar="local:N|tcp://host:port",
+                   help="run the chunks on Dask: a new local cluster of N worker processes, or an existing "
+                        "scheduler (needs pip install \"ustsim[dask]\"); results are identical to a local run")
     r.add_argument("--quiet", action="store_true", help="print no summary table")
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
@@ -117,7 +120,18 @@ def _dispatch(a, out, err) -> int:
                   f"memory needed ~{format_bytes(need)} (limit {format_bytes(lim)})", file=err)
 
     t0 = time.perf_counter()
-    res = run(sc, threads=a.threads, progress=None if a.quiet else ProgressBar(err), on_estimate=on_estimate)
+    client = cluster = None
+    if a.dask:
+        from .dask_backend import connect
+        client, cluster = connect(a.dask)
+    try:
+        res = run(sc, threads=a.threads, progress=None if a.quiet else ProgressBar(err), on_estimate=on_estimate,
+                  client=client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     if a.out:
         from .report import write_outputs
         names = write_outputs(res, a.out, charts=False if a.no_charts else None)

@@ -89,11 +89,36 @@ def block_normals(model: Model, seed: int, block: int, n: int) -> np.ndarray:
     return sobol_bridge_normals(seed, block, n, model.cal.n_steps, model.n_draw)
 
 
-def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Run all paths. Returns ``(records, metrics)``: (n_rec, n_var, n_paths) and (N_MET, n_tenor, n_paths)."""
-    threads = threads or default_threads()
+def chunk_blocks(model: Model, n_paths: int, chunk_paths: int | None = None) -> list[list[int]]:
+    """The run's blocks grouped into chunks (the unit of work for a thread or a Dask task)."""
     chunk_paths = chunk_paths or model.scenario.data["simulation"]["chunk_paths"]
+    n_blocks = math.ceil(n_paths / BLOCK_PATHS)
+    per_chunk = max(1, chunk_paths // BLOCK_PATHS)
+    return [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]
+
+
+def run_blocks(model: Model, seed: int, blocks: list[int], n_paths: int, out: np.ndarray, met: np.ndarray,
+               offset: int = 0) -> int:
+    """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
+    Returns the number of paths simulated."""
+    args = kernel_args(model)
+    done = 0
+    for b in blocks:
+        p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
+        S = np.repeat(model.init[:, None], p1 - p0, axis=1)
+        simulate_block(block_rng(seed, b), S, *args, block_normals(model, seed, b, p1 - p0),
+                       out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset], model.jumps_possible)
+        done += p1 - p0
+    return done
+
+
+def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
+             progress: Callable[[int, int], None] | None = None, client=None) -> tuple[np.ndarray, np.ndarray]:
+    """Run all paths. Returns ``(records, metrics)``: (n_rec, n_var, n_paths) and (N_MET, n_tenor, n_paths).
+
+    With a ``dask.distributed.Client`` the chunks run as Dask tasks (:mod:`engine.dask_backend`);
+    the results are bit-identical to a local run."""
+    threads = threads or default_threads()
     # Filled sequentially here so the pages are faulted in order: a block writes a thin column
     # through the whole array, and faulting it in that way measured 1.85 s for 100k paths x 121
     # records against 0.13 s for this fill. NaN also marks anything a block failed to write.
@@ -101,20 +126,14 @@ def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, 
     out.fill(np.nan)
     met = np.empty((N_MET, model.n_tenor, n_paths))
     met.fill(np.nan)
-    n_blocks = math.ceil(n_paths / BLOCK_PATHS)
-    per_chunk = max(1, chunk_paths // BLOCK_PATHS)
-    chunks = [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]
-    args = kernel_args(model)
+    chunks = chunk_blocks(model, n_paths, chunk_paths)
+    if client is not None:
+        from .dask_backend import simulate_on
+        simulate_on(client, model, n_paths, seed, chunks, out, met, progress)
+        return out, met
 
     def run_chunk(blocks: list[int]) -> int:
-        done = 0
-        for b in blocks:
-            p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
-            S = np.repeat(model.init[:, None], p1 - p0, axis=1)
-            simulate_block(block_rng(seed, b), S, *args, block_normals(model, seed, b, p1 - p0), out[:, :, p0:p1],
-                           met[:, :, p0:p1], model.jumps_possible)
-            done += p1 - p0
-        return done
+        return run_blocks(model, seed, blocks, n_paths, out, met)
 
     finished = 0
     if threads == 1 or len(chunks) == 1:

@@ -10,11 +10,12 @@ from .scenario import Scenario
 
 
 def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_memory: float | None = None,
-        on_estimate=None) -> Results:
+        on_estimate=None, client=None) -> Results:
     """Simulate ``scenario``. ``threads`` defaults to NUMBA_NUM_THREADS or the CPU count (results
     do not depend on it). ``progress(done, total)`` is called as chunks finish. ``on_estimate(need,
     limit)`` is called with the memory estimate (bytes) before anything runs; a run over the limit
-    raises :class:`~engine.errors.ResourceError`."""
+    raises :class:`~engine.errors.ResourceError`. ``client``: a ``dask.distributed.Client`` to run
+    the chunks on (results identical to a local run)."""
     t0 = time.perf_counter()
     sim = scenario.data["simulation"]
     model = build(scenario)
@@ -24,8 +25,10 @@ def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_me
     if on_estimate:
         on_estimate(need, lim)
     t1 = time.perf_counter()
-    records, metrics = driver.simulate(model, sim["paths"], sim["seed"], threads=threads, progress=progress)
+    records, metrics = driver.simulate(model, sim["paths"], sim["seed"], threads=threads, progress=progress,
+                                       client=client)
     t2 = time.perf_counter()
-    info = {"threads": threads, "memory_estimate_bytes": need, "memory_limit_bytes": lim,
+    info = {"threads": threads, "dask_workers": len(client.scheduler_info()["workers"]) if client else 0,
+            "memory_estimate_bytes": need, "memory_limit_bytes": lim,
             "seconds_build": round(t1 - t0, 4), "seconds_simulate": round(t2 - t1, 4)}
     return Results(model, records, metrics, info)

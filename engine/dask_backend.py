@@ -1,0 +1,79 @@
+"""Dask backend: the run's chunks as tasks on a ``dask.distributed`` cluster.
+
+A task simulates one chunk of blocks on a worker and returns its records and metrics; the
+client places them by path index, so the result does not depend on which worker ran what or in
+which order tasks finished, and equals a local run bit for bit. A task lost with its worker is
+rerun by Dask (``retries``; the scheduler also reschedules tasks of dead workers), and a rerun
+gives the same numbers because every block seeds its own generator.
+
+Dask is optional: ``pip install "ustsim[dask]"``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import UstsimError
+from .model import N_MET
+
+INSTALL_HINT = 'the Dask backend needs the dask extra; install it with: pip install "ustsim[dask]"'
+RETRIES = 3
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise UstsimError(INSTALL_HINT) from None
+    return distributed
+
+
+def connect(spec: str):
+    """``local:N`` -> a new LocalCluster of N single-threaded worker processes; ``tcp://host:port``
+    (or any scheduler address) -> that scheduler. Returns (client, cluster or None)."""
+    distributed = _distributed()
+    if spec.startswith("local:"):
+        n = spec.split(":", 1)[1]
+        if not n.isdigit() or int(n) < 1:
+            raise UstsimError(f"--dask {spec}: expected local:N with N a positive number of workers")
+        cluster = distributed.LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
+                                           dashboard_address=":0", silence_logs=40)
+        return distributed.Client(cluster), cluster
+    if "://" not in spec:
+        raise UstsimError(f"--dask {spec}: expected local:N or a scheduler address like tcp://host:8786")
+    try:
+        return distributed.Client(spec, timeout="10s"), None
+    except OSError as exc:
+        raise UstsimError(f"--dask {spec}: cannot reach the scheduler ({exc})") from None
+
+
+def _run_chunk(model, seed: int, blocks: list[int], n_paths: int):
+    """Worker side: simulate one chunk; returns (first path, records, metrics)."""
+    from .driver import BLOCK_PATHS, run_blocks
+    p0 = blocks[0] * BLOCK_PATHS
+    p1 = min((blocks[-1] + 1) * BLOCK_PATHS, n_paths)
+    out = np.empty((model.n_rec, model.n_var, p1 - p0))
+    met = np.empty((N_MET, model.n_tenor, p1 - p0))
+    run_blocks(model, seed, blocks, n_paths, out, met, offset=p0)
+    return p0, out, met
+
+
+def simulate_on(client, model, n_paths: int, seed: int, chunks: list[list[int]], out: np.ndarray, met: np.ndarray,
+                progress=None) -> None:
+    """Run ``chunks`` on the cluster of ``client`` and fill ``out``/``met`` (client side)."""
+    distributed = _distributed()
+    from .driver import run_blocks
+    # compile (or load) the kernels here first, so workers find them in the numba cache
+    # instead of compiling them concurrently
+    run_blocks(model, seed, [0], min(n_paths, 2), np.empty((model.n_rec, model.n_var, 2)),
+               np.empty((N_MET, model.n_tenor, 2)))
+    [shared] = client.scatter([model], broadcast=True)
+    futures = [client.submit(_run_chunk, shared, seed, blocks, n_paths, retries=RETRIES, pure=False)
+               for blocks in chunks]
+    finished = 0
+    for fut in distributed.as_completed(futures):
+        p0, rec, m = fut.result()
+        out[:, :, p0:p0 + rec.shape[2]] = rec
+        met[:, :, p0:p0 + rec.shape[2]] = m
+        finished += rec.shape[2]
+        if progress:
+            progress(finished, n_paths)

@@ -1,0 +1,101 @@
+"""The Dask backend: chunks as tasks on a LocalCluster of 2 worker processes give results
+bit-identical to a local run, also when a worker dies mid-run; without dask, --dask says how to
+install it."""
+import builtins
+import io
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import engine
+from engine.cli import main
+from conftest import BASELINE
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                       silence_logs=40)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def scenario(*extra):
+    return engine.load_scenario(BASELINE, overrides=["simulation.paths=1500", "simulation.horizon=3y",
+                                                     "simulation.chunk_paths=256", "simulation.seed=21", *extra])
+
+
+def test_dask_run_is_bit_identical_to_local(client):
+    sc = scenario("term_premium.jump_intensity=3/yr")
+    local, remote = engine.run(sc), engine.run(sc, client=client)
+    assert remote.info["dask_workers"] == 2
+    assert np.array_equal(local.records, remote.records)
+    assert np.array_equal(local.path_metrics, remote.path_metrics, equal_nan=True)
+    assert local.metrics["yields"] == remote.metrics["yields"]
+
+
+def test_progress_is_reported_across_workers(client):
+    seen = []
+    engine.run(scenario(), client=client, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) == 6 and seen[-1] == (1500, 1500)  # one report per chunk of 256 paths
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_worker_dying_mid_run_changes_nothing(client):
+    sc = engine.load_scenario(BASELINE, overrides=[
+        "simulation.paths=8192", "simulation.horizon=5y", "simulation.step=1d", "simulation.record=1m",
+        "simulation.chunk_paths=256", "simulation.seed=22"])
+    pids = client.run(os.getpid)  # worker address -> process id
+    killed = []
+
+    def kill_once(done, total):  # SIGKILL one worker process after the first chunk comes back
+        if not killed:
+            victim = sorted(pids)[0]
+            os.kill(pids[victim], signal.SIGKILL)
+            killed.append(victim)
+
+    remote = engine.run(sc, client=client, progress=kill_once)
+    local = engine.run(sc)
+    assert killed
+    client.wait_for_workers(2, timeout=60)
+    assert killed[0] not in set(client.scheduler_info()["workers"])  # the worker really died (and was replaced)
+    assert np.array_equal(local.records, remote.records)
+    assert np.array_equal(local.path_metrics, remote.path_metrics, equal_nan=True)
+
+
+def test_cli_dask_local_cluster(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["run", BASELINE, "--paths", "600", "--horizon", "1y", "--set", "simulation.chunk_paths=256",
+               "--dask", "local:2", "--out", str(tmp_path / "o"), "--quiet"], stdout=out, stderr=err)
+    assert rc == 0, err.getvalue()
+    assert (tmp_path / "o" / "fans.parquet").exists()
+
+
+@pytest.mark.parametrize("spec,msg", [("local:0", "expected local:N"), ("somewhere", "expected local:N or a scheduler")])
+def test_bad_dask_spec(spec, msg):
+    err = io.StringIO()
+    assert main(["run", BASELINE, "--paths", "300", "--dask", spec], stdout=io.StringIO(), stderr=err) == 2
+    assert msg in err.getvalue()
+
+
+def test_without_dask_the_option_says_how_to_install_it(monkeypatch, tmp_path):
+    real_import = builtins.__import__
+
+    def no_distributed(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    err = io.StringIO()
+    rc = main(["run", BASELINE, "--paths", "300", "--dask", "local:2", "--out", str(tmp_path / "o")],
+              stdout=io.StringIO(), stderr=err)
+    assert rc == 2
+    assert err.getvalue().strip() == 'the Dask backend needs the dask extra; install it with: pip install "ustsim[dask]"'
+    assert not (tmp_path / "o").exists()
