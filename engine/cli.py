@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--threads", type=int)
     b.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures not meaningful)")
     b.add_argument("--json", help="also write the figures to this JSON file")
+    b.add_argument("--peers", action="store_true", help="the Vasicek workload in ustsim, QuantLib and pyesg side by "
+                                                        "side (needs pip install \"ustsim[peers]\")")
+    b.add_argument("--markdown", help="with --peers: also write the table to this markdown file")
     return p
 
 
@@ -101,6 +104,12 @@ def _dispatch(a, out, err) -> int:
         print(json.dumps(json_schema(), indent=1), file=out)
         return 0
     if a.command == "bench":
+        if a.peers:
+            from .peers import run_peers
+            paths = 2000 if a.quick else a.paths
+            run_peers(paths=paths, steps=a.steps, threads=a.threads, out=out, json_path=a.json,
+                      markdown_path=a.markdown)
+            return 0
         from .bench import run_bench
         run_bench(paths=a.paths, steps=a.steps, threads=a.threads, quick=a.quick, json_path=a.json, out=out)
         return 0

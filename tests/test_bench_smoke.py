@@ -22,3 +22,20 @@ def test_bench_command(tmp_path):
     out = io.StringIO()
     assert main(["bench", "--quick", "--json", str(tmp_path / "b.json")], stdout=out) == 0
     assert (tmp_path / "b.json").exists()
+
+
+def test_peer_benchmark_runs_and_every_tool_prices_the_bond(tmp_path):
+    """Tiny size: each tool's price must agree with the Vasicek closed form within 4.5 s.e. plus
+    the Euler/trapezoid discretisation of a monthly grid (1e-4 here), so a broken peer set-up fails."""
+    import pytest
+    pytest.importorskip("QuantLib")
+    pytest.importorskip("pyesg")
+    from engine.peers import run_peers
+    out = io.StringIO()
+    res = run_peers(paths=4000, steps=24, out=out, json_path=str(tmp_path / "p.json"),
+                    markdown_path=str(tmp_path / "p.md"))
+    for name in ("ustsim", "QuantLib", "pyesg"):
+        r = res["results"][name]
+        assert abs(r["error"]) < 4.5 * r["std_error"] + 1e-4, (name, r)
+        assert r["path_steps_per_s"] > 0
+    assert "| QuantLib |" in (tmp_path / "p.md").read_text() and (tmp_path / "p.json").exists()

@@ -1,0 +1,119 @@
+"""Peer comparison (``ustsim bench --peers``; ``pip install "ustsim[peers]"``).
+
+The same Vasicek workload - a = 0.1, b = 4%, sigma = 1%, r0 = 3%; 100,000 paths x 120 monthly
+steps; the 10y zero-coupon price as the mean of exp(-integral of r), integrated by the
+trapezoid rule on the monthly grid - run three ways:
+
+* ustsim: ``scenarios/vasicek.yaml`` through the engine's kernel and driver (the whole model runs,
+  with every shock but the short rate's switched off);
+* QuantLib: ``OrnsteinUhlenbeckProcess`` paths from ``GaussianPathGenerator`` (Python loop over
+  paths, as QuantLib's Python users do);
+* pyesg: ``OrnsteinUhlenbeckProcess.scenarios`` (numpy-vectorised).
+
+Each reports its price, error against the closed form, and path-steps per second. The timing
+covers generating the paths and pricing; model set-up is excluded for all three.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+A, B, SIGMA, R0 = 0.1, 0.04, 0.01, 0.03
+VASICEK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "vasicek.yaml")
+
+
+def closed_form_price(T: float) -> float:
+    """Vasicek zero-coupon price for maturity ``T`` years."""
+    b = (1 - math.exp(-A * T)) / A
+    return math.exp((B - SIGMA**2 / (2 * A**2)) * (b - T) - SIGMA**2 * b**2 / (4 * A) - b * R0)
+
+
+def _trapezoid_price(paths: np.ndarray, dt: float) -> tuple[float, float]:
+    """paths: (n_paths, n_steps + 1) short rates -> (price, standard error)."""
+    integral = dt * (paths[:, 1:-1].sum(axis=1) + 0.5 * (paths[:, 0] + paths[:, -1]))
+    df = np.exp(-integral)
+    return float(df.mean()), float(df.std(ddof=1) / math.sqrt(df.size))
+
+
+def run_ustsim(paths: int, steps: int, seed: int, threads: int | None = None) -> dict:
+    from .driver import simulate
+    from .model import build
+    from .results import Results
+    from .scenario import load_scenario
+    sc = load_scenario(VASICEK, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m",
+                                           f"simulation.record={steps}m", f"simulation.seed={seed}"])
+    model = build(sc)
+    simulate(model, min(paths, 64), seed, threads=threads)  # compile / load outside the timing
+    t = time.perf_counter()
+    rec, met = simulate(model, paths, seed, threads=threads)
+    res = Results(model, rec, met, {})
+    df = res.raw("discount_factor")[-1]
+    price = float(df.mean())
+    seconds = time.perf_counter() - t
+    return {"price": price, "std_error": res.std_error(df), "seconds": seconds}
+
+
+def run_quantlib(paths: int, steps: int, seed: int) -> dict:
+    import QuantLib as ql
+    process = ql.OrnsteinUhlenbeckProcess(A, SIGMA, R0, B)
+    rsg = ql.GaussianRandomSequenceGenerator(ql.UniformRandomSequenceGenerator(steps, ql.UniformRandomGenerator(seed)))
+    gen = ql.GaussianPathGenerator(process, steps / 12.0, steps, rsg, False)
+    t = time.perf_counter()
+    out = np.empty((paths, steps + 1))
+    for i in range(paths):
+        path = gen.next().value()
+        out[i] = [path[j] for j in range(steps + 1)]
+    price, se = _trapezoid_price(out, 1.0 / 12)
+    return {"price": price, "std_error": se, "seconds": time.perf_counter() - t}
+
+
+def run_pyesg(paths: int, steps: int, seed: int) -> dict:
+    import pyesg
+    process = pyesg.OrnsteinUhlenbeckProcess(mu=B, sigma=SIGMA, theta=A)
+    t = time.perf_counter()
+    out = process.scenarios(R0, dt=1.0 / 12, n_scenarios=paths, n_steps=steps, random_state=seed)
+    price, se = _trapezoid_price(np.asarray(out), 1.0 / 12)
+    return {"price": price, "std_error": se, "seconds": time.perf_counter() - t}
+
+
+def run_peers(paths: int = 100_000, steps: int = 120, seed: int = 1, threads: int | None = None, out=None,
+              json_path: str | None = None, markdown_path: str | None = None) -> dict:
+    """Run the workload in each tool that is installed; print a table; save JSON/markdown."""
+    out = out or sys.stdout
+    exact = closed_form_price(steps / 12.0)
+    rows = {"ustsim": run_ustsim(paths, steps, seed, threads)}
+    for name, fn in (("QuantLib", run_quantlib), ("pyesg", run_pyesg)):
+        try:
+            rows[name] = fn(paths, steps, seed)
+        except ImportError:
+            rows[name] = None
+    ours = rows["ustsim"]["seconds"]
+    for r in rows.values():
+        if r is not None:
+            r["error"] = r["price"] - exact
+            r["path_steps_per_s"] = paths * steps / r["seconds"]
+            r["ustsim_speedup"] = r["seconds"] / ours
+    table = [f"| tool | price | error vs closed form | s.e. | path-steps/s | ustsim is faster by |",
+             "|---|---|---|---|---|---|"]
+    for name, r in rows.items():
+        if r is None:
+            table.append(f"| {name} | not installed (pip install \"ustsim[peers]\") | | | | |")
+        else:
+            table.append(f"| {name} | {r['price']:.6f} | {r['error']:+.2e} | {r['std_error']:.1e} | "
+                         f"{r['path_steps_per_s'] / 1e6:.2f} M | {r['ustsim_speedup']:.1f}x |")
+    head = (f"Vasicek a={A}, b={B:.0%}, sigma={SIGMA:.0%}, r0={R0:.0%}: {paths:,} paths x {steps} monthly steps, "
+            f"{steps / 12:g}y zero-coupon price (closed form {exact:.6f})")
+    print(head + "\n" + "\n".join(table), file=out)
+    result = {"workload": head, "closed_form": exact, "paths": paths, "steps": steps, "results": rows}
+    if json_path:
+        with open(json_path, "w") as fh:
+            json.dump(result, fh, indent=1)
+    if markdown_path:
+        with open(markdown_path, "w") as fh:
+            fh.write(head + "\n\n" + "\n".join(table) + "\n")
+    return result
