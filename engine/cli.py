@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from . import __version__
 from .errors import UstsimError, format_bytes
@@ -128,7 +127,6 @@ def _dispatch(a, out, err) -> int:
             print(f"{sc.name}: {sim['paths']:,} paths, {sim['horizon']} in steps of {sim['step']}; "
                   f"memory needed ~{format_bytes(need)} (limit {format_bytes(lim)})", file=err)
 
-    t0 = time.perf_counter()
     client = cluster = None
     if a.dask:
         from .dask_backend import connect
@@ -144,7 +142,6 @@ def _dispatch(a, out, err) -> int:
     if a.out:
         from .report import write_outputs
         names = write_outputs(res, a.out, charts=False if a.no_charts else None)
-        res.info["seconds_total"] = round(time.perf_counter() - t0, 3)
         if not a.quiet:
             print(f"wrote {', '.join(names)} to {a.out}", file=err)
     if not a.quiet:

@@ -98,7 +98,7 @@ def run_peers(paths: int = 100_000, steps: int = 120, seed: int = 1, threads: in
             r["error"] = r["price"] - exact
             r["path_steps_per_s"] = paths * steps / r["seconds"]
             r["ustsim_speedup"] = r["seconds"] / ours
-    table = [f"| tool | price | error vs closed form | s.e. | path-steps/s | ustsim is faster by |",
+    table = ["| tool | price | error vs closed form | s.e. | path-steps/s | ustsim is faster by |",
              "|---|---|---|---|---|---|"]
     for name, r in rows.items():
         if r is None:
