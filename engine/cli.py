@@ -56,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", help="also write the figures to this JSON file")
     b.add_argument("--peers", action="store_true", help="the Vasicek workload in ustsim, QuantLib and pyesg side by "
                                                         "side (needs pip install \"ustsim[peers]\")")
-    b.add_argument("--markdown", help="with --peers: also write the table to this markdown file")
+    b.add_argument("--scaling", action="store_true", help="throughput and peak memory against paths, steps, "
+                                                          "threads and Dask workers (a child process per point)")
+    b.add_argument("--markdown", help="with --peers or --scaling: also write the table to this markdown file")
     return p
 
 
@@ -103,6 +105,10 @@ def _dispatch(a, out, err) -> int:
         print(json.dumps(json_schema(), indent=1), file=out)
         return 0
     if a.command == "bench":
+        if a.scaling:
+            from .scaling import run_scaling
+            run_scaling(quick=a.quick, out=out, json_path=a.json, markdown_path=a.markdown)
+            return 0
         if a.peers:
             from .peers import run_peers
             paths = 2000 if a.quick else a.paths

@@ -39,3 +39,13 @@ def test_peer_benchmark_runs_and_every_tool_prices_the_bond(tmp_path):
         assert abs(r["error"]) < 4.5 * r["std_error"] + 1e-4, (name, r)
         assert r["path_steps_per_s"] > 0
     assert "| QuantLib |" in (tmp_path / "p.md").read_text() and (tmp_path / "p.json").exists()
+
+
+def test_scaling_benchmark_runs_each_kind_of_point(tmp_path):
+    from engine.scaling import run_scaling
+    out = io.StringIO()
+    rows = run_scaling(quick=True, out=out, json_path=str(tmp_path / "s.json"), markdown_path=str(tmp_path / "s.md"))
+    assert len(rows) >= 3 and all(r["path_steps_per_s"] > 0 and r["peak_rss_bytes"] > 0 for r in rows)
+    assert {r["threads"] for r in rows} == {1, 2}
+    assert all(r["peak_rss_bytes"] <= r["memory_estimate_bytes"] for r in rows)  # the estimate bounds each run
+    assert (tmp_path / "s.md").read_text().count("\n| ") >= len(rows)

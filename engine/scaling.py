@@ -1,0 +1,102 @@
+"""``ustsim bench --scaling``: throughput and peak memory against paths, steps, threads and Dask
+workers, for the baseline model.
+
+Every point runs in a fresh child process that simulates the baseline (monthly steps, full
+recording) and reports its wall time for ``simulate()`` and its own peak resident memory, so
+each figure includes what a user's run pays for its size (first touch of fresh memory for the
+records, thread start-up). Excluded from the clock: compiling or loading the cached kernels (a
+tiny warm-up run first, also on the cluster; see the cold/warm figures of ``ustsim bench``) and
+starting a Dask cluster. Points whose memory estimate exceeds the limit are skipped and
+say so (runs of a million paths need the streaming summaries still to come).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+CHILD = r"""
+import json, resource, sys, time
+spec = json.loads(sys.argv[1])
+from engine.scenario import load_scenario
+from engine.model import build
+from engine import driver
+sc = load_scenario(spec["scenario"], overrides=[f"simulation.paths={spec['paths']}",
+                   f"simulation.horizon={spec['steps']}m", "simulation.step=1m", "simulation.record=1m"])
+model = build(sc)
+need, limit = driver.memory_estimate(model, spec["paths"], spec["threads"]), 0.8 * driver.available_memory()
+if need > limit:
+    print(json.dumps({"skipped": f"needs ~{need / 2**30:.1f} GiB of {limit / 2**30:.1f} GiB"}))
+    sys.exit(0)
+client = cluster = None
+if spec["dask"]:
+    from engine.dask_backend import connect
+    client, cluster = connect(f"local:{spec['dask']}")
+driver.simulate(model, 4, sc.seed, threads=spec["threads"], client=client)  # load the cached kernels first
+t = time.perf_counter()
+driver.simulate(model, spec["paths"], sc.seed, threads=spec["threads"], client=client)
+seconds = time.perf_counter() - t
+if client is not None:
+    client.close(); cluster.close()
+print(json.dumps({"seconds": seconds, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "memory_estimate_bytes": need}))
+"""
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASELINE = os.path.join(ROOT, "scenarios", "baseline.yaml")
+
+
+def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = BASELINE) -> dict:
+    spec = {"paths": paths, "steps": steps, "threads": threads, "dask": dask, "scenario": scenario}
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True, text=True,
+                         env=env, cwd=ROOT, check=True).stdout
+    row = {**spec, **json.loads(out.strip().splitlines()[-1])}
+    row.pop("scenario")
+    if "seconds" in row:
+        row["path_steps_per_s"] = paths * steps / row["seconds"]
+    return row
+
+
+def plan(quick: bool, with_dask: bool) -> list[dict]:
+    if quick:
+        pts = [dict(paths=p, steps=12, threads=1) for p in (256, 1024)] + [dict(paths=1024, steps=24, threads=2)]
+        return pts + ([dict(paths=1024, steps=12, threads=1, dask=1)] if with_dask else [])
+    pts = [dict(paths=p, steps=120, threads=2) for p in (1_000, 10_000, 100_000, 1_000_000)]
+    pts += [dict(paths=10_000, steps=s, threads=2) for s in (12, 360)]
+    pts += [dict(paths=100_000, steps=120, threads=1)]
+    if with_dask:
+        pts += [dict(paths=100_000, steps=120, threads=1, dask=w) for w in (1, 2)]
+    return pts
+
+
+def run_scaling(quick: bool = False, out=None, json_path: str | None = None, markdown_path: str | None = None):
+    out = out or sys.stdout
+    try:
+        import distributed  # noqa: F401
+        with_dask = True
+    except ImportError:
+        with_dask = False
+    _point(64, 2, 1)  # compile (or load) the kernels once, outside the timed points
+    rows = [_point(**p) for p in plan(quick, with_dask)]
+    table = ["| paths | steps | threads | dask workers | path-steps/s | seconds | peak RSS | estimate |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "skipped" in r:
+            table.append(f"| {r['paths']:,} | {r['steps']} | {r['threads']} | {r['dask'] or '-'} | skipped: "
+                         f"{r['skipped']} | | | |")
+        else:
+            table.append(f"| {r['paths']:,} | {r['steps']} | {r['threads']} | {r['dask'] or '-'} | "
+                         f"{r['path_steps_per_s'] / 1e6:.2f} M | {r['seconds']:.2f} | "
+                         f"{r['peak_rss_bytes'] / 2**20:,.0f} MiB | {r['memory_estimate_bytes'] / 2**20:,.0f} MiB |")
+    head = "ustsim scaling: baseline model, monthly steps, full recording; one child process per point"
+    print(head + ("  [--quick: sizes too small for meaningful figures]" if quick else "") + "\n" + "\n".join(table),
+          file=out)
+    if json_path:
+        with open(json_path, "w") as fh:
+            json.dump({"rows": rows}, fh, indent=1)
+    if markdown_path:
+        with open(markdown_path, "w") as fh:
+            fh.write(head + "\n\n" + "\n".join(table) + "\n")
+    return rows
