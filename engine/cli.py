@@ -142,9 +142,8 @@ def _dispatch(a, out, err) -> int:
                   client=client)
     finally:
         if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+            from .dask_backend import close
+            close(client, cluster)
     if a.out:
         from .report import write_outputs
         names = write_outputs(res, a.out, charts=False if a.no_charts else None)

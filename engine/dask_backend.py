@@ -46,6 +46,15 @@ def connect(spec: str):
         raise UstsimError(f"--dask {spec}: cannot reach the scheduler ({exc})") from None
 
 
+def close(client, cluster=None, timeout: float = 20) -> None:
+    """Close a client (and the LocalCluster it was started with) without waiting forever."""
+    try:
+        client.close(timeout=timeout)
+    finally:
+        if cluster is not None:
+            cluster.close(timeout=timeout)
+
+
 def _run_chunk(model, seed: int, blocks: list[int], n_paths: int):
     """Worker side: simulate one chunk; returns (first path, records, metrics)."""
     from .driver import BLOCK_PATHS, run_blocks

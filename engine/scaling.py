@@ -6,7 +6,8 @@ recording) and reports its wall time for ``simulate()`` and its own peak residen
 each figure includes what a user's run pays for its size (first touch of fresh memory for the
 records, thread start-up). Excluded from the clock: compiling or loading the cached kernels (a
 tiny warm-up run first, also on the cluster; see the cold/warm figures of ``ustsim bench``) and
-starting a Dask cluster. Points whose memory estimate exceeds the limit are skipped and
+starting a Dask cluster. With Dask the measured process also hosts the scheduler, which the run's
+memory estimate does not cover. Points whose memory estimate exceeds the limit are skipped and
 say so (runs of a million paths need the streaming summaries still to come).
 """
 from __future__ import annotations
@@ -37,21 +38,23 @@ driver.simulate(model, 4, sc.seed, threads=spec["threads"], client=client)  # lo
 t = time.perf_counter()
 driver.simulate(model, spec["paths"], sc.seed, threads=spec["threads"], client=client)
 seconds = time.perf_counter() - t
-if client is not None:
-    client.close(); cluster.close()
 print(json.dumps({"seconds": seconds, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                  "memory_estimate_bytes": need}))
+                  "memory_estimate_bytes": need}), flush=True)
+if client is not None:
+    from engine.dask_backend import close
+    close(client, cluster)
 """
+POINT_TIMEOUT_S = {True: 180, False: 900}  # quick / full: a point that takes longer has hung
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINE = os.path.join(ROOT, "scenarios", "baseline.yaml")
 
 
-def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = BASELINE) -> dict:
+def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = BASELINE, quick: bool = True) -> dict:
     spec = {"paths": paths, "steps": steps, "threads": threads, "dask": dask, "scenario": scenario}
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True).stdout
+                         env=env, cwd=ROOT, check=True, timeout=POINT_TIMEOUT_S[quick]).stdout
     row = {**spec, **json.loads(out.strip().splitlines()[-1])}
     row.pop("scenario")
     if "seconds" in row:
@@ -79,7 +82,7 @@ def run_scaling(quick: bool = False, out=None, json_path: str | None = None, mar
     except ImportError:
         with_dask = False
     _point(64, 2, 1)  # compile (or load) the kernels once, outside the timed points
-    rows = [_point(**p) for p in plan(quick, with_dask)]
+    rows = [_point(**p, quick=quick) for p in plan(quick, with_dask)]
     table = ["| paths | steps | threads | dask workers | path-steps/s | seconds | peak RSS | estimate |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:

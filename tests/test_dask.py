@@ -22,8 +22,8 @@ def client():
                                        silence_logs=40)
     c = distributed.Client(cluster)
     yield c
-    c.close()
-    cluster.close()
+    from engine.dask_backend import close
+    close(c, cluster)
 
 
 def scenario(*extra):
