@@ -75,7 +75,11 @@ def simulate_on(client, model, n_paths: int, seed: int, chunks: list[list[int]],
     # instead of compiling them concurrently
     run_blocks(model, seed, [0], min(n_paths, 2), np.empty((model.n_rec, model.n_var, 2)),
                np.empty((N_MET, model.n_tenor, 2)))
-    [shared] = client.scatter([model], broadcast=True)
+    # hash=False: a key of its own for each run. With content-hashed keys, a second run of the
+    # same model reuses the first run's key, and the first run's release of it can reach the
+    # scheduler after the second run has scattered it, which cancels the second run's tasks
+    # ("lost dependencies"; seen when a warm-up run was followed by the real one).
+    [shared] = client.scatter([model], broadcast=True, hash=False)
     futures = [client.submit(_run_chunk, shared, seed, blocks, n_paths, retries=RETRIES, pure=False)
                for blocks in chunks]
     finished = 0

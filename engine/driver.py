@@ -54,6 +54,21 @@ BASE_BYTES = 512 * 2**20
 REDUCE_ARRAYS = 7
 
 
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process image (VmHWM). Unlike getrusage's ru_maxrss, which
+    Linux carries across exec (a child of a large process would report its parent's peak), this
+    starts afresh with each program."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def memory_estimate(model: Model, n_paths: int, threads: int) -> int:
     """Bytes of resident memory a run needs, an upper bound (tests/test_memory.py checks it
     against measured peak RSS): the libraries, the records and metrics of every path, the

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 spec = json.loads(sys.argv[1])
 from engine.scenario import load_scenario
 from engine.model import build
@@ -38,8 +38,8 @@ driver.simulate(model, 4, sc.seed, threads=spec["threads"], client=client)  # lo
 t = time.perf_counter()
 driver.simulate(model, spec["paths"], sc.seed, threads=spec["threads"], client=client)
 seconds = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                  "memory_estimate_bytes": need}), flush=True)
+print(json.dumps({"seconds": seconds, "peak_rss_bytes": driver.peak_rss_bytes(), "memory_estimate_bytes": need}),
+      flush=True)
 if client is not None:
     from engine.dask_backend import close
     close(client, cluster)

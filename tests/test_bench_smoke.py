@@ -48,5 +48,6 @@ def test_scaling_benchmark_runs_each_kind_of_point(tmp_path):
     assert len(rows) >= 3 and all(r["path_steps_per_s"] > 0 and r["peak_rss_bytes"] > 0 for r in rows)
     assert {r["threads"] for r in rows} == {1, 2}
     local = [r for r in rows if not r["dask"]]  # with Dask the process also hosts the scheduler
-    assert all(r["peak_rss_bytes"] <= r["memory_estimate_bytes"] for r in local)  # the estimate bounds each run
+    assert all(r["peak_rss_bytes"] <= r["memory_estimate_bytes"] for r in local), [  # the estimate bounds each run
+        (r["paths"], r["threads"], r["peak_rss_bytes"] >> 20, r["memory_estimate_bytes"] >> 20) for r in local]
     assert (tmp_path / "s.md").read_text().count("\n| ") >= len(rows)

@@ -99,3 +99,11 @@ def test_without_dask_the_option_says_how_to_install_it(monkeypatch, tmp_path):
     assert rc == 2
     assert err.getvalue().strip() == 'the Dask backend needs the dask extra; install it with: pip install "ustsim[dask]"'
     assert not (tmp_path / "o").exists()
+
+
+def test_the_same_scenario_twice_in_a_row_on_one_client(client):
+    """Regression: with content-hashed scatter keys the second run's tasks were cancelled for
+    'lost dependencies' when the first run's model was released."""
+    sc = scenario()
+    runs = [engine.run(sc, client=client) for _ in range(4)]
+    assert all(np.array_equal(runs[0].records, r.records) for r in runs[1:])
