@@ -32,16 +32,22 @@ def default_threads() -> int:
     return os.cpu_count() or 1
 
 
-def available_memory() -> int:
-    """Bytes of memory available now (MemAvailable), or a conservative 4 GiB if unknown."""
+def _proc_kib(path: str, key: str) -> int | None:
+    """Bytes of a ``key:  N kB`` line of a /proc file, or None where there is none."""
     try:
-        with open("/proc/meminfo") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 4 * 2**30
+    return None
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable), or a conservative 4 GiB if unknown."""
+    avail = _proc_kib("/proc/meminfo", "MemAvailable")
+    return avail if avail is not None else 4 * 2**30
 
 
 # Resident memory of the interpreter with numpy, scipy, pandas, numba and matplotlib loaded, a
@@ -58,13 +64,9 @@ def peak_rss_bytes() -> int:
     """Peak resident memory of this process image (VmHWM). Unlike getrusage's ru_maxrss, which
     Linux carries across exec (a child of a large process would report its parent's peak), this
     starts afresh with each program."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    peak = _proc_kib("/proc/self/status", "VmHWM")
+    if peak is not None:
+        return peak
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 

@@ -35,7 +35,6 @@ N_REC_STATE = len(REC_STATES)
 # Per-path metrics per tenor, filled by the kernel at every step.
 MET_RISE, MET_FALL, MET_RISE_W, MET_FALL_W, MET_SUMSQ, MET_PEAK, MET_TROUGH = range(7)
 N_MET = 7
-MET_NAMES = ("max_rise_step", "max_fall_step", "max_rise_week", "max_fall_week", "sum_sq_step", "peak", "trough")
 
 
 @dataclasses.dataclass

@@ -60,10 +60,6 @@ class Tenor:
     def __str__(self) -> str:
         return f"{self.count}{self.unit}"
 
-    def label(self) -> str:
-        """Short label used in variable names (``3m``, ``10y``)."""
-        return str(self)
-
 
 @dataclasses.dataclass(frozen=True)
 class Quantity:
@@ -183,8 +179,3 @@ def parse_date(value) -> _dt.date:
         except ValueError:
             pass
     raise UnitError(f"{describe(value)} is not {EXAMPLES['date']}")
-
-
-def format_rate_pct(x: float, digits: int = 2) -> str:
-    """Decimal rate → ``'4.14%'`` for display."""
-    return f"{100.0 * x:.{digits}f}%"
