@@ -1,8 +1,10 @@
 """Dask backend: the run's chunks as tasks on a ``dask.distributed`` cluster.
 
-A task simulates one chunk of blocks on a worker and returns its records and metrics; the
-client places them by path index, so the result does not depend on which worker ran what or in
-which order tasks finished, and equals a local run bit for bit. A task lost with its worker is
+A task simulates one chunk on a worker and returns its partial summary (:mod:`engine.summary`:
+exact integer histograms plus per-unit moments that the client folds in unit order), or, for
+:func:`simulate_on`, its full records and metrics, which the client places by path index. Either
+way the result does not depend on which worker ran what or in which order tasks finished, and
+equals a local run bit for bit. A task lost with its worker is
 rerun by Dask (``retries``; the scheduler also reschedules tasks of dead workers), and a rerun
 gives the same numbers because every block seeds its own generator.
 
@@ -53,6 +55,28 @@ def close(client, cluster=None, timeout: float = 20) -> None:
     finally:
         if cluster is not None:
             cluster.close(timeout=timeout)
+
+
+def _reduce_chunk(model, plan, seed: int, units, n_paths: int, keep: int):
+    """Worker side: simulate and reduce one chunk of units into a partial summary."""
+    from .driver import reduce_chunk
+    return reduce_chunk(model, plan, seed, units, n_paths, keep)
+
+
+def summarise_on(client, model, plan, seed: int, chunks: list, n_paths: int, keep: int, finish) -> None:
+    """Run the chunks (lists of (unit, blocks)) on the cluster of ``client``; ``finish(partial,
+    kept, chunk)`` is called on the client as each one completes. Only partial summaries travel
+    back, and they merge exactly (:class:`engine.summary.Summary`), so the result equals a local
+    run's bit for bit."""
+    distributed = _distributed()
+    # hash=False: a key of its own for each run (see simulate_on)
+    shared_model, shared_plan = client.scatter([model, plan], broadcast=True, hash=False)
+    futures = {client.submit(_reduce_chunk, shared_model, shared_plan, seed, c, n_paths, keep, retries=RETRIES,
+                             pure=False): i for i, c in enumerate(chunks)}
+    for fut in distributed.as_completed(list(futures)):
+        partial, kept = fut.result()
+        finish(partial, kept, chunks[futures[fut]])
+        fut.release()
 
 
 def _run_chunk(model, seed: int, blocks: list[int], n_paths: int):

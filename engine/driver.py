@@ -20,6 +20,7 @@ import numpy as np
 from .errors import ResourceError, format_bytes
 from .kernel import kernel_args, simulate_block
 from .model import N_MET, Model
+from .summary import GROUP_BLOCKS, PILOT_PATHS, UNIT_BLOCKS
 
 BLOCK_PATHS = 256  # measured: 1.5x faster per path-step than 1024 (the block's working set stays in cache)
 
@@ -50,16 +51,11 @@ def available_memory() -> int:
     return avail if avail is not None else 4 * 2**30
 
 
-# Resident memory of the interpreter with numpy, scipy, pandas, numba and matplotlib loaded, a
-# 256-path run and its charts: measured 437 MiB when the kernels compile in the process (empty
-# numba cache), 358 MiB when they load from the cache; headroom for run-to-run variation.
-BASE_BYTES = 512 * 2**20
-# (n_rec x paths) float64 arrays alive at once while fans and metrics are reduced: the cached
-# expectations of one tenor (2), a yield being summed and one component (2), the quantile
-# partition copy (1), and metric temporaries (2).
-REDUCE_ARRAYS = 7
-
-
+# Resident memory of the interpreter with numpy, scipy, pandas, numba and matplotlib loaded and
+# the kernels compiled or loaded, with charts. Measured peaks of `ustsim run baseline --paths
+# 10000` (whose data part the rest of the estimate puts at ~190 MiB): 603 MiB when the kernels
+# compile in the process (empty numba cache), 463 MiB when they load from the cache.
+BASE_BYTES = 480 * 2**20
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process image (VmHWM). Unlike getrusage's ru_maxrss, which
     Linux carries across exec (a child of a large process would report its parent's peak), this
@@ -71,23 +67,44 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def memory_estimate(model: Model, n_paths: int, threads: int) -> int:
+def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> int:
     """Bytes of resident memory a run needs, an upper bound (tests/test_memory.py checks it
-    against measured peak RSS): the libraries, the records and metrics of every path, the
-    reduction's working arrays, and per-thread block state."""
-    rec = model.n_rec * model.n_var * n_paths * 8
-    met = N_MET * model.n_tenor * n_paths * 8
-    reduce_tmp = REDUCE_ARRAYS * model.n_rec * n_paths * 8
-    per_block = (2 * 14 + 9 + model.n_draw + model.n_tenor * 9) * BLOCK_PATHS * 8
-    return int(BASE_BYTES + rec + met + reduce_tmp + threads * per_block + model.arrays["coef_n"].nbytes * 2)
+    against measured peak RSS). It does not grow with the number of paths beyond the pilot and
+    the kept paths: the libraries; the pilot's full records and its working copies; the partial
+    summaries alive at once (one per thread being filled, one per thread finished and waiting,
+    the pilot's and the total); per-thread block buffers; the kept paths; the fans table."""
+    from .summary import NB, NC, PER_TENOR, PILOT_PATHS, V_TENOR0
+    n_rec, nt = model.n_rec, model.n_tenor
+    outs = model.scenario.data["outputs"]
+    nv = V_TENOR0 + PER_TENOR * nt
+    nq = len(outs["quantiles"])
+    ns = 10 * nt + 7 + len(outs["thresholds"])
+    per_path = (n_rec * model.n_var + N_MET * nt) * 8
+    n_pilot = min(n_paths, PILOT_PATHS)
+    pilot = n_pilot * (per_path + 3 * nv * 8 + 2 * ns * 8)
+    sketch = (n_rec * nv + ns) * (nq * (NB * 4 + 8) + (NC + 2) * 8 + 2 * 8)
+    unit_moments = (n_rec * nv + ns) * 2 * 8 + ns * 5 * 8
+    unit_paths = UNIT_BLOCKS * BLOCK_PATHS
+    per_chunk = max(1, model.scenario.data["simulation"]["chunk_paths"] // unit_paths)
+    partial = sketch + unit_moments * per_chunk
+    n_chunks = math.ceil(max(0, n_paths - n_pilot) / (per_chunk * unit_paths))
+    plan = (n_rec * nv + ns) * nq * 3 * 8
+    group = (GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * 14 + 9 + model.n_draw + nt * 9) * 8) * BLOCK_PATHS
+    fans_table = n_rec * nv * (2 + nq) * 160  # the long pandas frame and its CSV/Parquet copies, per row
+    pilot_phase = pilot + 2 * partial                       # the pilot's records, its partial, the total
+    chunk_phase = (min(2 * threads, n_chunks) + 1) * partial + threads * group
+    return int(BASE_BYTES + max(pilot_phase, chunk_phase) + plan + min(keep, n_paths) * per_path + fans_table
+               + model.arrays["coef_n"].nbytes * 3)
 
 
-def check_memory(model: Model, n_paths: int, threads: int, limit: int | None) -> tuple[int, int]:
-    need = memory_estimate(model, n_paths, threads)
+def check_memory(model: Model, n_paths: int, threads: int, limit: int | None, keep: int = 0) -> tuple[int, int]:
+    """Refuse a run whose estimated memory exceeds ``limit`` bytes (default 80% of available)."""
+    need = memory_estimate(model, n_paths, threads, keep)
     lim = int(limit) if limit else int(0.8 * available_memory())
     if need > lim:
         raise ResourceError(f"the run needs an estimated {format_bytes(need)}, over the limit of {format_bytes(lim)}; "
-                            f"lower simulation.paths, record less often (simulation.record) or record fewer tenors")
+                            f"keep fewer paths (outputs.keep_paths), record less often (simulation.record), "
+                            f"record fewer tenors or quantiles, or use fewer threads")
     return need, lim
 
 
@@ -127,6 +144,127 @@ def run_blocks(model: Model, seed: int, blocks: list[int], n_paths: int, out: np
                        out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset], model.jumps_possible)
         done += p1 - p0
     return done
+
+
+def unit_blocks(n_paths: int) -> list[list[int]]:
+    """The run's blocks grouped into merge units of ``summary.UNIT_BLOCKS`` blocks."""
+    n_blocks = math.ceil(n_paths / BLOCK_PATHS)
+    return [list(range(b, min(b + UNIT_BLOCKS, n_blocks))) for b in range(0, n_blocks, UNIT_BLOCKS)]
+
+
+def block_groups(blocks: list[int], n_paths: int) -> list[list[int]]:
+    """``blocks`` (consecutive) in groups of up to ``GROUP_BLOCKS`` of equal size (the last,
+    partial block of a run forms a group of its own)."""
+    full = [b for b in blocks if (b + 1) * BLOCK_PATHS <= n_paths]
+    out = [full[i:i + GROUP_BLOCKS] for i in range(0, len(full), GROUP_BLOCKS)]
+    return out + [[b] for b in blocks if (b + 1) * BLOCK_PATHS > n_paths]
+
+
+def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep: int, kept: list):
+    """Simulate ``blocks`` group by group, yielding each group's records (G, n_rec, n_var, B)
+    and metrics (G, N_MET, n_tenor, B) in buffers reused from group to group; the first ``keep``
+    paths are also copied into ``kept`` as (first path, records, metrics)."""
+    out = met = None
+    for group in block_groups(blocks, n_paths):
+        B = min(BLOCK_PATHS, n_paths - group[0] * BLOCK_PATHS)
+        if out is None or out.shape[0] != len(group) or out.shape[3] != B:
+            out = np.empty((len(group), model.n_rec, model.n_var, B))
+            met = np.empty((len(group), N_MET, model.n_tenor, B))
+        for g, b in enumerate(group):
+            p0 = b * BLOCK_PATHS
+            run_blocks(model, seed, [b], n_paths, out[g], met[g], offset=p0)
+            if p0 < keep:
+                k = min(p0 + B, keep) - p0
+                kept.append((p0, out[g, :, :, :k].copy(), met[g, :, :, :k].copy()))
+        yield out, met
+
+
+def reduce_chunk(model: Model, plan, seed: int, units: list[tuple[int, list[int]]], n_paths: int, keep: int):
+    """Simulate and reduce whole units; returns (Partial, kept path pieces). Runs in a worker
+    thread or a Dask task."""
+    from .summary import Partial, reduce_unit
+    partial = Partial(plan)
+    kept: list = []
+    for u, blocks in units:
+        reduce_unit(plan, u, _group_stream(model, seed, blocks, n_paths, keep, kept), partial)
+    return partial, kept
+
+
+def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
+              progress: Callable[[int, int], None] | None = None, client=None, keep: int = 0):
+    """Run all paths and reduce them as they come into a bounded-memory :class:`~engine.summary.Summary`.
+
+    1. The pilot: the first ``PILOT_PATHS`` paths are simulated with full records, which fix the
+       quantile windows (:class:`~engine.summary.Plan`); then they are reduced like all others.
+    2. The remaining units run in chunks on threads (or as Dask tasks with ``client``); their
+       partial summaries merge as they finish (unit moments in unit order), so the result is
+       bit-identical whatever the threads, chunk size or workers.
+
+    Returns ``(summary, kept_records, kept_metrics)``, the latter two for the first ``keep`` paths."""
+    from .summary import Plan, Summary, View
+    threads = threads or default_threads()
+    keep = min(keep, n_paths)
+    units = list(enumerate(unit_blocks(n_paths)))
+    n_pilot_units = min(len(units), PILOT_PATHS // (UNIT_BLOCKS * BLOCK_PATHS))
+    n_pilot = min(n_paths, n_pilot_units * UNIT_BLOCKS * BLOCK_PATHS)
+    R, M = simulate(model, n_pilot, seed, threads=threads, chunk_paths=UNIT_BLOCKS * BLOCK_PATHS, client=None)
+    plan = Plan.from_pilot(View(model), R, M)
+    summary = Summary(plan)
+    kept_R = np.empty((model.n_rec, model.n_var, keep))
+    kept_M = np.empty((N_MET, model.n_tenor, keep))
+
+    def place(pieces):
+        for p0, r, m in pieces:
+            kept_R[:, :, p0:p0 + r.shape[2]] = r
+            kept_M[:, :, p0:p0 + r.shape[2]] = m
+
+    def pilot_groups(blocks):
+        for group in block_groups(blocks, n_paths):
+            p0, p1 = group[0] * BLOCK_PATHS, min((group[-1] + 1) * BLOCK_PATHS, n_pilot)
+            G = len(group)
+            yield (np.ascontiguousarray(R[:, :, p0:p1].reshape(R.shape[0], R.shape[1], G, -1).transpose(2, 0, 1, 3)),
+                   np.ascontiguousarray(M[:, :, p0:p1].reshape(M.shape[0], M.shape[1], G, -1).transpose(2, 0, 1, 3)))
+
+    from .summary import Partial, reduce_unit
+    pilot = Partial(plan)
+    for u, blocks in units[:n_pilot_units]:
+        reduce_unit(plan, u, pilot_groups(blocks), pilot)
+    summary.merge(pilot)
+    place([(0, R[:, :, :keep], M[:, :, :keep])] if keep else [])
+    del R, M, pilot
+    done = n_pilot
+    if progress:
+        progress(done, n_paths)
+
+    rest = units[n_pilot_units:]
+    per_chunk = max(1, (chunk_paths or model.scenario.data["simulation"]["chunk_paths"]) //
+                    (UNIT_BLOCKS * BLOCK_PATHS))
+    chunks = [rest[i:i + per_chunk] for i in range(0, len(rest), per_chunk)]
+
+    def paths_of(chunk) -> int:
+        return sum(min((b + 1) * BLOCK_PATHS, n_paths) - b * BLOCK_PATHS for _, bl in chunk for b in bl)
+
+    def finish(partial, pieces, chunk):
+        nonlocal done
+        summary.merge(partial)
+        place(pieces)
+        done += paths_of(chunk)
+        if progress:
+            progress(done, n_paths)
+
+    if client is not None and chunks:
+        from .dask_backend import summarise_on
+        summarise_on(client, model, plan, seed, chunks, n_paths, keep, finish)
+    elif threads == 1 or len(chunks) <= 1:
+        for c in chunks:
+            finish(*reduce_chunk(model, plan, seed, c, n_paths, keep), c)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as ex:
+            futures = {ex.submit(reduce_chunk, model, plan, seed, c, n_paths, keep): c for c in chunks}
+            for f in as_completed(futures):
+                finish(*f.result(), futures[f])
+    summary.complete(len(units))
+    return summary, kept_R, kept_M
 
 
 def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,

@@ -15,10 +15,7 @@ import pandas as pd
 
 from . import __version__
 from .blocks import curve
-from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, REC_NAMES,
-                    Model)
-from .scenario import THRESHOLD_RE
-from .units import parse
+from .model import REC_NAMES, Model
 
 _X_NAMES = ("output_gap", "inflation", "inflation_expectations", "neutral_rate", "policy_stance", "shadow_rate")
 assert tuple(REC_NAMES.index(n) for n in _X_NAMES) == tuple(range(6))
@@ -29,11 +26,15 @@ COMPONENT_SIGN = {"convenience_yield": -1.0}
 
 
 class Results:
-    """What a run produced. ``records``: (n_rec, n_var, n_paths); ``metrics``: (N_MET, n_tenor, n_paths)."""
+    """What a run produced: a bounded-memory :class:`~engine.summary.Summary` of all paths (fans,
+    scalar metrics, standard errors) and the records of the first ``outputs.keep_paths`` paths.
 
-    def __init__(self, model: Model, records: np.ndarray, path_metrics: np.ndarray, info: dict):
+    ``records``: (n_rec, n_var, n_kept) kept records; ``path_metrics``: (N_MET, n_tenor, n_kept)."""
+
+    def __init__(self, model: Model, stats, records: np.ndarray, path_metrics: np.ndarray, info: dict):
         self.model = model
         self.scenario = model.scenario
+        self.stats = stats
         self.records = records
         self.path_metrics = path_metrics
         self.info = info
@@ -43,10 +44,17 @@ class Results:
         self._exp_cache: dict = {}
         self._fan_cache: dict = {}
         self._metrics: dict | None = None
+        self._q: dict = {}
 
     # ---------------------------------------------------------------- variables
     @property
     def n_paths(self) -> int:
+        """Paths simulated (all of them are in the summary)."""
+        return self.stats.n_paths
+
+    @property
+    def n_kept(self) -> int:
+        """Paths whose records were kept (``outputs.keep_paths``): the first ones."""
         return self.records.shape[2]
 
     def tenor_labels(self) -> list[str]:
@@ -63,7 +71,8 @@ class Results:
         return "ratio" if name == "discount_factor" else "pct"
 
     def raw(self, name: str) -> np.ndarray:
-        """(n_rec, n_paths) values of ``name`` in decimals (ratio for the discount factor)."""
+        """(n_rec, n_kept) values of ``name`` for the kept paths, in decimals (ratio for the
+        discount factor)."""
         R = self.records
         if name == "discount_factor":
             return np.exp(-R[:, REC_NAMES.index("cum_rate")])
@@ -127,19 +136,45 @@ class Results:
         return y
 
     # ---------------------------------------------------------------- fans
-    def fan(self, name: str) -> pd.DataFrame:
-        """Fan of one variable: index date; columns mean, std and the quantiles (percent for rates).
+    def _quantiles(self, which: str) -> tuple[np.ndarray, np.ndarray]:
+        if which not in self._q:
+            self._q[which] = self.stats.quantiles(which)
+        return self._q[which]
 
-        Computed on first use and kept (a run's summary needs only a few variables)."""
+    def _qcol(self, q: float) -> int:
+        return int(np.flatnonzero(self.stats.plan.view.qs == q)[0])
+
+    def fan(self, name: str) -> pd.DataFrame:
+        """Fan of one variable over all paths: index date; columns mean, std and the quantiles
+        (percent for rates). Means and s.d. are exact to rounding; quantiles are within
+        :meth:`fan_error` of the exact ones (:mod:`engine.summary`)."""
         if name not in self._fan_cache:
-            x = self.raw(name)
-            scale = 1.0 if self.unit(name) == "ratio" else 100.0
-            cols = {"mean": x.mean(axis=1) * scale,
-                    "std": (x.std(axis=1, ddof=1) if self.n_paths > 1 else np.zeros(len(x))) * scale}
-            for q, row in zip(self.quantiles, np.quantile(x, self.quantiles, axis=1)):
-                cols[_qname(q)] = row * scale
+            v = self._fan_index(name)
+            scale = self._scale(name)
+            mom = self.stats.fan_mom
+            est, _ = self._quantiles("fan")
+            cols = {"mean": mom.mean[:, v] * scale, "std": mom.std()[:, v] * scale}
+            for q in self.quantiles:
+                cols[_qname(q)] = est[:, v, self._qcol(q)] * scale
             self._fan_cache[name] = pd.DataFrame(cols, index=self.dates)
         return self._fan_cache[name]
+
+    def fan_error(self, name: str) -> pd.DataFrame:
+        """Bound on the error of each quantile in :meth:`fan` (same units): index date, one column
+        per quantile."""
+        v = self._fan_index(name)
+        _, bound = self._quantiles("fan")
+        return pd.DataFrame({_qname(q): bound[:, v, self._qcol(q)] * self._scale(name) for q in self.quantiles},
+                            index=self.dates)
+
+    def _fan_index(self, name: str) -> int:
+        names = self.stats.plan.view.fan_names
+        if name not in names:
+            raise KeyError(f"unknown variable {name!r}; see Results.variables()")
+        return names.index(name)
+
+    def _scale(self, name: str) -> float:
+        return 1.0 if self.unit(name) == "ratio" else 100.0
 
     @property
     def fans(self) -> pd.DataFrame:
@@ -160,8 +195,8 @@ class Results:
         return pd.DataFrame({col: self.fan(n)[statistic] for col, n in zip(["yield"] + list(COMPONENTS), names)})
 
     def paths(self, name: str, n: int | None = None) -> pd.DataFrame:
-        """Raw recorded paths of one variable (percent for rates): index date, one column per path."""
-        x = self.raw(name)[:, : (n or self.n_paths)]
+        """Kept paths of one variable (percent for rates): index date, one column per path."""
+        x = self.raw(name)[:, : (n or self.n_kept)]
         scale = 1.0 if self.unit(name) == "ratio" else 100.0
         return pd.DataFrame(x * scale, index=self.dates)
 
@@ -173,25 +208,27 @@ class Results:
         return self._metrics
 
     def pair_ids(self) -> np.ndarray | None:
-        """For antithetic runs, the antithetic pair of every path (paths p and p + ceil(B/2) of each
-        block share an id); None otherwise."""
+        """For antithetic runs, the antithetic pair of every kept path (paths p and p + ceil(B/2)
+        of each block share an id; a partner that was not kept leaves a single); None otherwise."""
         if not self.scenario.data["simulation"]["antithetic"]:
             return None
         from .driver import BLOCK_PATHS
-        ids = np.empty(self.n_paths, dtype=np.int64)
+        ids = np.empty(self.n_kept, dtype=np.int64)
         offset = 0
-        for p0 in range(0, self.n_paths, BLOCK_PATHS):
+        for p0 in range(0, self.n_kept, BLOCK_PATHS):
             n = min(BLOCK_PATHS, self.n_paths - p0)
             half = (n + 1) // 2
-            local = np.arange(n)
-            ids[p0:p0 + n] = offset + np.where(local < half, local, local - half)
+            local = np.arange(min(n, self.n_kept - p0))
+            ids[p0:p0 + local.size] = offset + np.where(local < half, local, local - half)
             offset += half
         return ids
 
     def std_error(self, x: np.ndarray) -> float:
-        """Monte Carlo standard error of the mean of per-path values ``x``. Antithetic paths are not
-        independent, so there it is the s.d. of the pair means over sqrt(number of pairs); with
-        quasi-random numbers each block is one randomisation, so it comes from the block means."""
+        """Monte Carlo standard error of the mean of per-path values ``x`` of the kept paths.
+        Antithetic paths are not independent, so there it is the s.d. of the pair means over
+        sqrt(number of pairs); with quasi-random numbers each block is one randomisation, so it
+        comes from the block means. (Metrics over all paths use the same groups, accumulated in
+        the summary.)"""
         x = np.asarray(x, dtype=float)
         sim = self.scenario.data["simulation"]
         if sim["quasi_random"]:
@@ -207,43 +244,52 @@ class Results:
             x = np.bincount(ids, weights=x) / np.bincount(ids)
         return float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
 
-    def _dist(self, x: np.ndarray, scale: float) -> dict:
-        x = np.asarray(x, dtype=float) * scale
-        n = x.size
-        out = {"mean": float(x.mean()), "std": float(x.std(ddof=1)) if n > 1 else 0.0}
-        out["std_error"] = self.std_error(x)
-        for q, v in zip(self.quantiles, np.quantile(x, self.quantiles)):
-            out[_qname(q)] = float(v)
+    def scalar(self, name: str, scale: float = 1.0) -> dict:
+        """Distribution over all paths of a per-path scalar metric (see
+        ``Results.stats.plan.view.scalar_names``): mean, std, std_error and the quantiles,
+        times ``scale``."""
+        s = self.stats
+        k = s.plan.view.scalar_names.index(name)
+        est, _ = self._quantiles("scalar")
+        mom = s.scal_mom
+        out = {"mean": float(mom.mean[0, k] * scale), "std": float(mom.std()[0, k] * scale),
+               "std_error": float(s.std_error()[k] * scale)}
+        for q in self.quantiles:
+            out[_qname(q)] = float(est[0, k, self._qcol(q)] * scale)
         return out
 
     def _compute_metrics(self) -> dict:
         sc = self.scenario
         sim = sc.data["simulation"]
         cal = self.model.cal
-        years = cal.n_steps * cal.dt
-        pm = self.path_metrics
+        s = self.stats
+        view = s.plan.view
         yields = {}
-        for j, t in enumerate(self.tenor_labels()):
-            y = self.raw(f"yield_{t}")
+        for t in self.tenor_labels():
+            y = f"yield_{t}"
             d = {
-                "start_pct": float(y[0, 0] * 100),
-                "horizon_pct": self._dist(y[-1], 100),
-                "change_to_horizon_bp": self._dist(y[-1] - y[0], 1e4),
-                "peak_pct": self._dist(pm[MET_PEAK, j], 100),
-                "trough_pct": self._dist(pm[MET_TROUGH, j], 100),
-                "max_rise_1step_bp": self._dist(pm[MET_RISE, j], 1e4),
-                "max_fall_1step_bp": self._dist(pm[MET_FALL, j], 1e4),
-                "realized_vol_bp_per_yr": self._dist(np.sqrt(pm[MET_SUMSQ, j] / years), 1e4),
-                "step_change_rms_bp": float(np.sqrt(pm[MET_SUMSQ, j].mean() / cal.n_steps) * 1e4),
+                "start_pct": float(s.fan.mn[0, view.fan_names.index(y)] * 100),
+                "horizon_pct": self.scalar(f"{y}:horizon", 100),
+                "change_to_horizon_bp": self.scalar(f"{y}:change_to_horizon", 1e4),
+                "peak_pct": self.scalar(f"{y}:peak", 100),
+                "trough_pct": self.scalar(f"{y}:trough", 100),
+                "max_rise_1step_bp": self.scalar(f"{y}:max_rise_1step", 1e4),
+                "max_fall_1step_bp": self.scalar(f"{y}:max_fall_1step", 1e4),
+                "realized_vol_bp_per_yr": self.scalar(f"{y}:realized_vol", 1e4),
+                "step_change_rms_bp": float(np.sqrt(s.scal_mom.mean[0, view.scalar_names.index(f"{y}:sumsq")]
+                                                    / cal.n_steps) * 1e4),
             }
             if cal.steps_per_week > 0:
-                d["max_rise_1w_bp"] = self._dist(pm[MET_RISE_W, j], 1e4)
-                d["max_fall_1w_bp"] = self._dist(pm[MET_FALL_W, j], 1e4)
+                d["max_rise_1w_bp"] = self.scalar(f"{y}:max_rise_1w", 1e4)
+                d["max_fall_1w_bp"] = self.scalar(f"{y}:max_fall_1w", 1e4)
             yields[t] = d
-        states = {n: {"horizon_pct": self._dist(self.raw(n)[-1], 100)} for n in
-                  ("policy_rate", "inflation", "inflation_expectations", "output_gap", "neutral_rate",
-                   "policy_stance", "term_premium_10y")}
-        thresholds = [self._threshold(e) for e in sc.data["outputs"]["thresholds"]]
+        from .summary import STATE_SCALARS
+        states = {n: {"horizon_pct": self.scalar(f"{n}:horizon", 100)} for n in STATE_SCALARS}
+        thresholds = []
+        for k, expr in enumerate(view.thresholds):
+            d = self.scalar(f"threshold:{expr}")
+            thresholds.append({"expr": expr, "probability": d["mean"], "std_error": d["std_error"],
+                               "resolution": "every step" if view.th_kind[k] == 0 else "recorded dates"})
         fit = {t: {"observed_pct": o * 100, "model_pct": m * 100, "residual_bp": (m - o) * 1e4}
                for t, (o, m) in self.model.fit.items()}
         init = self.model.init
@@ -252,6 +298,10 @@ class Results:
         for name, st in (("policy_stance", STANCE), ("neutral_rate", RSTAR), ("output_gap", GAP)):
             if name in (sc.data["initial"]["fit_also"] or []):
                 fitted[f"{name}_pct"] = float(init[st] * 100)
+        _, bound = self._quantiles("fan")
+        worst = np.nanmax(bound, axis=(0, 2)) if bound.size else np.zeros(0)
+        rates = [i for i, n in enumerate(view.fan_names) if self.unit(n) == "pct"]
+        from .summary import NB
         return {
             "engine_version": __version__,
             "scenario_name": sc.name,
@@ -269,30 +319,22 @@ class Results:
             "antithetic": bool(sim["antithetic"]),
             "quasi_random": bool(sim["quasi_random"]),
             "run": self.info,
+            "summary": {
+                "kept_paths": self.n_kept,
+                "pilot_paths": s.plan.pilot_paths,
+                "bins_per_quantile_window": NB,
+                "window_misses": s.misses,
+                "max_quantile_error_bp": {"rates": float(worst[rates].max() * 1e4) if rates else 0.0,
+                                          **{view.fan_names[i]: float(worst[i] * 1e4) for i in rates
+                                             if view.fan_names[i].startswith("yield_") and "/" not in
+                                             view.fan_names[i]}},
+            },
             "initial_fit": {"curve": fit, "fitted": fitted} if fit else {"fitted": fitted},
             "yields": yields,
             "states": states,
             "thresholds": thresholds,
             "scenario": _jsonable(sc.to_plain()),
         }
-
-    def _threshold(self, expr: str) -> dict:
-        m = THRESHOLD_RE.match(expr)
-        a, b, op, lvl = m.group(1), m.group(2), m.group(3), parse(m.group(4), "rate").value
-        labels = self.tenor_labels()
-        if b is None and a.startswith("yield_") and a[6:] in labels:
-            j = labels.index(a[6:])
-            x = self.path_metrics[MET_PEAK if op == ">" else MET_TROUGH, j]
-            hit = x > lvl if op == ">" else x < lvl
-            resolution = "every step"
-        else:
-            x = self.raw(a) - (self.raw(b) if b else 0.0)
-            hit = (x > lvl).any(axis=0) if op == ">" else (x < lvl).any(axis=0)
-            resolution = "recorded dates"
-        p = float(hit.mean())
-        sim = self.scenario.data["simulation"]
-        se = self.std_error(hit) if sim["antithetic"] or sim["quasi_random"] else math.sqrt(p * (1 - p) / hit.size)
-        return {"expr": expr, "probability": p, "std_error": se, "resolution": resolution}
 
     # ---------------------------------------------------------------- summary
     def summary(self) -> str:

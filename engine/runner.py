@@ -21,14 +21,15 @@ def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_me
     model = build(scenario)
     threads = threads or driver.default_threads()
     limit = max_memory or (sim["max_memory"].value if sim["max_memory"] is not None else None)
-    need, lim = driver.check_memory(model, sim["paths"], threads, limit)
+    keep = scenario.data["outputs"]["keep_paths"]
+    need, lim = driver.check_memory(model, sim["paths"], threads, limit, keep=keep)
     if on_estimate:
         on_estimate(need, lim)
     t1 = time.perf_counter()
-    records, metrics = driver.simulate(model, sim["paths"], sim["seed"], threads=threads, progress=progress,
-                                       client=client)
+    summary, records, metrics = driver.summarise(model, sim["paths"], sim["seed"], threads=threads,
+                                                 progress=progress, client=client, keep=keep)
     t2 = time.perf_counter()
     info = {"threads": threads, "dask_workers": len(client.scheduler_info()["workers"]) if client else 0,
             "memory_estimate_bytes": need, "memory_limit_bytes": lim,
             "seconds_build": round(t1 - t0, 4), "seconds_simulate": round(t2 - t1, 4)}
-    return Results(model, records, metrics, info)
+    return Results(model, summary, records, metrics, info)

@@ -117,6 +117,8 @@ OUTPUTS = Section({
     "thresholds": ListOf(Str(), "crossing probabilities to report, like 'yield_10y > 5%' or "
                                 "'yield_10y - yield_2y < 0bp'", ["yield_10y > 5%", "yield_10y - yield_2y < 0bp"]),
     "charts": Bool("write PNG fan charts", True),
+    "keep_paths": Int("paths whose full records are kept (the first ones; for Results.raw/paths and "
+                      "checks): fans and metrics always cover every path, from streaming summaries", 1000, lo=0),
 }, doc="What to record and report.")
 
 _SETTABLE = settable_fields(BLOCKS, _FIXED, _NOT_SETTABLE)

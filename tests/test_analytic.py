@@ -47,17 +47,23 @@ def test_only_the_short_rate_draws_normals(vasicek_run):
     assert vasicek_run.model.n_draw == 1
 
 
+def _moments(res, name: str, scale: float = 100.0):
+    """Mean and variance over all paths at every date, from the run's streaming summary."""
+    f = res.fan(name)
+    return f["mean"].to_numpy() / scale, (f["std"].to_numpy() / scale) ** 2
+
+
 def test_short_rate_mean_and_variance_match_vasicek_at_every_date(vasicek_run):
-    r = vasicek_run.raw("policy_rate")
-    n = r.shape[1]
-    t = np.arange(r.shape[0]) / 12.0
+    m_hat, v_hat = _moments(vasicek_run, "policy_rate")
+    n = vasicek_run.n_paths
+    assert n == 20000
+    t = np.arange(m_hat.size) / 12.0
     mean, var = vasicek_moments(t)
-    m_hat, v_hat = r.mean(axis=1), r.var(axis=1, ddof=1)
     z_mean = (m_hat[1:] - mean[1:]) / np.sqrt(v_hat[1:] / n)
     z_var = (v_hat[1:] - var[1:]) / (var[1:] * math.sqrt(2.0 / (n - 1)))
     assert np.abs(z_mean).max() < Z, np.abs(z_mean).max()
     assert np.abs(z_var).max() < Z, np.abs(z_var).max()
-    assert m_hat[0] == R0 and v_hat[0] == 0.0
+    assert m_hat[0] == pytest.approx(R0, rel=1e-14) and v_hat[0] < 1e-30
 
 
 @pytest.mark.parametrize("T", [1, 2, 5, 10])
@@ -65,18 +71,18 @@ def test_zero_coupon_prices_from_simulated_discount_factors_match_closed_form(va
     """Discount factors integrate the short rate by the trapezoid rule on the exact monthly grid;
     its bias here is below 1e-6 in price ((T dt^2/12) a^2 |r0 - b| for the mean path), so the
     tolerance is the Monte Carlo error plus 1e-5."""
-    df = vasicek_run.raw("discount_factor")[12 * T]
-    se = df.std(ddof=1) / math.sqrt(df.size)
-    assert abs(df.mean() - vasicek_price(T)) < Z * se + 1e-5, (df.mean(), vasicek_price(T), se)
+    m, v = _moments(vasicek_run, "discount_factor", 1.0)
+    price, se = m[12 * T], math.sqrt(v[12 * T] / vasicek_run.n_paths)
+    assert abs(price - vasicek_price(T)) < Z * se + 1e-5, (price, vasicek_price(T), se)
 
 
 def test_wrong_model_would_fail_the_price_test(vasicek_run):
     """Power check: the 10y price of a Vasicek model with a 10% higher mean is far outside the band."""
-    df = vasicek_run.raw("discount_factor")[120]
-    se = df.std(ddof=1) / math.sqrt(df.size)
+    m, v = _moments(vasicek_run, "discount_factor", 1.0)
+    price, se = m[120], math.sqrt(v[120] / vasicek_run.n_paths)
     b = (1 - math.exp(-A * 10)) / A
     wrong = math.exp((1.1 * B_ - SIG**2 / (2 * A**2)) * (b - 10) - SIG**2 * b**2 / (4 * A) - b * R0)
-    assert abs(df.mean() - wrong) > 10 * se
+    assert abs(price - wrong) > 10 * se
 
 
 @pytest.fixture(scope="module")

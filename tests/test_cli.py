@@ -147,8 +147,9 @@ def test_progress_bar_appears_only_on_long_runs():
         short(done, 512)
     assert quiet.getvalue() == ""  # a run that ends before `after` seconds prints nothing
     long = ProgressBar(shown, after=0.0)
-    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=600", "simulation.horizon=1y",
+    # the pilot (8,192 paths), then chunks of one unit (4,096 paths): 8192, 12288, 14000
+    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=14000", "simulation.horizon=1y",
                                                    "simulation.chunk_paths=256"])
     engine.run(sc, progress=long, threads=1)
     text = shown.getvalue()
-    assert "600/600 paths" in text and text.count("\r") == 3 and text.endswith("\n")
+    assert "14,000/14,000 paths" in text and text.count("\r") == 3 and text.endswith("\n")

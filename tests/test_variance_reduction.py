@@ -39,7 +39,7 @@ def test_pairs_mirror_each_other_exactly():
 
 def _price_run(paths, seed, anti):
     sc = engine.load_scenario(BASELINE, overrides=VASICEK + (ANTI if anti else []) + [
-        f"simulation.paths={paths}", f"simulation.seed={seed}"])
+        f"simulation.paths={paths}", f"simulation.seed={seed}", f"outputs.keep_paths={paths}"])
     res = engine.run(sc)
     df = res.raw("discount_factor")[120]
     return float(df.mean()), res.std_error(df), res
@@ -87,7 +87,8 @@ def test_quasi_random_short_rate_keeps_the_vasicek_moments():
     """The Brownian bridge must give each step's normal unit variance and the right covariance:
     mean and variance of the short rate still match Vasicek at every date (4.5 s.e.)."""
     from test_analytic import vasicek_moments
-    res = engine.run(engine.load_scenario(BASELINE, overrides=VASICEK + QUASI + ["simulation.paths=4096"]))
+    res = engine.run(engine.load_scenario(BASELINE, overrides=VASICEK + QUASI + ["simulation.paths=4096",
+                                                                                   "outputs.keep_paths=4096"]))
     r = res.raw("policy_rate")
     t = np.arange(r.shape[0]) / 12.0
     mean, var = vasicek_moments(t)
@@ -99,7 +100,7 @@ def test_quasi_random_short_rate_keeps_the_vasicek_moments():
 
 def _quasi_price(paths, seed, quasi):
     sc = engine.load_scenario(BASELINE, overrides=VASICEK + (QUASI if quasi else []) + [
-        f"simulation.paths={paths}", f"simulation.seed={seed}"])
+        f"simulation.paths={paths}", f"simulation.seed={seed}", f"outputs.keep_paths={paths}"])
     res = engine.run(sc)
     df = res.raw("discount_factor")[120]
     return float(df.mean()), res.std_error(df)
