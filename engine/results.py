@@ -224,25 +224,28 @@ class Results:
         return ids
 
     def std_error(self, x: np.ndarray) -> float:
-        """Monte Carlo standard error of the mean of per-path values ``x`` of the kept paths.
-        Antithetic paths are not independent, so there it is the s.d. of the pair means over
-        sqrt(number of pairs); with quasi-random numbers each block is one randomisation, so it
-        comes from the block means. (Metrics over all paths use the same groups, accumulated in
-        the summary.)"""
+        """Monte Carlo standard error of the mean of per-path values ``x`` of the kept paths, from
+        the means m_g of independent groups of paths of sizes w_g: G/(G-1) sum w_g^2 (m_g - mean)^2
+        / W^2. Groups are single paths, antithetic pairs (which are not independent inside), or,
+        with quasi-random numbers, blocks (one randomisation each). Metrics over all paths use
+        the same formula on group sums accumulated in the summary."""
+        from .driver import BLOCK_PATHS
         x = np.asarray(x, dtype=float)
-        sim = self.scenario.data["simulation"]
-        if sim["quasi_random"]:
-            from .driver import BLOCK_PATHS
+        if x.size < 2:
+            return 0.0
+        if self.scenario.data["simulation"]["quasi_random"]:
             ids = np.arange(x.size) // BLOCK_PATHS
-            w = np.bincount(ids).astype(float)
-            means = np.bincount(ids, weights=x) / w
-            mean = np.average(means, weights=w)
-            var = np.sum(w**2 * (means - mean) ** 2) / (w.sum() ** 2) * len(w) / (len(w) - 1)
-            return float(math.sqrt(var))
-        ids = self.pair_ids()
-        if ids is not None:
-            x = np.bincount(ids, weights=x) / np.bincount(ids)
-        return float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0
+        else:
+            ids = self.pair_ids()
+            if ids is None:
+                return float(x.std(ddof=1) / math.sqrt(x.size))
+        w = np.bincount(ids).astype(float)
+        means = np.bincount(ids, weights=x) / w
+        g = len(w)
+        if g < 2:
+            return 0.0
+        mean = x.mean()
+        return float(math.sqrt(g / (g - 1) * np.sum(w**2 * (means - mean) ** 2) / w.sum() ** 2))
 
     def scalar(self, name: str, scale: float = 1.0) -> dict:
         """Distribution over all paths of a per-path scalar metric (see
