@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 from typing import Callable
 
 import numpy as np
@@ -239,6 +239,11 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
     rest = units[n_pilot_units:]
     per_chunk = max(1, (chunk_paths or model.scenario.data["simulation"]["chunk_paths"]) //
                     (UNIT_BLOCKS * BLOCK_PATHS))
+    if client is not None:
+        # each task ships a partial summary back (tens of MB): about four tasks per worker, not
+        # hundreds; the units, and so the results, stay the same
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        per_chunk = max(per_chunk, math.ceil(len(rest) / (4 * workers)))
     chunks = [rest[i:i + per_chunk] for i in range(0, len(rest), per_chunk)]
 
     def paths_of(chunk) -> int:
@@ -259,10 +264,25 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
         for c in chunks:
             finish(*reduce_chunk(model, plan, seed, c, n_paths, keep), c)
     else:
+        # at most two chunks per thread in flight: a finished chunk's partial summary is merged
+        # and dropped before another is started, so memory does not grow with the chunks
         with ThreadPoolExecutor(max_workers=threads) as ex:
-            futures = {ex.submit(reduce_chunk, model, plan, seed, c, n_paths, keep): c for c in chunks}
-            for f in as_completed(futures):
-                finish(*f.result(), futures[f])
+            todo = iter(chunks)
+            pending: dict = {}
+
+            def submit_next() -> None:
+                c = next(todo, None)
+                if c is not None:
+                    pending[ex.submit(reduce_chunk, model, plan, seed, c, n_paths, keep)] = c
+
+            for _ in range(2 * threads):
+                submit_next()
+            while pending:
+                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in ready:
+                    finish(*f.result(), pending.pop(f))
+                    submit_next()
+                del ready, f
     summary.complete(len(units))
     return summary, kept_R, kept_M
 

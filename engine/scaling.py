@@ -1,14 +1,14 @@
 """``ustsim bench --scaling``: throughput and peak memory against paths, steps, threads and Dask
 workers, for the baseline model.
 
-Every point runs in a fresh child process that simulates the baseline (monthly steps, full
-recording) and reports its wall time for ``simulate()`` and its own peak resident memory, so
-each figure includes what a user's run pays for its size (first touch of fresh memory for the
-records, thread start-up). Excluded from the clock: compiling or loading the cached kernels (a
-tiny warm-up run first, also on the cluster; see the cold/warm figures of ``ustsim bench``) and
-starting a Dask cluster. With Dask the measured process also hosts the scheduler, which the run's
-memory estimate does not cover. Points whose memory estimate exceeds the limit are skipped and
-say so (runs of a million paths need the streaming summaries still to come).
+Every point runs in a fresh child process that runs the baseline (monthly steps, full recording)
+through the streaming driver (``driver.summarise``: the pilot, then every path simulated and
+reduced into the bounded-memory summary, merged in order) and reports its wall time and its own
+peak resident memory, so each figure is what a user's run pays for its size. Excluded from the
+clock: compiling or loading the cached kernels (a small warm-up run first, also on the cluster's
+workers; see the cold/warm figures of ``ustsim bench``), starting a Dask cluster, and writing
+files. With Dask the measured process also hosts the scheduler, which the run's memory estimate
+does not cover. Points whose memory estimate exceeds the limit are skipped and say so.
 """
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ spec = json.loads(sys.argv[1])
 from engine.scenario import load_scenario
 from engine.model import build
 from engine import driver
+from engine.summary import PILOT_PATHS
+grid = ["simulation.step=1m", "simulation.record=1m"]
 sc = load_scenario(spec["scenario"], overrides=[f"simulation.paths={spec['paths']}",
-                   f"simulation.horizon={spec['steps']}m", "simulation.step=1m", "simulation.record=1m"])
+                   f"simulation.horizon={spec['steps']}m", *grid])
 model = build(sc)
-need, limit = driver.memory_estimate(model, spec["paths"], spec["threads"]), 0.8 * driver.available_memory()
+keep = sc.data["outputs"]["keep_paths"]
+need, limit = driver.memory_estimate(model, spec["paths"], spec["threads"], keep), 0.8 * driver.available_memory()
 if need > limit:
     print(json.dumps({"skipped": f"needs ~{need / 2**30:.1f} GiB of {limit / 2**30:.1f} GiB"}))
     sys.exit(0)
@@ -34,9 +37,11 @@ client = cluster = None
 if spec["dask"]:
     from engine.dask_backend import connect
     client, cluster = connect(f"local:{spec['dask']}")
-driver.simulate(model, 4, sc.seed, threads=spec["threads"], client=client)  # load the cached kernels first
+# load the cached kernels first, here and on every worker (two chunks past the pilot)
+warm = build(load_scenario(spec["scenario"], overrides=["simulation.horizon=2m", *grid]))
+driver.summarise(warm, PILOT_PATHS + 8192, sc.seed, threads=spec["threads"], client=client, chunk_paths=4096)
 t = time.perf_counter()
-driver.simulate(model, spec["paths"], sc.seed, threads=spec["threads"], client=client)
+driver.summarise(model, spec["paths"], sc.seed, threads=spec["threads"], client=client, keep=keep)
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "peak_rss_bytes": driver.peak_rss_bytes(), "memory_estimate_bytes": need}),
       flush=True)
@@ -65,12 +70,13 @@ def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = 
 def plan(quick: bool, with_dask: bool) -> list[dict]:
     if quick:
         pts = [dict(paths=p, steps=12, threads=1) for p in (256, 1024)] + [dict(paths=1024, steps=24, threads=2)]
-        return pts + ([dict(paths=1024, steps=12, threads=1, dask=1)] if with_dask else [])
-    pts = [dict(paths=p, steps=120, threads=2) for p in (1_000, 10_000, 100_000, 1_000_000)]
-    pts += [dict(paths=10_000, steps=s, threads=2) for s in (12, 360)]
-    pts += [dict(paths=100_000, steps=120, threads=1)]
+        # past the pilot (8,192 paths, run on the client), so the workers have chunks to run
+        return pts + ([dict(paths=9216, steps=6, threads=1, dask=1)] if with_dask else [])
+    pts = [dict(paths=p, steps=360, threads=2) for p in (1_000, 10_000, 100_000, 1_000_000)]
+    pts += [dict(paths=100_000, steps=s, threads=2) for s in (12, 120)]
+    pts += [dict(paths=100_000, steps=360, threads=1)]
     if with_dask:
-        pts += [dict(paths=100_000, steps=120, threads=1, dask=w) for w in (1, 2)]
+        pts += [dict(paths=100_000, steps=360, threads=1, dask=1), dict(paths=1_000_000, steps=360, threads=1, dask=2)]
     return pts
 
 
