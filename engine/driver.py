@@ -91,7 +91,8 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     plan = (n_rec * nv + ns) * nq * 3 * 8
     group = (GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * 14 + 9 + model.n_draw + nt * 9) * 8) * BLOCK_PATHS
     fans_table = n_rec * nv * (2 + nq) * 160  # the long pandas frame and its CSV/Parquet copies, per row
-    pilot_phase = pilot + 2 * partial                       # the pilot's records, its partial, the total
+    pilot_units = math.ceil(n_pilot / unit_paths)
+    pilot_phase = pilot + (min(threads, pilot_units) + 1) * partial  # the pilot's records, its partials, the total
     chunk_phase = (min(2 * threads, n_chunks) + 1) * partial + threads * group
     return int(BASE_BYTES + max(pilot_phase, chunk_phase) + plan + min(keep, n_paths) * per_path + fans_table
                + model.arrays["coef_n"].nbytes * 3)
@@ -226,12 +227,17 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
                    np.ascontiguousarray(M[:, :, p0:p1].reshape(M.shape[0], M.shape[1], G, -1).transpose(2, 0, 1, 3)))
 
     from .summary import Partial, reduce_unit
-    pilot = Partial(plan)
-    for u, blocks in units[:n_pilot_units]:
-        reduce_unit(plan, u, pilot_groups(blocks), pilot)
-    summary.merge(pilot)
+
+    def reduce_pilot_unit(unit) -> Partial:
+        part = Partial(plan)
+        reduce_unit(plan, unit[0], pilot_groups(unit[1]), part)
+        return part
+
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, n_pilot_units))) as ex:
+        for part in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
+            summary.merge(part)
     place([(0, R[:, :, :keep], M[:, :, :keep])] if keep else [])
-    del R, M, pilot
+    del R, M, part
     done = n_pilot
     if progress:
         progress(done, n_paths)

@@ -23,6 +23,7 @@ CASES = [
     ("wrong type", "simulation:\n  paths: many\n", 3, "simulation.paths", "'many' is not a whole number"),
     ("bad date", "simulation:\n  start: 2025-13-45\n", 3, "simulation.start", "cannot read value"),
     ("negative paths", "simulation:\n  paths: -5\n", 3, "simulation.paths", "-5 is out of range"),
+    ("negative kept paths", "outputs:\n  keep_paths: -1\n", 3, "outputs.keep_paths", "-1 is out of range"),
     ("horizon shorter than a step", "simulation:\n  horizon: 1w\n", 3, "simulation.horizon",
      "shorter than one step"),
     ("record shorter than step", "simulation:\n  record: 1w\n", 3, "simulation.record", "shorter than the step"),
