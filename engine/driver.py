@@ -237,7 +237,7 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
         for part in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
             summary.merge(part)
     place([(0, R[:, :, :keep], M[:, :, :keep])] if keep else [])
-    del R, M, part
+    R = M = part = None  # free the pilot's records before the chunks run
     done = n_pilot
     if progress:
         progress(done, n_paths)
