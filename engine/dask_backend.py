@@ -57,21 +57,16 @@ def close(client, cluster=None, timeout: float = 20) -> None:
             cluster.close(timeout=timeout)
 
 
-def _reduce_chunk(model, plan, seed: int, units, n_paths: int, keep: int):
-    """Worker side: simulate and reduce one chunk of units into a partial summary."""
-    from .driver import reduce_chunk
-    return reduce_chunk(model, plan, seed, units, n_paths, keep)
-
-
 def summarise_on(client, model, plan, seed: int, chunks: list, n_paths: int, keep: int, finish) -> None:
     """Run the chunks (lists of (unit, blocks)) on the cluster of ``client``; ``finish(partial,
     kept, chunk)`` is called on the client as each one completes. Only partial summaries travel
     back, and they merge exactly (:class:`engine.summary.Summary`), so the result equals a local
     run's bit for bit."""
     distributed = _distributed()
+    from .driver import reduce_chunk
     # hash=False: a key of its own for each run (see simulate_on)
     shared_model, shared_plan = client.scatter([model, plan], broadcast=True, hash=False)
-    futures = {client.submit(_reduce_chunk, shared_model, shared_plan, seed, c, n_paths, keep, retries=RETRIES,
+    futures = {client.submit(reduce_chunk, shared_model, shared_plan, seed, c, n_paths, keep, retries=RETRIES,
                              pure=False): i for i, c in enumerate(chunks)}
     for fut in distributed.as_completed(list(futures)):
         partial, kept = fut.result()

@@ -20,7 +20,8 @@ import numpy as np
 from .errors import ResourceError, format_bytes
 from .kernel import kernel_args, simulate_block
 from .model import N_MET, Model
-from .summary import GROUP_BLOCKS, PILOT_PATHS, UNIT_BLOCKS
+from .summary import (GROUP_BLOCKS, NB, NC, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names,
+                      reduce_unit, scalar_names)
 
 BLOCK_PATHS = 256  # measured: 1.5x faster per path-step than 1024 (the block's working set stays in cache)
 
@@ -56,6 +57,8 @@ def available_memory() -> int:
 # 10000` (whose data part the rest of the estimate puts at ~190 MiB): 603 MiB when the kernels
 # compile in the process (empty numba cache), 463 MiB when they load from the cache.
 BASE_BYTES = 480 * 2**20
+
+
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process image (VmHWM). Unlike getrusage's ru_maxrss, which
     Linux carries across exec (a child of a large process would report its parent's peak), this
@@ -70,15 +73,16 @@ def peak_rss_bytes() -> int:
 def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> int:
     """Bytes of resident memory a run needs, an upper bound (tests/test_memory.py checks it
     against measured peak RSS). It does not grow with the number of paths beyond the pilot and
-    the kept paths: the libraries; the pilot's full records and its working copies; the partial
-    summaries alive at once (one per thread being filled, one per thread finished and waiting,
-    the pilot's and the total); per-thread block buffers; the kept paths; the fans table."""
-    from .summary import NB, NC, PER_TENOR, PILOT_PATHS, V_TENOR0
+    the kept paths: the libraries; then the larger of the pilot phase (the pilot's full records
+    and working copies, its partial summaries and the total) and the chunk phase (the partial
+    summaries alive at once: at most two per thread, and the total; per-thread buffers of a
+    group of blocks); the windows; the kept paths; the fans table."""
     n_rec, nt = model.n_rec, model.n_tenor
     outs = model.scenario.data["outputs"]
-    nv = V_TENOR0 + PER_TENOR * nt
+    labels = [str(t) for t in model.tenors]
+    nv = len(fan_names(labels))
     nq = len(outs["quantiles"])
-    ns = 10 * nt + 7 + len(outs["thresholds"])
+    ns = len(scalar_names(labels, model.cal.steps_per_week > 0, outs["thresholds"]))
     per_path = (n_rec * model.n_var + N_MET * nt) * 8
     n_pilot = min(n_paths, PILOT_PATHS)
     pilot = n_pilot * (per_path + 3 * nv * 8 + 2 * ns * 8)
@@ -183,7 +187,6 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
 def reduce_chunk(model: Model, plan, seed: int, units: list[tuple[int, list[int]]], n_paths: int, keep: int):
     """Simulate and reduce whole units; returns (Partial, kept path pieces). Runs in a worker
     thread or a Dask task."""
-    from .summary import Partial, reduce_unit
     partial = Partial(plan)
     kept: list = []
     for u, blocks in units:
@@ -202,7 +205,6 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
        bit-identical whatever the threads, chunk size or workers.
 
     Returns ``(summary, kept_records, kept_metrics)``, the latter two for the first ``keep`` paths."""
-    from .summary import Plan, Summary, View
     threads = threads or default_threads()
     keep = min(keep, n_paths)
     units = list(enumerate(unit_blocks(n_paths)))
@@ -225,8 +227,6 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
             G = len(group)
             yield (np.ascontiguousarray(R[:, :, p0:p1].reshape(R.shape[0], R.shape[1], G, -1).transpose(2, 0, 1, 3)),
                    np.ascontiguousarray(M[:, :, p0:p1].reshape(M.shape[0], M.shape[1], G, -1).transpose(2, 0, 1, 3)))
-
-    from .summary import Partial, reduce_unit
 
     def reduce_pilot_unit(unit) -> Partial:
         part = Partial(plan)
