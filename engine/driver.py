@@ -20,7 +20,7 @@ import numpy as np
 from .errors import ResourceError, format_bytes
 from .kernel import kernel_args, simulate_block
 from .model import N_MET, Model
-from .summary import (GROUP_BLOCKS, NB, NC, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names,
+from .summary import (GROUP_BLOCKS, N_REC, NB, NC, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names,
                       reduce_unit, scalar_names)
 
 BLOCK_PATHS = 256  # measured: 1.5x faster per path-step than 1024 (the block's working set stays in cache)
@@ -80,7 +80,7 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     n_rec, nt = model.n_rec, model.n_tenor
     outs = model.scenario.data["outputs"]
     labels = [str(t) for t in model.tenors]
-    nv = len(fan_names(labels))
+    nv = len(fan_names(labels, model.rec_names[N_REC:]))
     nq = len(outs["quantiles"])
     ns = len(scalar_names(labels, model.cal.steps_per_week > 0, outs["thresholds"]))
     per_path = (n_rec * model.n_var + N_MET * nt) * 8

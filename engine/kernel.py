@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import (convenience_yield, fire_sale, inflation_risk_premium, liquidity_wedge, macro, policy,
+from .blocks import (convenience_yield, fire_sale, fiscal, inflation_risk_premium, liquidity_wedge, macro, policy,
                      term_premium)
 from .blocks.curve import L_CY, L_F, L_IRP, L_TP, L_W
 from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
@@ -117,7 +117,8 @@ def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist
 @njit(cache=True, nogil=True)
 def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
                    ev_ptr, ev_state, ev_size, overlay, cum_lam, fixed_on, fixed_rate, fomc, coef_n, coef_pi, lb_t,
-                   load, rec_slot, spw, antithetic, zbuf, out, met, jumps_possible):
+                   load, rec_slot, spw, antithetic, fiscal_on, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, load_b,
+                   zbuf, out, met, jumps_possible):
     """Simulate one block of paths in place.
 
     S: (N_STATE, B) initial state, advanced to the horizon. out: (n_rec, N_REC_STATE, B) records.
@@ -126,6 +127,9 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     ``zbuf``: (n_steps, n_draw, B) quasi-random normals for the Gaussian shocks
     (:mod:`engine.sampling`), or an empty array to draw them from ``rng``.
     met: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
+    With ``fiscal_on``, S also carries the fiscal rows (engine.blocks.fiscal_state), stepped by
+    :func:`engine.blocks.fiscal.step` after the core blocks and the jumps, and ``out`` has the
+    recorded fiscal variables after the core states. The fiscal blocks draw no random numbers.
     """
     B = S.shape[1]
     n_steps = reg_of_step.shape[0]
@@ -145,6 +149,9 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
         for p in range(n_drawn, B):
             S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
     _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states, rec_ov)
+    W = np.empty((fiscal.N_W, coef_nb.shape[1]))
+    if fiscal_on:
+        _fiscal_record(S, 0, rec_slot, Ph, out)
     for k in range(n_steps):
         r = reg_of_step[k]
         pm, pp, ptp, pirp, pcy, pw, pf = Pm[r], Pp[r], Ptp[r], Pirp[r], Pcy[r], Pw[r], Pf[r]
@@ -203,10 +210,26 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
                     if mirror >= 0:
                         S[TP, mirror] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * -z
                         S[JUMP_THR, mirror] = S[JUMP_THR, p]
+        if fiscal_on:
+            a_tp, a_cy = ptp[term_premium.A], pcy[convenience_yield.A]
+            for p in range(B):
+                fiscal.step(S, S2, p, k, dt, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, lb_t, load_b, overlay,
+                            a_tp, a_cy, W)
         _curve_point(S, k + 1, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states,
                      rec_ov)
+        if fiscal_on:
+            _fiscal_record(S, k + 1, rec_slot, Ph, out)
     if n_steps % 2 == 1:
         S_in[:, :] = S
+
+
+@njit(cache=True, nogil=True)
+def _fiscal_record(S, i, rec_slot, Ph, out):
+    slot = rec_slot[i]
+    if slot >= 0:
+        dst = out[slot, N_REC_STATE:]
+        for p in range(S.shape[1]):
+            fiscal.record(S, p, Ph, dst)
 
 
 def kernel_args(model) -> tuple:
@@ -216,7 +239,8 @@ def kernel_args(model) -> tuple:
             a["Pf"], a["sh_ptr"], a["sh_cols"], a["sh_vals"], a["ev_ptr"], a["ev_state"], a["ev_size"],
             a["overlay"], a["cum_lam"], a["fixed_on"], a["fixed_rate"], a["fomc"], a["coef_n"], a["coef_pi"],
             a["lb_t"], a["load"], a["rec_slot"], model.cal.steps_per_week,
-            bool(model.scenario.data["simulation"]["antithetic"]))
+            bool(model.scenario.data["simulation"]["antithetic"]), model.fiscal is not None, a["Pt"], a["Pfed"],
+            a["Pbs"], a["Ph"], a["Ps"], a["fT"], a["coef_nb"], a["coef_pib"], a["load_b"])
 
 
 __all__ = ["simulate_block", "kernel_args"]

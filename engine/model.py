@@ -13,7 +13,9 @@ import numpy as np
 
 from . import calendar as _cal
 from .blocks import (convenience_yield, curve, events, fire_sale, inflation_risk_premium, liquidity_wedge, macro,
-                     policy, shocks, term_premium)
+                     policy, shocks, term_premium, treasury)
+from .blocks.fiscal import Fiscal, bucket_yields
+from .blocks.fiscal_state import MATURITY, N_B, RECORDED_NAMES
 from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_STATE, OVERLAY_STATES, POLICY,
                            RSTAR, SHADOW, STANCE, TP, WEDGE)
 from .errors import Problem, ScenarioError
@@ -49,14 +51,20 @@ class Model:
     active_shocks: list[int]
     fit: dict                      # initial curve fit: tenor -> (observed, model) decimals
     jumps_possible: bool
+    fiscal: Fiscal | None = None   # the Treasury/Fed/holder blocks, when treasury.enabled
 
     @property
     def n_rec(self) -> int:
         return len(self.cal.record_points)
 
     @property
+    def rec_names(self) -> tuple[str, ...]:
+        """Names of the recorded rows: the core states, then the fiscal variables if on."""
+        return REC_NAMES + (RECORDED_NAMES if self.fiscal is not None else ())
+
+    @property
     def n_var(self) -> int:
-        return N_REC_STATE
+        return len(self.rec_names)
 
     @property
     def n_tenor(self) -> int:
@@ -129,7 +137,46 @@ def build(sc: Scenario) -> Model:
                   Pf=Pf, sh_ptr=ptr, sh_cols=cols, sh_vals=vals, ev_ptr=ev_ptr, ev_state=ev_state, ev_size=ev_size,
                   overlay=overlay, cum_lam=cum_lam, fixed_on=fixed_on, fixed_rate=fixed_rate, fomc=fomc,
                   coef_n=coef_n, coef_pi=coef_pi, lb_t=lb_t, load=load, rec_slot=rec_slot)
-    return Model(sc, cal, tenors, ty, init, arrays, len(active), active, fit, bool(cum_lam[-1] > 0))
+    fis = None
+    if treasury.is_on(d):
+        fis = Fiscal(d, cal)
+        if fis.problems:
+            raise ScenarioError([Problem(sc.source, None, msg.split(":")[0], msg.split(": ", 1)[1])
+                                 for msg in fis.problems])
+        init, arrays = _add_fiscal(d, fis, init, arrays, coefficients, curve_reg, n)
+    else:
+        arrays.update(_NO_FISCAL)
+    return Model(sc, cal, tenors, ty, init, arrays, len(active), active, fit, bool(cum_lam[-1] > 0), fis)
+
+
+_NO_FISCAL = dict(Pt=np.zeros(1), Pfed=np.zeros(1), Pbs=np.zeros(1), Ph=np.zeros(1), Ps=np.zeros(1),
+                  fT=np.zeros((1, 1)), coef_nb=np.zeros((1, 1, curve.N_COEF)), coef_pib=np.zeros((1, 1, curve.N_COEF)),
+                  load_b=np.zeros((5, 1)))
+
+
+def _add_fiscal(d: dict, fis: Fiscal, init: np.ndarray, arrays: dict, coefficients, curve_reg, n: int):
+    """Expectation coefficients and loadings at the bucket tenors, the fiscal rows of the
+    initial state, and the banks' start yields."""
+    by = np.array(MATURITY)
+    coef_nb = np.zeros((n + 1, N_B, curve.N_COEF))
+    coef_pib = np.zeros_like(coef_nb)
+    for i in range(n + 1):
+        for j, tau in enumerate(by):
+            coef_nb[i, j], coef_pib[i, j] = coefficients(i, tau)
+    load_b = np.zeros((5, N_B))
+    load_b[curve.L_IRP] = inflation_risk_premium.loadings(d["inflation_risk_premium"], by)
+    load_b[curve.L_TP] = term_premium.loadings(d["term_premium"], by)
+    load_b[curve.L_W] = liquidity_wedge.loadings(d["liquidity_wedge"], by)
+    load_b[curve.L_CY] = convenience_yield.loadings(d["convenience_yield"], by)
+    load_b[curve.L_F] = fire_sale.loadings(d["fire_sale"], by)
+    full = np.concatenate([init, fis.init_rows])
+    y0 = np.zeros(N_B)
+    bucket_yields(full[:, None].copy(), 0, 0, coef_nb, coef_pib, arrays["lb_t"], load_b, arrays["overlay"], y0)
+    fis.set_start_yields(y0)
+    fis.start_yields = y0
+    arrays = dict(arrays, Pt=fis.Pt, Pfed=fis.Pf, Pbs=fis.Pb, Ph=fis.Ph, Ps=fis.Ps, fT=fis.T, coef_nb=coef_nb,
+                  coef_pib=coef_pib, load_b=load_b)
+    return full, arrays
 
 
 def _expectation_coefficients(d: dict, regs: list, curve_reg: np.ndarray, cal, fixed_on, fixed_rate):

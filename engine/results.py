@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import __version__
 from .blocks import curve
+from .blocks.fiscal_state import RECORDED_UNITS
 from .model import REC_NAMES, Model
 
 _X_NAMES = ("output_gap", "inflation", "inflation_expectations", "neutral_rate", "policy_stance", "shadow_rate")
@@ -61,14 +62,18 @@ class Results:
         return [str(t) for t in self.model.tenors]
 
     def variables(self) -> list[str]:
-        """Every variable with a fan: states, the discount factor, yields and their components."""
-        out = [n for n in REC_NAMES if n != "cum_rate"] + ["discount_factor"]
-        for t in self.tenor_labels():
-            out += [f"yield_{t}"] + [f"yield_{t}/{c}" for c in COMPONENTS]
-        return out
+        """Every variable with a fan: states, the discount factor, yields and their components,
+        then the fiscal variables when the Treasury block is on."""
+        from .summary import fan_names
+        return fan_names(self.tenor_labels(), self.model.rec_names[len(REC_NAMES):])
 
     def unit(self, name: str) -> str:
-        return "ratio" if name == "discount_factor" else "pct"
+        """'pct' (decimals shown as percent), 'ratio', or a fiscal unit: 'usd_bn', 'usd_bn/yr'
+        (flows, annualised over the last step), 'years', 'share' (0/1 per path: its mean is a
+        probability), 'count'."""
+        if name == "discount_factor":
+            return "ratio"
+        return RECORDED_UNITS.get(name, "pct")
 
     def raw(self, name: str) -> np.ndarray:
         """(n_rec, n_kept) values of ``name`` for the kept paths, in decimals (ratio for the
@@ -76,8 +81,8 @@ class Results:
         R = self.records
         if name == "discount_factor":
             return np.exp(-R[:, REC_NAMES.index("cum_rate")])
-        if name in REC_NAMES:
-            return R[:, REC_NAMES.index(name)]
+        if name in self.model.rec_names:
+            return R[:, self.model.rec_names.index(name)]
         if name.startswith("yield_"):
             tenor, _, comp = name[len("yield_"):].partition("/")
             labels = self.tenor_labels()
@@ -174,7 +179,7 @@ class Results:
         return names.index(name)
 
     def _scale(self, name: str) -> float:
-        return 1.0 if self.unit(name) == "ratio" else 100.0
+        return 100.0 if self.unit(name) == "pct" else 1.0
 
     @property
     def fans(self) -> pd.DataFrame:
@@ -197,7 +202,7 @@ class Results:
     def paths(self, name: str, n: int | None = None) -> pd.DataFrame:
         """Kept paths of one variable (percent for rates): index date, one column per path."""
         x = self.raw(name)[:, : (n or self.n_kept)]
-        scale = 1.0 if self.unit(name) == "ratio" else 100.0
+        scale = self._scale(name)
         return pd.DataFrame(x * scale, index=self.dates)
 
     # ---------------------------------------------------------------- metrics

@@ -16,8 +16,9 @@ import re
 import yaml
 
 from . import units
-from .blocks import (convenience_yield, fire_sale, inflation_risk_premium, liquidity_wedge, macro, policy,
-                     term_premium)
+from .blocks import (backstops, convenience_yield, fed_balance_sheet, fire_sale, holders, inflation_risk_premium,
+                     liquidity_wedge, macro, policy, supply, term_premium, treasury)
+from .blocks.fiscal_state import RECORDED_NAMES
 from .blocks.events import EventField, settable_fields
 from .blocks.shocks import Correlations
 from .blocks.state import STATE_NAMES
@@ -124,7 +125,28 @@ OUTPUTS = Section({
 _SETTABLE = settable_fields(BLOCKS, _FIXED, _NOT_SETTABLE)
 
 
+def _check_fiscal(s, ctx):
+    """Fed, backstop and holder settings act only with the Treasury block on: say so, rather than
+    ignore them."""
+    if not s["treasury"] or s["treasury"]["enabled"]:
+        return
+    need = "needs treasury.enabled: true (the Treasury block carries the debt that these act on)"
+    fed, bs, hol = s["fed_balance_sheet"], s["backstops"], s["holders"]
+    for key in ("qe", "qt"):
+        if fed and fed[key]:
+            ctx.error(("fed_balance_sheet", key), need)
+    for key in ("emergency_purchases", "btfp"):
+        if bs and bs[key] and bs[key]["enabled"]:
+            ctx.error(("backstops", key, "enabled"), need)
+    if hol and hol["foreign_official"] and hol["foreign_official"]["sell_start"] is not None:
+        ctx.error(("holders", "foreign_official", "sell_start"), need)
+    if hol and hol["downgrades"] and (hol["downgrades"]["dates"]
+                                      or hol["downgrades"]["trigger_net_interest_revenue"] is not None):
+        ctx.error(("holders", "downgrades"), need)
+
+
 def _check_top(s, path, ctx):
+    _check_fiscal(s, ctx)
     sim = s["simulation"]
     pol = s["policy"]
     if sim and pol and sim["start"] is not None and pol["fixed_until"] is not None and pol["fixed_path"]:
@@ -150,6 +172,8 @@ def _check_top(s, path, ctx):
                 ctx.error(("outputs", "quantiles", i), f"'{q}' is not a quantile; expected a value strictly "
                                                        "between 0% and 100%")
         variables = set(RATE_VARIABLES) | {f"yield_{n}" for n in names}
+        if s["treasury"] and s["treasury"]["enabled"]:
+            variables |= set(RECORDED_NAMES)
         for i, expr in enumerate(outs["thresholds"] or []):
             if expr is None:
                 continue
@@ -176,6 +200,11 @@ SCHEMA = Section({
     "simulation": SIMULATION,
     "initial": INITIAL,
     **BLOCKS,
+    "treasury": treasury.SCHEMA,
+    "fed_balance_sheet": fed_balance_sheet.SCHEMA,
+    "backstops": backstops.SCHEMA,
+    "holders": holders.SCHEMA,
+    "supply": supply.SCHEMA,
     "correlations": Correlations(),
     "events": ListOf(EventField(_SETTABLE), "dated shocks and parameter changes", []),
     "outputs": OUTPUTS,

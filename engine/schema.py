@@ -100,6 +100,10 @@ class Q(Field):
             return f"{v:g}/yr"
         if self.dim == "tenor":
             return f"{v:g} years"
+        if self.dim == "money":
+            return f"{v:g}bn"
+        if self.dim == "flow":
+            return f"{v:g}bn/yr"
         return f"{v:g}"
 
     def to_plain(self, resolved):
@@ -355,3 +359,79 @@ def _expects(field: Field) -> str:
 def _did_you_mean(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class DatedPath(Field):
+    """A path over time given at dates, ``{2025-09-30: 17.1% of gdp, 2055-09-30: 19.3% of gdp}``,
+    linearly interpolated between its dates and flat beyond the first and last; a single value
+    (no mapping) is a constant path. Resolves to a sorted list of (date, value)."""
+
+    def __init__(self, value: Field, doc: str = "", default: Any = MISSING):
+        super().__init__(doc, default)
+        self.value = value
+
+    def resolve(self, value, path, ctx):
+        if not isinstance(value, dict):
+            v = self.value.resolve(value, path, ctx)
+            return None if v is None else [(None, v)]
+        if not value:
+            ctx.error(path, "is empty; expected at least one {date: value} entry")
+            return None
+        out = []
+        for k, v in value.items():
+            try:
+                d = units.parse_date(k)
+            except units.UnitError as exc:
+                ctx.error(path + (str(k),), f"key {exc}")
+                continue
+            r = self.value.resolve(v, path + (str(k),), ctx)
+            if r is not None:
+                out.append((d, r))
+        return sorted(out, key=lambda e: e[0])
+
+    def to_plain(self, resolved):
+        if len(resolved) == 1 and resolved[0][0] is None:
+            return self.value.to_plain(resolved[0][1])
+        return {d.isoformat(): self.value.to_plain(v) for d, v in resolved}
+
+    def json(self):
+        return self._describe({"anyOf": [self.value.json(), {
+            "type": "object", "propertyNames": {"pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "additionalProperties": self.value.json(), "minProperties": 1}]})
+
+
+class NameMap(Field):
+    """A mapping from a fixed set of names (Treasury maturity buckets) to values. Unknown names
+    are errors; names left out get ``missing`` (``None``: absent). With ``total``, the values
+    (shares) must sum to 100%."""
+
+    def __init__(self, names: tuple[str, ...], value: Field, doc: str = "", default: Any = MISSING,
+                 total: bool = False):
+        super().__init__(doc, default)
+        self.names, self.value, self.total = names, value, total
+
+    def resolve(self, value, path, ctx):
+        if not isinstance(value, dict):
+            ctx.error(path, f"{units.describe(value)} is not a mapping; expected keys among {', '.join(self.names)}")
+            return None
+        out = {}
+        for k, v in value.items():
+            if str(k) not in self.names:
+                ctx.error(path + (str(k),), f"unknown bucket{_did_you_mean(str(k), list(self.names))}; expected one "
+                                            f"of {', '.join(self.names)}")
+                continue
+            r = self.value.resolve(v, path + (str(k),), ctx)
+            if r is not None:
+                out[str(k)] = r
+        if self.total and out and len(out) == len(value):
+            s = sum(q.value for q in out.values())
+            if abs(s - 1.0) > 1e-9:
+                ctx.error(path, f"shares sum to {s * 100:.6g}%; expected 100%")
+        return out
+
+    def to_plain(self, resolved):
+        return {k: self.value.to_plain(v) for k, v in resolved.items()}
+
+    def json(self):
+        return self._describe({"type": "object", "properties": {n: self.value.json() for n in self.names},
+                               "additionalProperties": False})

@@ -59,16 +59,19 @@ V_DF = N_FAN_STATES                # the discount factor
 V_TENOR0 = V_DF + 1                # then per tenor: yield and its 7 components
 PER_TENOR = 8
 _CUM = REC_NAMES.index("cum_rate")
+N_REC = len(REC_NAMES)
 _R_TP, _R_IRP, _R_CY, _R_W, _R_F = (REC_NAMES.index(n) for n in (
     "term_premium_10y", "inflation_risk_premium_10y", "convenience_yield_3m", "liquidity_wedge_10y", "fire_sale_10y"))
 
 
-def fan_names(tenor_labels: list[str]) -> list[str]:
+def fan_names(tenor_labels: list[str], extra: tuple[str, ...] = ()) -> list[str]:
+    """Fan variables: the core states, the discount factor, each tenor's yield and components,
+    then ``extra`` (recorded rows after the core states: the fiscal variables) as recorded."""
     from .results import COMPONENTS
     out = [n for n in REC_NAMES if n != "cum_rate"] + ["discount_factor"]
     for t in tenor_labels:
         out += [f"yield_{t}"] + [f"yield_{t}/{c}" for c in COMPONENTS]
-    return out
+    return out + list(extra)
 
 
 # ------------------------------------------------------------------------------------------ values
@@ -76,8 +79,13 @@ def fan_names(tenor_labels: list[str]) -> list[str]:
 def fan_values(R, cn, cp, lb, load, vals):
     """Fan variables of one recorded date. R: (n_state_rec, B) records; cn/cp: (n_tenor, 7)
     expectation coefficients; lb: lower bound; load: (5, n_tenor). vals: (NV, B) output, decimals.
-    The yield arithmetic is the kernel's (engine.kernel._curve_point), in its order."""
+    The yield arithmetic is the kernel's (engine.kernel._curve_point), in its order. Recorded
+    rows after the core states (fiscal variables) follow the tenors unchanged."""
     B = R.shape[1]
+    x0 = V_TENOR0 + PER_TENOR * cn.shape[0]
+    for e in range(R.shape[0] - N_REC):
+        for p in range(B):
+            vals[x0 + e, p] = R[N_REC + e, p]
     for v in range(N_FAN_STATES):
         for p in range(B):
             vals[v, p] = R[v, p]
@@ -520,7 +528,7 @@ class View:
         a = model.arrays
         rp = model.cal.record_points
         self.labels = [str(t) for t in model.tenors]
-        self.fan_names = fan_names(self.labels)
+        self.fan_names = fan_names(self.labels, model.rec_names[len(REC_NAMES):])
         self.cn = np.ascontiguousarray(a["coef_n"][rp])
         self.cp = np.ascontiguousarray(a["coef_pi"][rp])
         self.lb = np.ascontiguousarray(a["lb_t"][rp])
