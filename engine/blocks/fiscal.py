@@ -33,8 +33,8 @@ from .fiscal_state import (BANK_LOSS, BTFP, BTFP_FIRED, BTFP_TIME, CPN0, CURRENC
 from .state import CY, FIRE, GAP, INFL, INFL_EXP, IRP, N_STATE, POLICY, RSTAR, SHADOW, STANCE, TP, WEDGE
 
 # time-path columns (per step)
-T_REV, T_OUT, T_TGA, T_CAP, T_FSELL, T_DOWN = range(6)
-T_QE0 = 6
+T_REV, T_OUT, T_TGA, T_CAP, T_FSELL, T_DOWN, T_GPOT = range(7)
+T_QE0 = 7
 N_T = T_QE0 + N_B
 BUCKET_YEARS = np.array(MATURITY)
 # scratch rows
@@ -78,6 +78,7 @@ class Fiscal:
             T[k, T_REV] = _path_at(tr["revenue"], day)
             T[k, T_OUT] = _path_at(tr["outlays"], day)
             T[k, T_TGA] = _path_at(tr["tga"]["target"], day)
+            T[k, T_GPOT] = _path_at(tr["potential_growth"], day)
         qe, cap = _fed.schedules(fed, dates, dt)
         T[:n, T_QE0:T_QE0 + N_B] = qe
         T[:n, T_CAP] = cap
@@ -203,7 +204,7 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
     S[TP, p] += (1.0 - a_tp) * sup_tp
     S[CY, p] += (1.0 - a_cy) * sup_cy
     bucket_yields(S, p, i, cn, cp, lb_t, load, overlay, y)
-    ngdp = O[NGDP, p] * math.exp((Pt[_t.G_POT] + S[INFL, p]) * dt + (S[GAP, p] - O[GAP, p]))
+    ngdp = O[NGDP, p] * math.exp((T[k, T_GPOT] + S[INFL, p]) * dt + (S[GAP, p] - O[GAP, p]))
     r_old = O[POLICY, p]
 
     # ---- Fed: income over the step, at the old balance sheet and policy rate
@@ -232,7 +233,7 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
         interest += O[DEBT0 + b, p] * O[CPN0 + b, p]
         face_total += O[DEBT0 + b, p]
     interest *= dt
-    revenue = T[k, T_REV] * ngdp * dt + remit
+    revenue = T[k, T_REV] * ngdp * dt + remit * Pt[_t.ADD_REMIT]
     outlays = T[k, T_OUT] * ngdp * dt
     d_tga = (T[k, T_TGA] - O[TGA, p]) * Pt[_t.TGA_DECAY]
     for b in range(N_B):

@@ -3,8 +3,8 @@ rollover at simulated yields, the issuance policy and the TGA.
 
 Each step (length dt years), on every path:
 
-    NGDP'     = NGDP * exp((g_potential + inflation') dt + (gap' - gap))
-    revenue   = revenue_share(t) NGDP' dt + Fed remittances
+    NGDP'     = NGDP * exp((g_potential(t) + inflation') dt + (gap' - gap))
+    revenue   = revenue_share(t) NGDP' dt + Fed remittances (unless the path includes them)
     outlays   = outlays_share(t) NGDP' dt                 (non-interest)
     interest  = sum_b face_b coupon_b dt                  (on all debt held by the public, SOMA's too)
     dTGA      = (TGA target(t) - TGA) (1 - exp(-ln2 dt / half_life))
@@ -88,7 +88,10 @@ def _check_issuance(s, path, ctx):
 SCHEMA = Section({
     "enabled": Bool("switch the Treasury, Fed balance-sheet, backstop, holder and supply blocks on", False),
     "nominal_gdp": Q("money", "nominal GDP at the start, annual rate", "31.0tn", lo=0.0, lo_open=True),
-    "potential_growth": Q("rate", "real potential GDP growth per year (CBO long-term: ~1.8%; assumption)", "1.8%"),
+    "potential_growth": DatedPath(Q("rate"), "real potential GDP growth per year (assumption; CBO's 2025 outlook: "
+                                  "~1.8% for the first decade, ~1.6% after; unverified)", "1.8%"),
+    "add_fed_remittances": Bool("add the simulated Fed remittances to revenue (false when the revenue path "
+                                "already includes a projection of them, as CBO's does)", True),
     "revenue": DatedPath(Q("gdp_share", lo=0.0), "federal revenue excluding Fed remittances, % of GDP "
                          "(CBO March 2025)",
                          {"2025-09-30": "17.1% of gdp", "2035-09-30": "18.3% of gdp", "2055-09-30": "19.3% of gdp"}),
@@ -115,7 +118,7 @@ SCHEMA = Section({
 }, doc="Treasury: GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA.")
 
 # parameters
-G_POT, TGA_DECAY, POLICY, TARGET_BILL, N_T0 = range(5)
+ADD_REMIT, TGA_DECAY, POLICY, TARGET_BILL, N_T0 = range(5)
 RUNOFF0 = N_T0             # min(1, dt/maturity) per bucket
 MIX0 = RUNOFF0 + N_B       # issuance mix per bucket
 N_PARAM = MIX0 + N_B
@@ -127,7 +130,7 @@ def is_on(sc_data: dict) -> bool:
 
 def pack(p: dict, dt: float) -> np.ndarray:
     out = np.zeros(N_PARAM)
-    out[G_POT] = p["potential_growth"].value
+    out[ADD_REMIT] = 1.0 if p["add_fed_remittances"] else 0.0
     out[TGA_DECAY] = 1.0 - math.exp(-math.log(2.0) * dt / p["tga"]["rebuild_half_life"].years)
     out[POLICY] = POLICIES.index(p["issuance"]["policy"])
     out[TARGET_BILL] = p["issuance"]["bill_share"].value
