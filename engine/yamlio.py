@@ -65,7 +65,12 @@ def _convert(loader, node, path, lines, problems, filename):
                 problems.append(Problem(filename, knode.start_mark.line + 1, dotted(path),
                                         "keys must be plain names"))
                 continue
-            key = loader.construct_object(knode)
+            try:
+                key = loader.construct_object(knode)
+            except (yaml.constructor.ConstructorError, ValueError) as exc:
+                problems.append(Problem(filename, knode.start_mark.line + 1, dotted(path + (knode.value,)),
+                                        f"cannot read key: {exc}"))
+                continue
             if not isinstance(key, str):
                 key = str(key)
             kpath = path + (key,)

@@ -26,7 +26,7 @@ from . import holders as _h
 from . import supply as _sup
 from . import treasury as _t
 from .curve import L_CY, L_F, L_IRP, L_TP, L_W
-from .fiscal_state import (BANK_LOSS, BTFP, BTFP_FIRED, BTFP_TIME, CPN0, CURRENCY, DEBT0, DEFERRED, DOWNGRADES,
+from .fiscal_state import (BANK_LOSS, BUCKETS, BTFP, BTFP_FIRED, BTFP_TIME, CPN0, CURRENCY, DEBT0, DEFERRED, DOWNGRADES,
                            EP_FIRED, EP_LEFT, EP_TIME, FED_INCOME, FOREIGN, GROSS0, INTEREST, MATURITY, N_B,
                            N_FISCAL_STATE, NGDP, OTHER, OUTLAYS, PRIV_BILLS, PRIV_DUR, QE_BUY, QT_RUNOFF, REMIT,
                            RESERVES, REVENUE, RRP, SCPN0, SOMA0, SUP_CY, SUP_TP, TGA, TGA_CHANGE)
@@ -38,7 +38,7 @@ T_QE0 = 7
 N_T = T_QE0 + N_B
 BUCKET_YEARS = np.array(MATURITY)
 # scratch rows
-W_MAT, W_SMAT, W_ISS, W_BUY, W_Y, N_W = 0, 1, 2, 3, 4, 5
+W_MAT, W_SMAT, W_ISS, W_BUY, W_Y, W_LO, N_W = 0, 1, 2, 3, 4, 5, 6
 
 MEASURE_STATE = (FIRE, TP, WEDGE, -1)  # order of backstops.MEASURES; -1: bank loss / capital
 
@@ -126,10 +126,10 @@ class Fiscal:
     @staticmethod
     def _check(x, face, soma, hol) -> list[str]:
         out = []
-        for b in range(N_B):
-            if soma[b] > face[b] + 1e-9:
-                out.append(f"fed_balance_sheet.soma: SOMA holds {soma[b]:.0f}bn of bucket {b}, more than the "
-                           f"{face[b]:.0f}bn outstanding; expected SOMA holdings within debt by bucket")
+        over = [f"{BUCKETS[b]} ({soma[b]:.0f}bn > {face[b]:.0f}bn)" for b in range(N_B) if soma[b] > face[b] + 1e-9]
+        if over:
+            out.append(f"fed_balance_sheet.soma: SOMA holds more than the debt outstanding in {', '.join(over)}; "
+                       "expected SOMA holdings within treasury.debt x each bucket's share")
         private = face.sum() - soma.sum() - x[FOREIGN - N_STATE] - hol["banks"]["securities"].value \
             * hol["banks"]["treasury_share"].value
         if private < 0:
@@ -225,6 +225,14 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
     else:
         deferred -= income
 
+    # ---- Fed: runoff under the cap; maturing holdings above it are reinvested at auction
+    soma_mat = 0.0
+    for b in range(N_B):
+        smat[b] = O[SOMA0 + b, p] * Pt[_t.RUNOFF0 + b]
+        soma_mat += smat[b]
+    redeemed = min(soma_mat, T[k, T_CAP])
+    reinvest = 1.0 - redeemed / soma_mat if soma_mat > 0.0 else 0.0
+
     # ---- Treasury financing
     face_total = 0.0
     interest = 0.0
@@ -236,9 +244,12 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
     revenue = T[k, T_REV] * ngdp * dt + remit * Pt[_t.ADD_REMIT]
     outlays = T[k, T_OUT] * ngdp * dt
     d_tga = (T[k, T_TGA] - O[TGA, p]) * Pt[_t.TGA_DECAY]
+    lo = W[W_LO]
     for b in range(N_B):
         W[W_BUY, b] = O[DEBT0 + b, p]  # face before the step, for the allocation
-    d_tga = _t.allocate(Pt, W[W_BUY], mat, outlays - revenue + interest, d_tga, iss)
+        gap = (O[SOMA0 + b, p] - smat[b] + smat[b] * reinvest) - (O[DEBT0 + b, p] - mat[b])
+        lo[b] = gap if b == 0 else max(gap, 0.0)
+    d_tga = _t.allocate(Pt, W[W_BUY], mat, outlays - revenue + interest, d_tga, lo, iss)
     debt = 0.0
     for b in range(N_B):
         left = O[DEBT0 + b, p] - mat[b]
@@ -254,13 +265,7 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
         debt += f
     tga = O[TGA, p] + d_tga
 
-    # ---- Fed: runoff under the cap, reinvestment, purchases
-    soma_mat = 0.0
-    for b in range(N_B):
-        smat[b] = O[SOMA0 + b, p] * Pt[_t.RUNOFF0 + b]
-        soma_mat += smat[b]
-    redeemed = min(soma_mat, T[k, T_CAP])
-    reinvest = 1.0 - redeemed / soma_mat if soma_mat > 0.0 else 0.0
+    # ---- Fed: purchases, under the cap and into QE/backstop programmes
     foreign = max(O[FOREIGN, p] - T[k, T_FSELL], 0.0)
     ep_time, ep_left = O[EP_TIME, p], O[EP_LEFT, p]
     ep_amt = 0.0

@@ -43,7 +43,7 @@ from .fiscal_state import MATURITY, N_B
 REF_YIELD = 0.04
 
 SCHEMA = Section({
-    "duration_sensitivity": Q("rate", "10y term premium per pp of GDP of privately held 10y-equivalents", "9bp"),
+    "duration_sensitivity": Q("rate", "10y term premium per pp of GDP of privately held 10y-equivalents", "10bp"),
     "bill_sensitivity": Q("rate", "fall of the 3m convenience yield per pp of GDP of privately held bills "
                           "(assumption)", "1bp"),
     "deficit_sensitivity": Q("rate", "10y term premium per pp of deficit/GDP above its start (Laubach's flow "

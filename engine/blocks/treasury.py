@@ -24,8 +24,9 @@ Issuance policies (``issuance.policy``):
 * ``short_first``: maturing coupons are rolled into the same bucket, all net new borrowing goes
   to bills ("borrow short": the bill share rises with the deficit).
 
-Should bills be asked to shrink below zero (a large surplus), the excess stays in the TGA, so
-no bucket goes negative and the identity still holds. WAM is sum face_b maturity_b / 2 / debt
+No bucket is paid down below what the Fed holds of it (the Fed's maturing holdings that it
+reinvests are issued to it at auction), and coupons are never bought back; should a surplus ask
+for more, the excess stays in the TGA, so the identity still holds. WAM is sum face_b maturity_b / 2 / debt
 (each bucket's remaining maturities are uniform over its original maturity).
 
 Defaults: CBO's March 2025 long-term budget outlook (CALIBRATION.md) for the revenue and outlay
@@ -155,11 +156,12 @@ def wam(face: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True)
-def allocate(P, face, maturing, need, d_tga, issued):
+def allocate(P, face, maturing, need, d_tga, lo, issued):
     """Split gross issuance ``sum(maturing) + need`` (need: borrowing excluding the TGA change)
     plus the TGA change ``d_tga`` (in bills) across buckets into ``issued`` (USD bn this step).
-    Returns the TGA change actually financed (bills cannot fall below zero; any excess surplus
-    stays in the TGA)."""
+    ``lo``: the least each bucket may get (coupons: 0, or the Fed's reinvestment; bills: what keeps
+    them at or above the Fed's bills). Returns the TGA change actually financed: whatever a floor
+    adds stays in the TGA (a surplus larger than the bills that can be paid down)."""
     gross = need
     for b in range(maturing.shape[0]):
         gross += maturing[b]
@@ -184,14 +186,8 @@ def allocate(P, face, maturing, need, d_tga, issued):
         for b in range(1, issued.shape[0]):
             issued[b] = P[MIX0 + b] * rest
     issued[0] += d_tga
-    # bills cannot go below zero: a shortfall stays in the TGA (a surplus beyond all bills)
-    floor = -(face[0] - maturing[0])
-    if issued[0] < floor:
-        d_tga += floor - issued[0]
-        issued[0] = floor
-    # coupon issuance cannot be negative (a surplus larger than the maturing coupons)
-    for b in range(1, issued.shape[0]):
-        if issued[b] < 0.0:
-            d_tga -= issued[b]
-            issued[b] = 0.0
+    for b in range(issued.shape[0]):
+        if issued[b] < lo[b]:
+            d_tga += lo[b] - issued[b]
+            issued[b] = lo[b]
     return d_tga
