@@ -50,6 +50,34 @@ CASES = [
     ("quantile above 100%", "outputs:\n  quantiles: [5%, 150%]\n", 3, "outputs.quantiles[1]", "out of range"),
     ("both curve and term premium", "initial:\n  term_premium: 1%\n", 3, "initial.term_premium",
      "give exactly one of initial.curve"),
+    # the Treasury / Fed / holder blocks
+    ("negative QT cap", "treasury:\n  enabled: true\nfed_balance_sheet:\n  qt:\n"
+     "    - {start: 2026-01-01, end: 2027-01-01, cap: -5bn/month}\n", 6, "fed_balance_sheet.qt[0].cap",
+     "'-5bn/month' is out of range; expected a value at least 0bn/yr"),
+    ("issuance shares not summing to 100%", "treasury:\n  enabled: true\n  issuance:\n    policy: fixed_mix\n"
+     "    mix: {bills: 50%, 10y: 30%}\n", 6, "treasury.issuance.mix", "shares sum to 80%"),
+    ("bucket shares not summing to 100%", "treasury:\n  buckets:\n    bills: {share: 50%}\n", 3,
+     "treasury.buckets", "bucket shares sum to 128%; expected 100%"),
+    ("unknown bucket", "fed_balance_sheet:\n  soma_buckets: {bills: 50%, 4y: 50%}\n", 3,
+     "fed_balance_sheet.soma_buckets.4y", "unknown bucket; expected one of bills, 2y, 3y"),
+    ("backstop with no trigger", "treasury:\n  enabled: true\nbackstops:\n  btfp:\n    enabled: true\n", 5,
+     "backstops.btfp.trigger", "an enabled backstop needs a trigger"),
+    ("unknown stress measure", "treasury:\n  enabled: true\nbackstops:\n  btfp:\n    enabled: true\n"
+     "    trigger: {measure: vix, above: 30%}\n", 7, "backstops.btfp.trigger.measure",
+     "'vix' is not one of fire_sale_10y"),
+    ("QE with the Treasury block off", "fed_balance_sheet:\n  qe:\n"
+     "    - {start: 2026-01-01, end: 2027-01-01, pace: 50bn/month}\n", 3, "fed_balance_sheet.qe",
+     "needs treasury.enabled: true"),
+    ("QE ending before it starts", "treasury:\n  enabled: true\nfed_balance_sheet:\n  qe:\n"
+     "    - {start: 2027-01-01, end: 2026-01-01, pace: 50bn/month}\n", 6, "fed_balance_sheet.qe[0].end",
+     "is not after start"),
+    ("bad date in a fiscal path", "treasury:\n  enabled: true\n  revenue: {2026-13-01: 17% of gdp}\n", 4,
+     "treasury.revenue.2026-13-01", "cannot read key"),
+    ("share of gdp without a unit", "treasury:\n  enabled: true\n  revenue: 17\n", 4, "treasury.revenue",
+     "'17' has no unit; write 17% of gdp"),
+    ("SOMA larger than the debt", "treasury:\n  enabled: true\n  debt: 5tn\nholders:\n"
+     "  foreign_official: {holdings: 0bn}\n  banks: {securities: 0bn}\n", None, "fed_balance_sheet.soma",
+     "SOMA holds more than the debt outstanding in"),
     ("not positive definite", "correlations:\n  term_premium: {policy_rate: 0.9, inflation: 0.9}\n"
      "  policy_rate: {inflation: -0.9}\n", 2, "correlations", "not form a valid"),
 ]
