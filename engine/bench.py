@@ -80,10 +80,20 @@ def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
     return paths * model.cal.n_steps / (time.perf_counter() - t)
 
 
-def _bench_model(paths: int, steps: int, scenario: str = BASELINE):
+def _bench_model(paths: int, steps: int, scenario: str = BASELINE, extra=()):
     sc = load_scenario(scenario, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m",
-                                            "simulation.step=1m", "simulation.record=1m"])
+                                            "simulation.step=1m", "simulation.record=1m", *extra])
     return build(sc)
+
+
+def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tuple[float, float]:
+    """Kernel path-steps per second of the core model and of the full model (core + Treasury,
+    Fed balance sheet, backstops, holders and supply: ``treasury.enabled``), baseline scenario,
+    measured one after the other in this process."""
+    core = _bench_model(paths, steps)
+    full = _bench_model(paths, steps, extra=["treasury.enabled=true"])
+    kernel_throughput(core, min(paths, 2 * BLOCK_PATHS), seed, threads)  # compiled and warm
+    return kernel_throughput(core, paths, seed, threads), kernel_throughput(full, paths, seed, threads)
 
 
 def _time_to_result(cache_dir: str, scenario: str) -> float:
@@ -140,6 +150,10 @@ def run_bench(paths: int = 100_000, steps: int = 120, threads: int | None = None
            "simulate_over_twin": sim_rate / twin_rate, "normals_per_path_step": normals_per_step,
            "bare_generator_normals_per_s": bare, "kernel_share_of_generator": share,
            "simulate_seconds": t_sim, "simulate_first_seconds": t_sims[0], "twin_seconds": t_twin}
+    fp, fs = (2048, 24) if quick else (100_000, 360)
+    core_rate, full_rate = full_model_throughput(fp, fs, seed, threads)
+    res.update(full_paths=fp, full_steps=fs, core_path_steps_per_s=core_rate, full_path_steps_per_s=full_rate,
+               full_cost_over_core=core_rate / full_rate)
     if not quick:
         with tempfile.TemporaryDirectory() as cache:
             res["baseline_cold_s"] = _time_to_result(cache, BASELINE)
@@ -155,7 +169,10 @@ def run_bench(paths: int = 100_000, steps: int = 120, threads: int | None = None
              f"{sim_rate / twin_rate:.2f} x)",
              f"  normals drawn     {normals_per_step:10.3f} per path-step",
              f"  bare generator    {bare / 1e6:10.1f} M normals/s     (PCG64 in numba, {threads} thread(s))",
-             f"  kernel share      {100 * share:10.1f} % of the generator's speed per normal (target >= 60%)"]
+             f"  kernel share      {100 * share:10.1f} % of the generator's speed per normal (target >= 60%)",
+             f"  full model        {full_rate / 1e6:10.2f} M path-steps/s   ({fp:,} paths x {fs} monthly steps with the "
+             f"Treasury/Fed/holder blocks; core alone {core_rate / 1e6:.2f} M: the blocks cost "
+             f"{core_rate / full_rate:.2f} x the core, target <= 3 x)"]
     if "baseline_cold_s" in res:
         lines += [f"  baseline run      {res['baseline_cold_s']:10.2f} s cold (compile), "
                   f"{res['baseline_warm_s']:.2f} s warm  (target warm < 3 s)"]

@@ -161,24 +161,25 @@ def _interp(x, xs, ys):
 def bucket_yields(S, p, i, cn, cp, lb_t, load, overlay, y):
     """Yields of the bucket tenors at time point i for path p (the curve formula of
     engine.blocks.curve, in its order)."""
-    ov = overlay[i]
+    o_tp, o_irp, o_cy, o_w, o_f = overlay[i, 0], overlay[i, 1], overlay[i, 2], overlay[i, 3], overlay[i, 4]
+    x0, x1, x2, x3, x4, x5 = S[GAP, p], S[INFL, p], S[INFL_EXP, p], S[RSTAR, p], S[STANCE, p], S[SHADOW, p]
+    irp, tp, w, cy, fire = S[IRP, p] + o_irp, S[TP, p] + o_tp, S[WEDGE, p] + o_w, S[CY, p] + o_cy, S[FIRE, p] + o_f
+    lb = lb_t[i]
     for j in range(cn.shape[1]):
-        c = cn[i, j]
-        d = cp[i, j]
-        en = c[6] + c[0] * S[GAP, p] + c[1] * S[INFL, p] + c[2] * S[INFL_EXP, p] + c[3] * S[RSTAR, p] \
-            + c[4] * S[STANCE, p] + c[5] * S[SHADOW, p]
-        en = max(en, lb_t[i])
-        ei = d[6] + d[0] * S[GAP, p] + d[1] * S[INFL, p] + d[2] * S[INFL_EXP, p] + d[3] * S[RSTAR, p] \
-            + d[4] * S[STANCE, p] + d[5] * S[SHADOW, p]
+        en = cn[i, j, 6] + cn[i, j, 0] * x0 + cn[i, j, 1] * x1 + cn[i, j, 2] * x2 + cn[i, j, 3] * x3 \
+            + cn[i, j, 4] * x4 + cn[i, j, 5] * x5
+        en = max(en, lb)
+        ei = cp[i, j, 6] + cp[i, j, 0] * x0 + cp[i, j, 1] * x1 + cp[i, j, 2] * x2 + cp[i, j, 3] * x3 \
+            + cp[i, j, 4] * x4 + cp[i, j, 5] * x5
         yy = (en - ei) + ei
-        yy = yy + load[L_IRP, j] * (S[IRP, p] + ov[1])
-        yy = yy + load[L_TP, j] * (S[TP, p] + ov[0])
-        yy = yy + load[L_W, j] * (S[WEDGE, p] + ov[3])
-        yy = yy - load[L_CY, j] * (S[CY, p] + ov[2])
-        y[j] = yy + load[L_F, j] * (S[FIRE, p] + ov[4])
+        yy = yy + load[L_IRP, j] * irp
+        yy = yy + load[L_TP, j] * tp
+        yy = yy + load[L_W, j] * w
+        yy = yy - load[L_CY, j] * cy
+        y[j] = yy + load[L_F, j] * fire
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def bank_loss(Ph, y):
     """Banks' unrealized securities loss (USD bn, positive = loss) at bucket yields ``y``."""
     sec = Ph[_h.B_SEC]
@@ -192,7 +193,7 @@ def bank_loss(Ph, y):
 BUCKET_YEARS_NB = BUCKET_YEARS
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, a_cy, W):
     """Advance path p's fiscal rows over step k (O: state at time point k, S: at k + 1, whose
     core rows are already stepped). Amounts USD bn, flows annualised USD bn/yr. W: (N_W, N_B)
@@ -388,7 +389,7 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
 MEASURE_STATE_NB = np.array(MEASURE_STATE, dtype=np.int64)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def record(S, p, Ph, dst):
     """Recorded fiscal variables of path p (the order of fiscal_state.RECORDED) into dst[:, p]."""
     ngdp = S[NGDP, p]
