@@ -29,7 +29,10 @@ from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SU
 
 
 def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Same contract as :func:`engine.driver.simulate`, single-threaded numpy."""
+    """Same contract as :func:`engine.driver.simulate`, single-threaded numpy. The core model
+    only: the Treasury/Fed/holder blocks are not re-implemented here."""
+    if model.fiscal is not None:
+        raise NotImplementedError("the numpy twin implements the core model only; set treasury.enabled: false")
     a = model.arrays
     n_blocks = math.ceil(n_paths / BLOCK_PATHS)
     sizes = [min(BLOCK_PATHS, n_paths - b * BLOCK_PATHS) for b in range(n_blocks)]

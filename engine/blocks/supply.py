@@ -12,19 +12,19 @@ Both are persistent parts of the term-premium and convenience-yield states (stoc
 state's own shocks mean-revert around them), zero at the start, whose initial premia are fitted
 to the observed curve.
 
-Calibration (tests/test_fiscal.py checks each):
+Calibration, one coefficient for all three (tests/test_fiscal.py checks each; figures measured
+with the default 10 bp per pp of GDP):
 
 * Gagnon, Raskin, Remache & Sack (2011): QE1's $1.75tn lowered the 10y term premium by 50-100 bp.
-  Bought with the default QE mix (0.49 10y-equivalents per dollar here) in 2009's economy
-  ($14.4tn nominal GDP) it removes 5.9 pp of GDP of 10y-equivalents; 11 bp per pp gives
-  -65 bp.
-* Laubach (2009): +3-4 bp per pp of debt/GDP. One pp of debt issued in the market's mix adds ~0.5
-  pp of 10y-equivalents, so 11 bp per pp gives ~5.6 bp: above Laubach's range. The two sources
-  cannot both be met by one duration coefficient; the Gagnon event-study range is the one the
-  issue's QE check names, so it sets the coefficient, and the Laubach figure is checked against
-  a wider band (3-7 bp) and stated as a known gap.
+  Bought over a year with the default QE mix in 2009's economy ($14.4tn nominal GDP,
+  scenarios/qe1_2009.yaml) it removes 5.85 pp of GDP of 10y-equivalents: -58.5 bp.
+* Laubach (2009): +3-4 bp per pp of debt/GDP. One pp of debt/GDP financed under the default
+  issuance policy (22% bills, the 2025 coupon auction mix) adds 0.32 pp of 10y-equivalents:
+  +3.2 bp.
 * Wei (2022): $2.2tn of runoff over 3 years is worth +29 bp (normal) to +74 bp (turbulent) of fed
-  funds; the same coefficient gives ~+50 bp of 10y term premium for that runoff at 2022's GDP.
+  funds. Runoff under a $61bn/month cap from June 2022 (scenarios/qt_runoff.yaml) gives +23 bp
+  of 10y term premium per $2.2tn redeemed: below Wei's normal-times figure, whose units (a
+  fed-funds equivalent) are not a term premium; the test accepts 20-74 bp.
 * Laubach's 25 bp per pp of projected deficit/GDP is the same channel measured through the flow
   (a deficit adds debt year after year), so adding it would double count; ``deficit_sensitivity``
   is available but 0 by default.
