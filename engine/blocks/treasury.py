@@ -49,7 +49,7 @@ import numpy as np
 from numba import njit
 
 from ..schema import Bool, DatedPath, NameMap, Q, Section, Str
-from .fiscal_state import BUCKETS, COUPON_BUCKETS, MATURITY, N_B
+from .fiscal_state import BUCKETS, MATURITY, N_B
 
 POLICIES = ("bill_share", "fixed_mix", "short_first")
 BILL_SHARE, FIXED_MIX, SHORT_FIRST = range(3)
