@@ -7,7 +7,6 @@ last step); coupons and rates are decimals per year; durations are years.
 from .state import N_STATE as _CORE
 
 BUCKETS = ("bills", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
-COUPON_BUCKETS = BUCKETS[1:]
 N_B = len(BUCKETS)
 # original maturity of each bucket, years; bills are rolled at the 3-month yield
 MATURITY = (0.25, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0)
