@@ -62,26 +62,29 @@ SCHEMA = Section({
 
 EP_ON, EP_MEASURE, EP_ABOVE, EP_SIZE, EP_DUR, EP_RELIEF, BT_ON, BT_MEASURE, BT_ABOVE, BT_SIZE, BT_DUR, BT_TAKE, \
     BT_SPREAD, N_BASE = range(14)
+assert (EP_MEASURE, EP_ABOVE, BT_MEASURE, BT_ABOVE) == (EP_ON + 1, EP_ON + 2, BT_ON + 1, BT_ON + 2)
 EP_MIX0 = N_BASE
 N_PARAM = EP_MIX0 + N_B
+
+
+def _pack_trigger(out: np.ndarray, sec: dict, on: int) -> None:
+    """Switch, measure and threshold of one backstop at ``on``, ``on + 1``, ``on + 2``."""
+    if sec["enabled"]:
+        out[on] = 1.0
+        out[on + 1] = MEASURES.index(sec["trigger"]["measure"])
+        out[on + 2] = sec["trigger"]["above"].value
 
 
 def pack(p: dict, dt: float) -> np.ndarray:
     out = np.zeros(N_PARAM)
     ep, bt = p["emergency_purchases"], p["btfp"]
-    if ep["enabled"]:
-        out[EP_ON] = 1.0
-        out[EP_MEASURE] = MEASURES.index(ep["trigger"]["measure"])
-        out[EP_ABOVE] = ep["trigger"]["above"].value
+    _pack_trigger(out, ep, EP_ON)
     out[EP_SIZE] = ep["size"].value
     out[EP_DUR] = ep["duration"].years
     out[EP_RELIEF] = math.exp(-math.log(2.0) * dt / ep["relief_half_life"].years)
     for b, q in ep["mix"].items():
         out[EP_MIX0 + BUCKETS.index(b)] = q.value
-    if bt["enabled"]:
-        out[BT_ON] = 1.0
-        out[BT_MEASURE] = MEASURES.index(bt["trigger"]["measure"])
-        out[BT_ABOVE] = bt["trigger"]["above"].value
+    _pack_trigger(out, bt, BT_ON)
     out[BT_SIZE] = bt["size"].value
     out[BT_DUR] = bt["duration"].years
     out[BT_TAKE] = bt["take_up"].value

@@ -40,7 +40,7 @@ BUCKET_YEARS = np.array(MATURITY)
 # scratch rows
 W_MAT, W_SMAT, W_ISS, W_BUY, W_Y, W_LO, N_W = 0, 1, 2, 3, 4, 5, 6
 
-MEASURE_STATE = (FIRE, TP, WEDGE, -1)  # order of backstops.MEASURES; -1: bank loss / capital
+MEASURE_STATE = np.array((FIRE, TP, WEDGE, -1))  # order of backstops.MEASURES; -1: bank loss / capital
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -114,10 +114,10 @@ class Fiscal:
                             - (d["initial"]["fed_funds"].value + pf[_fed.RRP_SPREAD]) * x[r(RRP)]
                             - fed["operating_costs"].value)
         ps = self.Ps
-        dur = ps[_sup.DUR0:_sup.DUR0 + N_B]
-        x[r(PRIV_DUR)] = ((np.dot(face - soma, dur) - x[r(FOREIGN)] * _sup.duration(self.Ph[_h.F_DUR]))
-                          / ps[_sup.DUR_10] / ngdp)
-        x[r(PRIV_BILLS)] = (face[0] - soma[0]) / ngdp
+        ps[_sup.DUR_F] = _sup.duration(self.Ph[_h.F_DUR])
+        full = np.zeros((N_FISCAL_STATE, 1))
+        full[N_STATE:, 0] = x
+        x[r(PRIV_DUR)], x[r(PRIV_BILLS)] = private_supply(full, 0, x[r(FOREIGN)], ngdp, ps)
         ps[_sup.PD0], ps[_sup.PB0] = x[r(PRIV_DUR)], x[r(PRIV_BILLS)]
         ps[_sup.DEF0] = (x[r(OUTLAYS)] - x[r(REVENUE)] + x[r(INTEREST)]) / ngdp
         self.init_rows = x
@@ -183,14 +183,29 @@ def bucket_yields(S, p, i, cn, cp, lb_t, load, overlay, y):
 def bank_loss(Ph, y):
     """Banks' unrealized securities loss (USD bn, positive = loss) at bucket yields ``y``."""
     sec = Ph[_h.B_SEC]
-    yh = _interp(Ph[_h.B_HTM_D], BUCKET_YEARS_NB, y)
-    ya = _interp(Ph[_h.B_AFS_D], BUCKET_YEARS_NB, y)
+    yh = _interp(Ph[_h.B_HTM_D], BUCKET_YEARS, y)
+    ya = _interp(Ph[_h.B_AFS_D], BUCKET_YEARS, y)
     htm = sec * Ph[_h.B_HTM] * (1.0 - math.exp(-Ph[_h.B_HTM_D] * (yh - Ph[_h.B_Y0_HTM])))
     afs = sec * (1.0 - Ph[_h.B_HTM]) * (1.0 - math.exp(-Ph[_h.B_AFS_D] * (ya - Ph[_h.B_Y0_AFS])))
     return htm + afs
 
 
-BUCKET_YEARS_NB = BUCKET_YEARS
+
+@njit(cache=True, nogil=True)
+def private_supply(S, p, foreign, ngdp, Ps):
+    """(duration held privately in 10y-equivalents / GDP, bills held privately / GDP) of path p,
+    decimals (engine.blocks.supply)."""
+    dsum = 0.0
+    for b in range(N_B):
+        dsum += (S[DEBT0 + b, p] - S[SOMA0 + b, p]) * Ps[_sup.DUR0 + b]
+    return (dsum - foreign * Ps[_sup.DUR_F]) / Ps[_sup.DUR_10] / ngdp, (S[DEBT0, p] - S[SOMA0, p]) / ngdp
+
+
+@njit(cache=True, nogil=True)
+def _stress(S, p, measure, loss, Ph):
+    """A backstop's stress measure (engine.blocks.backstops.MEASURES) for path p."""
+    st = MEASURE_STATE[int(measure)]
+    return S[st, p] if st >= 0 else loss / Ph[_h.B_CAP]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -210,10 +225,8 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
 
     # ---- Fed: income over the step, at the old balance sheet and policy rate
     coupons = 0.0
-    soma_total = 0.0
     for b in range(N_B):
         coupons += O[SOMA0 + b, p] * O[SCPN0 + b, p]
-        soma_total += O[SOMA0 + b, p]
     income = (coupons + O[OTHER, p] * Pf[_fed.OTHER_Y] + O[BTFP, p] * (r_old + Pb[_bs.BT_SPREAD])
               - (r_old + Pf[_fed.IORB]) * O[RESERVES, p] - (r_old + Pf[_fed.RRP_SPREAD]) * O[RRP, p]) * dt \
         - Pf[_fed.OPEX]
@@ -247,10 +260,9 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
     d_tga = (T[k, T_TGA] - O[TGA, p]) * Pt[_t.TGA_DECAY]
     lo = W[W_LO]
     for b in range(N_B):
-        W[W_BUY, b] = O[DEBT0 + b, p]  # face before the step, for the allocation
         gap = (O[SOMA0 + b, p] - smat[b] + smat[b] * reinvest) - (O[DEBT0 + b, p] - mat[b])
         lo[b] = gap if b == 0 else max(gap, 0.0)
-    d_tga = _t.allocate(Pt, W[W_BUY], mat, outlays - revenue + interest, d_tga, lo, iss)
+    d_tga = _t.allocate(Pt, face_total, O[DEBT0, p], mat, outlays - revenue + interest, d_tga, lo, iss)
     debt = 0.0
     for b in range(N_B):
         left = O[DEBT0 + b, p] - mat[b]
@@ -325,16 +337,10 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
 
     # ---- backstop triggers (they act from the next step)
     ep_fired, bt_fired = O[EP_FIRED, p], O[BTFP_FIRED, p]
-    if Pb[_bs.EP_ON] > 0.0 and ep_fired == 0.0:
-        st = MEASURE_STATE_NB[int(Pb[_bs.EP_MEASURE])]
-        m = S[st, p] if st >= 0 else loss / Ph[_h.B_CAP]
-        if m > Pb[_bs.EP_ABOVE]:
-            ep_fired, ep_time, ep_left = 1.0, Pb[_bs.EP_DUR], Pb[_bs.EP_SIZE]
-    if Pb[_bs.BT_ON] > 0.0 and bt_fired == 0.0:
-        st = MEASURE_STATE_NB[int(Pb[_bs.BT_MEASURE])]
-        m = S[st, p] if st >= 0 else loss / Ph[_h.B_CAP]
-        if m > Pb[_bs.BT_ABOVE]:
-            bt_fired, bt_time = 1.0, Pb[_bs.BT_DUR]
+    if Pb[_bs.EP_ON] > 0.0 and ep_fired == 0.0 and _stress(S, p, Pb[_bs.EP_MEASURE], loss, Ph) > Pb[_bs.EP_ABOVE]:
+        ep_fired, ep_time, ep_left = 1.0, Pb[_bs.EP_DUR], Pb[_bs.EP_SIZE]
+    if Pb[_bs.BT_ON] > 0.0 and bt_fired == 0.0 and _stress(S, p, Pb[_bs.BT_MEASURE], loss, Ph) > Pb[_bs.BT_ABOVE]:
+        bt_fired, bt_time = 1.0, Pb[_bs.BT_DUR]
 
     # ---- downgrades: scheduled, then triggered by net interest / revenue
     n_down = O[DOWNGRADES, p] + T[k, T_DOWN]
@@ -342,12 +348,7 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
         n_down += 1.0
 
     # ---- supply effects
-    dsum = 0.0
-    for b in range(N_B):
-        dsum += (S[DEBT0 + b, p] - S[SOMA0 + b, p]) * Ps[_sup.DUR0 + b]
-    f_dur = (1.0 - math.exp(-_sup.REF_YIELD * Ph[_h.F_DUR])) / _sup.REF_YIELD
-    priv_dur = (dsum - foreign * f_dur) / Ps[_sup.DUR_10] / ngdp
-    priv_bills = (S[DEBT0, p] - S[SOMA0, p]) / ngdp
+    priv_dur, priv_bills = private_supply(S, p, foreign, ngdp, Ps)
     deficit_gdp = (outlays - revenue + interest) / dt / ngdp
     new_tp = Ps[_sup.DUR_S] * (priv_dur - Ps[_sup.PD0]) + Ps[_sup.DEF_S] * (deficit_gdp - Ps[_sup.DEF0]) \
         + n_down * Ph[_h.D_TP]
@@ -386,9 +387,6 @@ def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_t
     S[PRIV_BILLS, p] = priv_bills
 
 
-MEASURE_STATE_NB = np.array(MEASURE_STATE, dtype=np.int64)
-
-
 @njit(cache=True, nogil=True, error_model="numpy")
 def record(S, p, Ph, dst):
     """Recorded fiscal variables of path p (the order of fiscal_state.RECORDED) into dst[:, p]."""
@@ -402,7 +400,7 @@ def record(S, p, Ph, dst):
         f = S[DEBT0 + b, p]
         debt += f
         cost += f * S[CPN0 + b, p]
-        wam += f * BUCKET_YEARS_NB[b] * 0.5
+        wam += f * BUCKET_YEARS[b] * 0.5
         soma += S[SOMA0 + b, p]
         gross += S[GROSS0 + b, p]
     ni, rev, out = S[INTEREST, p], S[REVENUE, p], S[OUTLAYS, p]

@@ -53,8 +53,9 @@ SCHEMA = Section({
 DUR_S, BILL_S, DEF_S = range(3)
 DUR0 = 3          # modified durations per bucket (years)
 DUR_10 = DUR0 + N_B
-PD0, PB0, DEF0 = DUR_10 + 1, DUR_10 + 2, DUR_10 + 3  # start values (set by engine.blocks.fiscal.build)
-N_PARAM = DEF0 + 1
+PD0, PB0, DEF0 = DUR_10 + 1, DUR_10 + 2, DUR_10 + 3  # start values (set by engine.blocks.fiscal.Fiscal)
+DUR_F = DEF0 + 1  # modified duration of foreign official holdings (set by engine.blocks.fiscal.Fiscal)
+N_PARAM = DUR_F + 1
 
 
 def duration(m: float) -> float:

@@ -156,9 +156,10 @@ def wam(face: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True)
-def allocate(P, face, maturing, need, d_tga, lo, issued):
+def allocate(P, debt, bills, maturing, need, d_tga, lo, issued):
     """Split gross issuance ``sum(maturing) + need`` (need: borrowing excluding the TGA change)
     plus the TGA change ``d_tga`` (in bills) across buckets into ``issued`` (USD bn this step).
+    ``debt``, ``bills``: debt and bills outstanding before the step.
     ``lo``: the least each bucket may get (coupons: 0, or the Fed's reinvestment; bills: what keeps
     them at or above the Fed's bills). Returns the TGA change actually financed: whatever a floor
     adds stays in the TGA (a surplus larger than the bills that can be paid down)."""
@@ -176,13 +177,10 @@ def allocate(P, face, maturing, need, d_tga, lo, issued):
             coupons += maturing[b]
         issued[0] = gross - coupons
     else:  # bill share target after the step
-        debt_after = need
-        for b in range(face.shape[0]):
-            debt_after += face[b]
-        bills = P[TARGET_BILL] * debt_after - (face[0] - maturing[0])
-        bills = min(max(bills, 0.0), max(gross, 0.0))
-        rest = gross - bills
-        issued[0] = bills
+        new_bills = P[TARGET_BILL] * (debt + need) - (bills - maturing[0])
+        new_bills = min(max(new_bills, 0.0), max(gross, 0.0))
+        rest = gross - new_bills
+        issued[0] = new_bills
         for b in range(1, issued.shape[0]):
             issued[b] = P[MIX0 + b] * rest
     issued[0] += d_tga
