@@ -4,13 +4,16 @@ A task simulates one chunk on a worker and returns its partial summary (:mod:`en
 exact integer histograms plus per-unit moments that the client folds in unit order), or, for
 :func:`simulate_on`, its full records and metrics, which the client places by path index. Either
 way the result does not depend on which worker ran what or in which order tasks finished, and
-equals a local run bit for bit. A task lost with its worker is
-rerun by Dask (``retries``; the scheduler also reschedules tasks of dead workers), and a rerun
+equals a local run bit for bit. A task lost with its worker is rerun by Dask (``retries``; the
+scheduler also reschedules tasks of dead workers); one whose scattered inputs were lost with
+every worker holding them is resubmitted by :func:`run_tasks` after a fresh scatter. A rerun
 gives the same numbers because every block seeds its own generator.
 
 Dask is optional: ``pip install "ustsim[dask]"``.
 """
 from __future__ import annotations
+
+from concurrent.futures import CancelledError
 
 import numpy as np
 
@@ -57,24 +60,67 @@ def close(client, cluster=None, timeout: float = 20) -> None:
             cluster.close(timeout=timeout)
 
 
+def run_tasks(client, shared: list, fn, items: list, args: tuple, on_result) -> None:
+    """Run ``fn(*shared, *args, item)`` for each item on the cluster and call ``on_result(item,
+    result)`` on the client as each finishes, in whatever order.
+
+    ``shared`` (the model, the quantile plan: up to tens of MB) is scattered once to every worker,
+    not embedded in each task. A task lost with its worker is rerun by Dask (``retries``), but
+    scattered data has no recipe: if every worker holding it dies (the scheduler's active memory
+    manager drops broadcast replicas that no queued task needs yet, so this happens even though
+    it was sent to all), the tasks that need it are cancelled ("lost dependencies"). Those are
+    caught here: the inputs are scattered again under new keys and the items resubmitted, up to
+    ``RETRIES`` times per item. Results do not depend on which attempt produced them (every block
+    seeds its own generator), so the run still equals a local one bit for bit.
+
+    Keys are ``hash=False``, one set per run and per scatter: with content-hashed keys a second
+    run of the same model reuses the first run's key, and the first run's release of it can
+    reach the scheduler after the second has scattered it, which cancels the second run's tasks
+    (seen when a warm-up run was followed by the real one)."""
+    distributed = _distributed()
+    attempts = dict.fromkeys(range(len(items)), 0)
+    generation = [0, client.scatter(shared, broadcast=True, hash=False)]
+
+    def submit(i: int):
+        return client.submit(fn, *generation[1], *args, items[i], retries=RETRIES, pure=False)
+
+    futures = {submit(i): (i, generation[0]) for i in range(len(items))}
+    pending = distributed.as_completed(list(futures))
+    for fut in pending:
+        i, gen = futures.pop(fut)
+        try:
+            result = fut.result()
+        except CancelledError:  # distributed's FutureCancelledError; its status can lag the raise
+            attempts[i] += 1
+            if attempts[i] > RETRIES:
+                raise UstsimError(f"Dask task for chunk {i} was cancelled {attempts[i]} times "
+                                  "(its inputs were lost with the workers holding them); giving up") from None
+            if gen == generation[0]:  # the first casualty of this loss re-scatters the inputs
+                generation[:] = [gen + 1, client.scatter(shared, broadcast=True, hash=False)]
+            new = submit(i)
+            futures[new] = (i, generation[0])
+            pending.add(new)
+            continue
+        fut.release()
+        on_result(items[i], result)
+
+
 def summarise_on(client, model, plan, seed: int, chunks: list, n_paths: int, keep: int, finish) -> None:
     """Run the chunks (lists of (unit, blocks)) on the cluster of ``client``; ``finish(partial,
     kept, chunk)`` is called on the client as each one completes. Only partial summaries travel
     back, and they merge exactly (:class:`engine.summary.Summary`), so the result equals a local
     run's bit for bit."""
-    distributed = _distributed()
+    run_tasks(client, [model, plan], _reduce_chunk, chunks, (seed, n_paths, keep),
+              lambda chunk, res: finish(res[0], res[1], chunk))
+
+
+def _reduce_chunk(model, plan, seed: int, n_paths: int, keep: int, chunk: list):
+    """Worker side: one chunk's partial summary and kept paths (:func:`engine.driver.reduce_chunk`)."""
     from .driver import reduce_chunk
-    # hash=False: a key of its own for each run (see simulate_on)
-    shared_model, shared_plan = client.scatter([model, plan], broadcast=True, hash=False)
-    futures = {client.submit(reduce_chunk, shared_model, shared_plan, seed, c, n_paths, keep, retries=RETRIES,
-                             pure=False): i for i, c in enumerate(chunks)}
-    for fut in distributed.as_completed(list(futures)):
-        partial, kept = fut.result()
-        finish(partial, kept, chunks[futures[fut]])
-        fut.release()
+    return reduce_chunk(model, plan, seed, chunk, n_paths, keep)
 
 
-def _run_chunk(model, seed: int, blocks: list[int], n_paths: int):
+def _run_chunk(model, seed: int, n_paths: int, blocks: list[int]):
     """Worker side: simulate one chunk; returns (first path, records, metrics)."""
     from .driver import BLOCK_PATHS, run_blocks
     p0 = blocks[0] * BLOCK_PATHS
@@ -88,24 +134,20 @@ def _run_chunk(model, seed: int, blocks: list[int], n_paths: int):
 def simulate_on(client, model, n_paths: int, seed: int, chunks: list[list[int]], out: np.ndarray, met: np.ndarray,
                 progress=None) -> None:
     """Run ``chunks`` on the cluster of ``client`` and fill ``out``/``met`` (client side)."""
-    distributed = _distributed()
     from .driver import run_blocks
     # compile (or load) the kernels here first, so workers find them in the numba cache
     # instead of compiling them concurrently
     run_blocks(model, seed, [0], min(n_paths, 2), np.empty((model.n_rec, model.n_var, 2)),
                np.empty((N_MET, model.n_tenor, 2)))
-    # hash=False: a key of its own for each run. With content-hashed keys, a second run of the
-    # same model reuses the first run's key, and the first run's release of it can reach the
-    # scheduler after the second run has scattered it, which cancels the second run's tasks
-    # ("lost dependencies"; seen when a warm-up run was followed by the real one).
-    [shared] = client.scatter([model], broadcast=True, hash=False)
-    futures = [client.submit(_run_chunk, shared, seed, blocks, n_paths, retries=RETRIES, pure=False)
-               for blocks in chunks]
     finished = 0
-    for fut in distributed.as_completed(futures):
-        p0, rec, m = fut.result()
+
+    def place(blocks, res) -> None:
+        nonlocal finished
+        p0, rec, m = res
         out[:, :, p0:p0 + rec.shape[2]] = rec
         met[:, :, p0:p0 + rec.shape[2]] = m
         finished += rec.shape[2]
         if progress:
             progress(finished, n_paths)
+
+    run_tasks(client, [model], _run_chunk, chunks, (seed, n_paths), place)

@@ -52,25 +52,53 @@ def test_progress_is_reported_across_workers(client):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-def test_a_worker_dying_mid_run_changes_nothing(client):
-    sc = engine.load_scenario(BASELINE, overrides=[
+def _five_year_daily():
+    return engine.load_scenario(BASELINE, overrides=[
         "simulation.paths=20480", "simulation.horizon=5y", "simulation.step=1d", "simulation.record=1m",
         "simulation.chunk_paths=256", "simulation.seed=22"])
-    pids = client.run(os.getpid)  # worker address -> process id
+
+
+def _kill_after_first_chunk(client, victims):
+    """A progress callback that SIGKILLs the worker processes ``victims(client)`` names once the
+    first chunk past the pilot (which runs on the client) has come back; records whom it killed."""
     killed = []
 
-    def kill_once(done, total):  # SIGKILL one worker process after the first chunk comes back
-        if not killed and done > 8192:  # past the pilot, which runs on the client
-            victim = sorted(pids)[0]
-            os.kill(pids[victim], signal.SIGKILL)
-            killed.append(victim)
+    def kill_once(done, total):
+        if not killed and done > 8192:
+            pids = client.run(os.getpid)  # worker address -> process id
+            for address in victims(client):
+                os.kill(pids[address], signal.SIGKILL)
+                killed.append(address)
+    return kill_once, killed
 
-    remote = engine.run(sc, client=client, progress=kill_once)
-    local = engine.run(sc)
+
+def _check_replaced(client, killed):
     assert killed
     client.wait_for_workers(2, timeout=60)
-    assert killed[0] not in set(client.scheduler_info()["workers"])  # the worker really died (and was replaced)
-    assert same(local, remote)
+    assert not set(killed) & set(client.scheduler_info()["workers"])  # they really died (and were replaced)
+
+
+def test_a_worker_dying_mid_run_changes_nothing(client):
+    sc = _five_year_daily()
+    kill, killed = _kill_after_first_chunk(client, lambda c: sorted(c.scheduler_info()["workers"])[:1])
+    remote = engine.run(sc, client=client, progress=kill)
+    _check_replaced(client, killed)
+    assert same(engine.run(sc), remote)
+
+
+def test_losing_every_copy_of_the_scattered_inputs_changes_nothing(client):
+    """The model and quantile plan are scattered, and scattered data has no recipe: when every
+    worker holding the plan dies, Dask cancels the tasks that need it. The backend scatters again
+    and resubmits them, and the result is still the local run's."""
+    sc = _five_year_daily()
+
+    def holders(c):
+        return sorted({w for key, ws in c.who_has().items() if str(key).startswith("Plan-") for w in ws})
+
+    kill, killed = _kill_after_first_chunk(client, holders)
+    remote = engine.run(sc, client=client, progress=kill)
+    _check_replaced(client, killed)
+    assert same(engine.run(sc), remote)
 
 
 def test_cli_dask_local_cluster(tmp_path):
