@@ -17,9 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import (convenience_yield, fire_sale, fiscal, inflation_risk_premium, liquidity_wedge, macro, policy,
-                     term_premium)
-from .blocks.curve import L_CY, L_F, L_IRP, L_TP, L_W
+from .blocks import (convenience_yield, curve, fire_sale, fiscal, inflation_risk_premium, liquidity_wedge, macro,
+                     policy, term_premium)
 from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
                            SH_CY, SH_GAP, SH_INFL, SH_INFL_EXP, SH_IRP, SH_POLICY, SH_RSTAR, SH_STANCE, SH_TP, STANCE,
                            TP, WEDGE)
@@ -39,39 +38,20 @@ def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist
 
     Tenor outer, paths inner: the yields go into a scratch row in a loop that reads only ``S``,
     and the metrics are updated in short loops over few arrays, so LLVM's runtime alias checks
-    stay cheap and the loops vectorise. The arithmetic is the formula of :mod:`engine.blocks.curve`,
-    in its order.
+    stay cheap and the loops vectorise. The yields are :func:`engine.blocks.curve.compose`.
     """
     B = S.shape[1]
     n_ten = coef_n.shape[1]
     slot = rec_slot[i]
     ov = overlay[i]
-    lb = lb_t[i]
     w = max(spw, 1)
     cur = i % w
     prev = (i - 1) % w
     week = spw > 0 and i >= spw
-    o_tp, o_irp, o_cy, o_w, o_f = ov[0], ov[1], ov[2], ov[3], ov[4]
     for j in range(n_ten):
-        c0, c1, c2, c3, c4, c5, c6 = (coef_n[i, j, 0], coef_n[i, j, 1], coef_n[i, j, 2], coef_n[i, j, 3],
-                                      coef_n[i, j, 4], coef_n[i, j, 5], coef_n[i, j, 6])
-        d0, d1, d2, d3, d4, d5, d6 = (coef_pi[i, j, 0], coef_pi[i, j, 1], coef_pi[i, j, 2], coef_pi[i, j, 3],
-                                      coef_pi[i, j, 4], coef_pi[i, j, 5], coef_pi[i, j, 6])
-        l_irp, l_tp, l_w, l_cy, l_f = load[L_IRP, j], load[L_TP, j], load[L_W, j], load[L_CY, j], load[L_F, j]
         y = ybuf[j]
         # (1) yields: reads only S, writes only y -> vectorisable
-        for p in range(B):
-            en = c6 + c0 * S[GAP, p] + c1 * S[INFL, p] + c2 * S[INFL_EXP, p] + c3 * S[RSTAR, p] \
-                + c4 * S[STANCE, p] + c5 * S[SHADOW, p]
-            en = max(en, lb)
-            ei = d6 + d0 * S[GAP, p] + d1 * S[INFL, p] + d2 * S[INFL_EXP, p] + d3 * S[RSTAR, p] \
-                + d4 * S[STANCE, p] + d5 * S[SHADOW, p]
-            yy = (en - ei) + ei
-            yy = yy + l_irp * (S[IRP, p] + o_irp)
-            yy = yy + l_tp * (S[TP, p] + o_tp)
-            yy = yy + l_w * (S[WEDGE, p] + o_w)
-            yy = yy - l_cy * (S[CY, p] + o_cy)
-            y[p] = yy + l_f * (S[FIRE, p] + o_f)
+        curve.compose(S, i, j, coef_n, coef_pi, lb_t, load, overlay, y)
         # (2) metrics, in short loops with few arrays each
         h_cur = hist[j, cur]
         if i == 0:
@@ -149,9 +129,9 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
         for p in range(n_drawn, B):
             S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
     _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states, rec_ov)
-    W = np.empty((fiscal.N_W, coef_nb.shape[1]))
+    W = np.empty((fiscal.N_W, B if fiscal_on else 0))  # the fiscal step's scratch rows
     if fiscal_on:
-        _fiscal_record(S, 0, rec_slot, Ph, out)
+        _fiscal_record(S, 0, rec_slot, Ph, out, W)
     for k in range(n_steps):
         r = reg_of_step[k]
         pm, pp, ptp, pirp, pcy, pw, pf = Pm[r], Pp[r], Ptp[r], Pirp[r], Pcy[r], Pw[r], Pf[r]
@@ -212,24 +192,21 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
                         S[JUMP_THR, mirror] = S[JUMP_THR, p]
         if fiscal_on:
             a_tp, a_cy = ptp[term_premium.A], pcy[convenience_yield.A]
-            for p in range(B):
-                fiscal.step(S, S2, p, k, dt, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, lb_t, load_b, overlay,
-                            a_tp, a_cy, W)
+            fiscal.step(S, S2, k, dt, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, lb_t, load_b, overlay, a_tp, a_cy,
+                        W)
         _curve_point(S, k + 1, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states,
                      rec_ov)
         if fiscal_on:
-            _fiscal_record(S, k + 1, rec_slot, Ph, out)
+            _fiscal_record(S, k + 1, rec_slot, Ph, out, W)
     if n_steps % 2 == 1:
         S_in[:, :] = S
 
 
 @njit(cache=True, nogil=True)
-def _fiscal_record(S, i, rec_slot, Ph, out):
+def _fiscal_record(S, i, rec_slot, Ph, out, W):
     slot = rec_slot[i]
     if slot >= 0:
-        dst = out[slot, N_REC_STATE:]
-        for p in range(S.shape[1]):
-            fiscal.record(S, p, Ph, dst)
+        fiscal.record(S, Ph, out[slot, N_REC_STATE:], W)
 
 
 def kernel_args(model) -> tuple:

@@ -170,8 +170,9 @@ def _add_fiscal(d: dict, fis: Fiscal, init: np.ndarray, arrays: dict, coefficien
     load_b[curve.L_CY] = convenience_yield.loadings(d["convenience_yield"], by)
     load_b[curve.L_F] = fire_sale.loadings(d["fire_sale"], by)
     full = np.concatenate([init, fis.init_rows])
-    y0 = np.zeros(N_B)
-    bucket_yields(full[:, None].copy(), 0, 0, coef_nb, coef_pib, arrays["lb_t"], load_b, arrays["overlay"], y0)
+    y0 = np.zeros((N_B, 1))
+    bucket_yields(full[:, None].copy(), 0, coef_nb, coef_pib, arrays["lb_t"], load_b, arrays["overlay"], y0)
+    y0 = y0[:, 0]
     fis.set_start_yields(y0)
     fis.start_yields = y0
     arrays = dict(arrays, Pt=fis.Pt, Pfed=fis.Pf, Pbs=fis.Pb, Ph=fis.Ph, Ps=fis.Ps, fT=fis.T, coef_nb=coef_nb,

@@ -247,11 +247,11 @@ def test_bucket_yields_match_the_recorded_curve():
     v = View(m)
     vals = np.empty((v.n_fan, 8))
     fan_values(out[-1], v.cn[-1], v.cp[-1], v.lb[-1], v.load, vals)
-    y = np.zeros(N_B)
+    y = np.zeros((N_B, 8))
+    fiscal.bucket_yields(S, m.cal.n_steps, a["coef_nb"], a["coef_pib"], a["lb_t"], a["load_b"], a["overlay"], y)
     for p in range(8):
-        fiscal.bucket_yields(S, p, m.cal.n_steps, a["coef_nb"], a["coef_pib"], a["lb_t"], a["load_b"], a["overlay"], y)
         for tenor, b in (("3m", "bills"), ("2y", "2y"), ("10y", "10y"), ("30y", "30y")):
-            assert y[BUCKETS.index(b)] == pytest.approx(vals[v.fan_names.index(f"yield_{tenor}"), p], abs=1e-14)
+            assert y[BUCKETS.index(b), p] == pytest.approx(vals[v.fan_names.index(f"yield_{tenor}"), p], abs=1e-14)
 
 
 def test_the_numpy_twin_refuses_the_fiscal_blocks():

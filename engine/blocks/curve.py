@@ -13,8 +13,9 @@ yield of tenor tau at a time point is then, with every component recorded::
       + E avg(pi)                expected inflation
       + l_irp irp + l_tp tp + l_w wedge - l_cy cy + l_f fire
 
-(the kernel evaluates exactly this, in this order, in ``engine.kernel._curve_point``; the numpy
-twin and ``engine.results`` repeat it bit for bit) where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
+(the kernel evaluates exactly this, in this order, in :func:`compose`, for the recorded tenors
+and for the fiscal blocks' bucket tenors; the numpy twin and ``engine.results`` repeat it bit for
+bit) where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
 this ignores the floor's option value - documented in the README). Over a fixed policy path the
 known path replaces the rule until the path ends, after which the rule's expectation runs from
 the expected macro state then. Parameter changes by events are not anticipated.
@@ -23,9 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+from numba import njit
 
 from . import macro, policy
-from .state import GAP, INFL, INFL_EXP, RSTAR, SHADOW, STANCE
+from .state import CY, FIRE, GAP, INFL, INFL_EXP, IRP, RSTAR, SHADOW, STANCE, TP, WEDGE
 
 N_X = 6           # gap, pi, pi_e, r*, u (stance), s
 X_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW)
@@ -34,6 +36,34 @@ ROW_S, ROW_PI = 5, 1
 N_AUTONOMOUS = 5  # the first five states do not depend on s
 # loadings rows
 L_IRP, L_TP, L_W, L_CY, L_F = range(5)
+
+
+@njit(cache=True, nogil=True)
+def compose(S, i, j, coef_n, coef_pi, lb_t, load, overlay, y):
+    """Yields (decimals) of tenor ``j`` at time point ``i`` for every path (the columns of the
+    state ``S``) into ``y``. ``coef_n``/``coef_pi``: (time point, tenor, N_COEF) expectation
+    coefficients of the policy rate and inflation; ``load``: (5, tenor) premium loadings;
+    ``overlay``: (time point, 5) additive factor overlays. Reads only ``S``, writes only ``y``,
+    one path after another, so LLVM vectorises the loop."""
+    lb = lb_t[i]
+    o_tp, o_irp, o_cy, o_w, o_f = overlay[i, 0], overlay[i, 1], overlay[i, 2], overlay[i, 3], overlay[i, 4]
+    c0, c1, c2, c3, c4, c5, c6 = (coef_n[i, j, 0], coef_n[i, j, 1], coef_n[i, j, 2], coef_n[i, j, 3],
+                                  coef_n[i, j, 4], coef_n[i, j, 5], coef_n[i, j, 6])
+    d0, d1, d2, d3, d4, d5, d6 = (coef_pi[i, j, 0], coef_pi[i, j, 1], coef_pi[i, j, 2], coef_pi[i, j, 3],
+                                  coef_pi[i, j, 4], coef_pi[i, j, 5], coef_pi[i, j, 6])
+    l_irp, l_tp, l_w, l_cy, l_f = load[L_IRP, j], load[L_TP, j], load[L_W, j], load[L_CY, j], load[L_F, j]
+    for p in range(S.shape[1]):
+        en = c6 + c0 * S[GAP, p] + c1 * S[INFL, p] + c2 * S[INFL_EXP, p] + c3 * S[RSTAR, p] \
+            + c4 * S[STANCE, p] + c5 * S[SHADOW, p]
+        en = max(en, lb)
+        ei = d6 + d0 * S[GAP, p] + d1 * S[INFL, p] + d2 * S[INFL_EXP, p] + d3 * S[RSTAR, p] \
+            + d4 * S[STANCE, p] + d5 * S[SHADOW, p]
+        yy = (en - ei) + ei
+        yy = yy + l_irp * (S[IRP, p] + o_irp)
+        yy = yy + l_tp * (S[TP, p] + o_tp)
+        yy = yy + l_w * (S[WEDGE, p] + o_w)
+        yy = yy - l_cy * (S[CY, p] + o_cy)
+        y[p] = yy + l_f * (S[FIRE, p] + o_f)
 
 
 def drift(sections: dict) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """The Treasury, Fed balance-sheet, backstop, holder and supply blocks stepped together.
 
-One call of :func:`step` advances one path's fiscal rows from the previous state ``O`` to the
-new state ``S`` whose core rows (macro, policy, premia) the kernel has just stepped. In the
+One call of :func:`step` advances the fiscal rows of a block of paths from the previous state
+``O`` to the new state ``S`` whose core rows (macro, policy, premia) the kernel has just stepped. In the
 order of DESIGN.md: Fed (runoff, reinvestment, QE, emergency purchases, income and remittances)
 -> Treasury financing (revenue, outlays, interest, TGA, rollover and issuance at the bucket
 yields of the new state) -> holders (foreign sales, bank losses, downgrades) -> backstop
@@ -25,20 +25,23 @@ from . import fed_balance_sheet as _fed
 from . import holders as _h
 from . import supply as _sup
 from . import treasury as _t
-from .curve import L_CY, L_F, L_IRP, L_TP, L_W
+from .curve import compose
 from .fiscal_state import (BANK_LOSS, BUCKETS, BTFP, BTFP_FIRED, BTFP_TIME, CPN0, CURRENCY, DEBT0, DEFERRED, DOWNGRADES,
                            EP_FIRED, EP_LEFT, EP_TIME, FED_INCOME, FOREIGN, GROSS0, INTEREST, MATURITY, N_B,
                            N_FISCAL_STATE, NGDP, OTHER, OUTLAYS, PRIV_BILLS, PRIV_DUR, QE_BUY, QT_RUNOFF, REMIT,
-                           RESERVES, REVENUE, RRP, SCPN0, SOMA0, SUP_CY, SUP_TP, TGA, TGA_CHANGE)
-from .state import CY, FIRE, GAP, INFL, INFL_EXP, IRP, N_STATE, POLICY, RSTAR, SHADOW, STANCE, TP, WEDGE
+                           RECORDED_NAMES, RESERVES, REVENUE, RRP, SCPN0, SOMA0, SUP_CY, SUP_TP, TGA, TGA_CHANGE)
+from .state import CY, FIRE, GAP, INFL, N_STATE, POLICY, TP, WEDGE
 
 # time-path columns (per step)
 T_REV, T_OUT, T_TGA, T_CAP, T_FSELL, T_DOWN, T_GPOT = range(7)
 T_QE0 = 7
 N_T = T_QE0 + N_B
 BUCKET_YEARS = np.array(MATURITY)
-# scratch rows
-W_MAT, W_SMAT, W_ISS, W_BUY, W_Y, W_LO, N_W = 0, 1, 2, 3, 4, 5, 6
+# scratch rows of the step (N_W, paths): six of N_B rows each, then single rows
+W_Y, W_MAT, W_SMAT, W_ISS, W_BUY, W_LO = (N_B * j for j in range(6))
+(W_INCOME, W_REMIT, W_REDEEMED, W_REINVEST, W_FACE, W_INTEREST, W_REVENUE, W_OUTLAYS, W_DTGA, W_DEBT, W_EP_AMT,
+ W_SOMA, W_WANT, W_BOUGHT, W_LOSS, W_X) = range(6 * N_B, 6 * N_B + 16)
+N_W = 6 * N_B + 16
 
 MEASURE_STATE = np.array((FIRE, TP, WEDGE, -1))  # order of backstops.MEASURES; -1: bank loss / capital
 
@@ -117,7 +120,8 @@ class Fiscal:
         ps[_sup.DUR_F] = _sup.duration(self.Ph[_h.F_DUR])
         full = np.zeros((N_FISCAL_STATE, 1))
         full[N_STATE:, 0] = x
-        x[r(PRIV_DUR)], x[r(PRIV_BILLS)] = private_supply(full, 0, x[r(FOREIGN)], ngdp, ps)
+        private_supply(full, ps, np.empty(1))
+        x[r(PRIV_DUR)], x[r(PRIV_BILLS)] = full[PRIV_DUR, 0], full[PRIV_BILLS, 0]
         ps[_sup.PD0], ps[_sup.PB0] = x[r(PRIV_DUR)], x[r(PRIV_BILLS)]
         ps[_sup.DEF0] = (x[r(OUTLAYS)] - x[r(REVENUE)] + x[r(INTEREST)]) / ngdp
         self.init_rows = x
@@ -145,280 +149,349 @@ class Fiscal:
 
 
 # ------------------------------------------------------------------------------------------ kernel
+# Every function below works on a whole block of paths: the state S is (rows, paths) and each
+# stage is a loop over the paths of one or a few rows, so LLVM vectorises it (the per-path
+# version cost about 290 ns a path-step, mostly scalar loads and branches). Sums over buckets run
+# bucket-outer, paths-inner into a scratch row, which adds in the same order as a per-path loop.
+
+@njit(cache=True, nogil=True)
+def _interp_weights(x, xs):
+    """(lower index, upper index, weight) that interpolate linearly at ``x`` in ``xs`` (increasing),
+    flat beyond the ends: value = ys[lo] + w * (ys[hi] - ys[lo])."""
+    n = xs.shape[0]
+    if x <= xs[0]:
+        return 0, 0, 0.0
+    for j in range(1, n):
+        if x <= xs[j]:
+            return j - 1, j, (x - xs[j - 1]) / (xs[j] - xs[j - 1])
+    return n - 1, n - 1, 0.0
+
+
 @njit(cache=True, nogil=True)
 def _interp(x, xs, ys):
     """Linear interpolation in ``xs`` (increasing), flat beyond the ends."""
-    if x <= xs[0]:
-        return ys[0]
-    for j in range(1, xs.shape[0]):
-        if x <= xs[j]:
-            w = (x - xs[j - 1]) / (xs[j] - xs[j - 1])
-            return ys[j - 1] + w * (ys[j] - ys[j - 1])
-    return ys[xs.shape[0] - 1]
+    lo, hi, w = _interp_weights(x, xs)
+    return ys[lo] + w * (ys[hi] - ys[lo])
 
 
 @njit(cache=True, nogil=True)
-def bucket_yields(S, p, i, cn, cp, lb_t, load, overlay, y):
-    """Yields of the bucket tenors at time point i for path p (the curve formula of
-    engine.blocks.curve, in its order)."""
-    o_tp, o_irp, o_cy, o_w, o_f = overlay[i, 0], overlay[i, 1], overlay[i, 2], overlay[i, 3], overlay[i, 4]
-    x0, x1, x2, x3, x4, x5 = S[GAP, p], S[INFL, p], S[INFL_EXP, p], S[RSTAR, p], S[STANCE, p], S[SHADOW, p]
-    irp, tp, w, cy, fire = S[IRP, p] + o_irp, S[TP, p] + o_tp, S[WEDGE, p] + o_w, S[CY, p] + o_cy, S[FIRE, p] + o_f
-    lb = lb_t[i]
+def bucket_yields(S, i, cn, cp, lb_t, load, overlay, Y):
+    """Yields (decimals) of the bucket tenors at time point i for every path into Y (N_B, paths):
+    :func:`engine.blocks.curve.compose` with the buckets' coefficients."""
     for j in range(cn.shape[1]):
-        en = cn[i, j, 6] + cn[i, j, 0] * x0 + cn[i, j, 1] * x1 + cn[i, j, 2] * x2 + cn[i, j, 3] * x3 \
-            + cn[i, j, 4] * x4 + cn[i, j, 5] * x5
-        en = max(en, lb)
-        ei = cp[i, j, 6] + cp[i, j, 0] * x0 + cp[i, j, 1] * x1 + cp[i, j, 2] * x2 + cp[i, j, 3] * x3 \
-            + cp[i, j, 4] * x4 + cp[i, j, 5] * x5
-        yy = (en - ei) + ei
-        yy = yy + load[L_IRP, j] * irp
-        yy = yy + load[L_TP, j] * tp
-        yy = yy + load[L_W, j] * w
-        yy = yy - load[L_CY, j] * cy
-        y[j] = yy + load[L_F, j] * fire
+        compose(S, i, j, cn, cp, lb_t, load, overlay, Y[j])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def bank_loss(Ph, y):
-    """Banks' unrealized securities loss (USD bn, positive = loss) at bucket yields ``y``."""
-    sec = Ph[_h.B_SEC]
-    yh = _interp(Ph[_h.B_HTM_D], BUCKET_YEARS, y)
-    ya = _interp(Ph[_h.B_AFS_D], BUCKET_YEARS, y)
-    htm = sec * Ph[_h.B_HTM] * (1.0 - math.exp(-Ph[_h.B_HTM_D] * (yh - Ph[_h.B_Y0_HTM])))
-    afs = sec * (1.0 - Ph[_h.B_HTM]) * (1.0 - math.exp(-Ph[_h.B_AFS_D] * (ya - Ph[_h.B_Y0_AFS])))
-    return htm + afs
-
+def bank_loss(Ph, Y, loss):
+    """Banks' unrealized securities loss (USD bn, positive = loss) at bucket yields Y (N_B, paths)
+    into ``loss`` (paths)."""
+    sec, h = Ph[_h.B_SEC], Ph[_h.B_HTM]
+    dh, da, y0h, y0a = Ph[_h.B_HTM_D], Ph[_h.B_AFS_D], Ph[_h.B_Y0_HTM], Ph[_h.B_Y0_AFS]
+    h0, h1, wh = _interp_weights(dh, BUCKET_YEARS)
+    a0, a1, wa = _interp_weights(da, BUCKET_YEARS)
+    for p in range(Y.shape[1]):
+        yh = Y[h0, p] + wh * (Y[h1, p] - Y[h0, p])
+        ya = Y[a0, p] + wa * (Y[a1, p] - Y[a0, p])
+        htm = sec * h * (1.0 - math.exp(-dh * (yh - y0h)))
+        afs = sec * (1.0 - h) * (1.0 - math.exp(-da * (ya - y0a)))
+        loss[p] = htm + afs
 
 
 @njit(cache=True, nogil=True)
-def private_supply(S, p, foreign, ngdp, Ps):
-    """(duration held privately in 10y-equivalents / GDP, bills held privately / GDP) of path p,
-    decimals (engine.blocks.supply)."""
-    dsum = 0.0
+def private_supply(S, Ps, dsum):
+    """Duration held privately (10y-equivalents / GDP) and bills held privately (/ GDP), decimals
+    (engine.blocks.supply), from the debt, SOMA, foreign and GDP rows of S into its PRIV_DUR and
+    PRIV_BILLS rows. ``dsum``: a scratch row (paths)."""
+    B = S.shape[1]
+    dsum[:] = 0.0
     for b in range(N_B):
-        dsum += (S[DEBT0 + b, p] - S[SOMA0 + b, p]) * Ps[_sup.DUR0 + b]
-    return (dsum - foreign * Ps[_sup.DUR_F]) / Ps[_sup.DUR_10] / ngdp, (S[DEBT0, p] - S[SOMA0, p]) / ngdp
+        d = Ps[_sup.DUR0 + b]
+        for p in range(B):
+            dsum[p] += (S[DEBT0 + b, p] - S[SOMA0 + b, p]) * d
+    dur_f, dur_10 = Ps[_sup.DUR_F], Ps[_sup.DUR_10]
+    for p in range(B):
+        S[PRIV_DUR, p] = (dsum[p] - S[FOREIGN, p] * dur_f) / dur_10 / S[NGDP, p]
+        S[PRIV_BILLS, p] = (S[DEBT0, p] - S[SOMA0, p]) / S[NGDP, p]
 
 
 @njit(cache=True, nogil=True)
-def _stress(S, p, measure, loss, Ph):
-    """A backstop's stress measure (engine.blocks.backstops.MEASURES) for path p."""
+def _trigger(S, O, loss, Ph, measure, above, fired_row, x):
+    """Carry the fired flag ``fired_row`` over the step and flag in ``x`` (1/0) the paths whose
+    stress measure (engine.blocks.backstops.MEASURES) first crosses ``above`` now."""
     st = MEASURE_STATE[int(measure)]
-    return S[st, p] if st >= 0 else loss / Ph[_h.B_CAP]
+    cap = Ph[_h.B_CAP]
+    for p in range(S.shape[1]):
+        m = S[st, p] if st >= 0 else loss[p] / cap
+        fired = O[fired_row, p]
+        x[p] = 1.0 if fired == 0.0 and m > above else 0.0
+        S[fired_row, p] = 1.0 if x[p] > 0.0 else fired
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def step(S, O, p, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, a_cy, W):
-    """Advance path p's fiscal rows over step k (O: state at time point k, S: at k + 1, whose
-    core rows are already stepped). Amounts USD bn, flows annualised USD bn/yr. W: (N_W, N_B)
-    scratch."""
-    i = k + 1
-    mat, smat, iss, buy, y = W[W_MAT], W[W_SMAT], W[W_ISS], W[W_BUY], W[W_Y]
-    # the supply parts persist: the core step shrank them with the premia's own mean reversion
-    sup_tp, sup_cy = O[SUP_TP, p], O[SUP_CY, p]
-    S[TP, p] += (1.0 - a_tp) * sup_tp
-    S[CY, p] += (1.0 - a_cy) * sup_cy
-    bucket_yields(S, p, i, cn, cp, lb_t, load, overlay, y)
-    ngdp = O[NGDP, p] * math.exp((T[k, T_GPOT] + S[INFL, p]) * dt + (S[GAP, p] - O[GAP, p]))
-    r_old = O[POLICY, p]
+def step(S, O, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, a_cy, W):
+    """Advance the fiscal rows of every path over step k (O: state at time point k, S: at k + 1,
+    whose core rows are already stepped). Amounts USD bn, flows annualised USD bn/yr.
+    W: (N_W, paths) scratch."""
+    B = S.shape[1]
+    Y, MAT, SMAT = W[W_Y:W_Y + N_B], W[W_MAT:W_MAT + N_B], W[W_SMAT:W_SMAT + N_B]
+    ISS, BUY, LO = W[W_ISS:W_ISS + N_B], W[W_BUY:W_BUY + N_B], W[W_LO:W_LO + N_B]
+    income, remit, redeemed, reinvest = W[W_INCOME], W[W_REMIT], W[W_REDEEMED], W[W_REINVEST]
+    face, interest, revenue, outlays, d_tga = W[W_FACE], W[W_INTEREST], W[W_REVENUE], W[W_OUTLAYS], W[W_DTGA]
+    debt, ep_amt, soma_after, want, bought = W[W_DEBT], W[W_EP_AMT], W[W_SOMA], W[W_WANT], W[W_BOUGHT]
+    loss, x = W[W_LOSS], W[W_X]
+
+    # ---- the supply parts persist: the core step shrank them with the premia's own mean reversion
+    for p in range(B):
+        S[TP, p] += (1.0 - a_tp) * O[SUP_TP, p]
+        S[CY, p] += (1.0 - a_cy) * O[SUP_CY, p]
+    bucket_yields(S, k + 1, cn, cp, lb_t, load, overlay, Y)
+    g = T[k, T_GPOT]
+    for p in range(B):
+        S[NGDP, p] = O[NGDP, p] * math.exp((g + S[INFL, p]) * dt + (S[GAP, p] - O[GAP, p]))
 
     # ---- Fed: income over the step, at the old balance sheet and policy rate
-    coupons = 0.0
+    income[:] = 0.0
     for b in range(N_B):
-        coupons += O[SOMA0 + b, p] * O[SCPN0 + b, p]
-    income = (coupons + O[OTHER, p] * Pf[_fed.OTHER_Y] + O[BTFP, p] * (r_old + Pb[_bs.BT_SPREAD])
-              - (r_old + Pf[_fed.IORB]) * O[RESERVES, p] - (r_old + Pf[_fed.RRP_SPREAD]) * O[RRP, p]) * dt \
-        - Pf[_fed.OPEX]
-    deferred = O[DEFERRED, p]
-    remit = 0.0
-    if income >= 0.0:
-        pay = min(deferred, income)
-        deferred -= pay
-        remit = income - pay
-    else:
-        deferred -= income
+        for p in range(B):
+            income[p] += O[SOMA0 + b, p] * O[SCPN0 + b, p]
+    oy, bts, iorb, rrs, opex = Pf[_fed.OTHER_Y], Pb[_bs.BT_SPREAD], Pf[_fed.IORB], Pf[_fed.RRP_SPREAD], Pf[_fed.OPEX]
+    for p in range(B):
+        r = O[POLICY, p]
+        inc = (income[p] + O[OTHER, p] * oy + O[BTFP, p] * (r + bts) - (r + iorb) * O[RESERVES, p]
+               - (r + rrs) * O[RRP, p]) * dt - opex
+        income[p] = inc
+        dfr = O[DEFERRED, p]
+        pay = min(dfr, inc)
+        S[DEFERRED, p] = dfr - pay if inc >= 0.0 else dfr - inc
+        remit[p] = inc - pay if inc >= 0.0 else 0.0
 
     # ---- Fed: runoff under the cap; maturing holdings above it are reinvested at auction
-    soma_mat = 0.0
+    redeemed[:] = 0.0
     for b in range(N_B):
-        smat[b] = O[SOMA0 + b, p] * Pt[_t.RUNOFF0 + b]
-        soma_mat += smat[b]
-    redeemed = min(soma_mat, T[k, T_CAP])
-    reinvest = 1.0 - redeemed / soma_mat if soma_mat > 0.0 else 0.0
+        ro = Pt[_t.RUNOFF0 + b]
+        for p in range(B):
+            SMAT[b, p] = O[SOMA0 + b, p] * ro
+            redeemed[p] += SMAT[b, p]
+    cap = T[k, T_CAP]
+    for p in range(B):
+        sm = redeemed[p]
+        rd = min(sm, cap)
+        reinvest[p] = 1.0 - rd / sm if sm > 0.0 else 0.0
+        redeemed[p] = rd
 
     # ---- Treasury financing
-    face_total = 0.0
-    interest = 0.0
+    face[:] = 0.0
+    interest[:] = 0.0
     for b in range(N_B):
-        mat[b] = O[DEBT0 + b, p] * Pt[_t.RUNOFF0 + b]
-        interest += O[DEBT0 + b, p] * O[CPN0 + b, p]
-        face_total += O[DEBT0 + b, p]
-    interest *= dt
-    revenue = T[k, T_REV] * ngdp * dt + remit * Pt[_t.ADD_REMIT]
-    outlays = T[k, T_OUT] * ngdp * dt
-    d_tga = (T[k, T_TGA] - O[TGA, p]) * Pt[_t.TGA_DECAY]
-    lo = W[W_LO]
+        ro = Pt[_t.RUNOFF0 + b]
+        for p in range(B):
+            MAT[b, p] = O[DEBT0 + b, p] * ro
+            interest[p] += O[DEBT0 + b, p] * O[CPN0 + b, p]
+            face[p] += O[DEBT0 + b, p]
+    rev_k, out_k, tga_k = T[k, T_REV], T[k, T_OUT], T[k, T_TGA]
+    add, decay = Pt[_t.ADD_REMIT], Pt[_t.TGA_DECAY]
+    for p in range(B):
+        interest[p] *= dt
+        revenue[p] = rev_k * S[NGDP, p] * dt + remit[p] * add
+        outlays[p] = out_k * S[NGDP, p] * dt
+        d_tga[p] = (tga_k - O[TGA, p]) * decay
+        debt[p] = outlays[p] - revenue[p] + interest[p]  # the need, before the TGA change
     for b in range(N_B):
-        gap = (O[SOMA0 + b, p] - smat[b] + smat[b] * reinvest) - (O[DEBT0 + b, p] - mat[b])
-        lo[b] = gap if b == 0 else max(gap, 0.0)
-    d_tga = _t.allocate(Pt, face_total, O[DEBT0, p], mat, outlays - revenue + interest, d_tga, lo, iss)
-    debt = 0.0
+        for p in range(B):
+            gap = (O[SOMA0 + b, p] - SMAT[b, p] + SMAT[b, p] * reinvest[p]) - (O[DEBT0 + b, p] - MAT[b, p])
+            LO[b, p] = gap if b == 0 else max(gap, 0.0)
+    _t.allocate(Pt, face, O[DEBT0], MAT, debt, d_tga, LO, ISS, want)
+    debt[:] = 0.0
     for b in range(N_B):
-        left = O[DEBT0 + b, p] - mat[b]
-        f = left + iss[b]
-        if f < 0.0:  # rounding only: allocate keeps every bucket >= 0
-            f = 0.0
-        if iss[b] > 0.0 and f > 0.0:
-            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + y[b] * iss[b]) / f
-        else:
-            S[CPN0 + b, p] = O[CPN0 + b, p]
-        S[DEBT0 + b, p] = f
-        S[GROSS0 + b, p] = iss[b] / dt
-        debt += f
-    tga = O[TGA, p] + d_tga
+        for p in range(B):
+            left = O[DEBT0 + b, p] - MAT[b, p]
+            iss = ISS[b, p]
+            f = left + iss
+            if f < 0.0:  # rounding only: allocate keeps every bucket >= 0
+                f = 0.0
+            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + Y[b, p] * iss) / f if iss > 0.0 and f > 0.0 \
+                else O[CPN0 + b, p]
+            S[DEBT0 + b, p] = f
+            S[GROSS0 + b, p] = iss / dt
+            debt[p] += f
+    for p in range(B):
+        S[TGA, p] = O[TGA, p] + d_tga[p]
 
     # ---- Fed: purchases, under the cap and into QE/backstop programmes
-    foreign = max(O[FOREIGN, p] - T[k, T_FSELL], 0.0)
-    ep_time, ep_left = O[EP_TIME, p], O[EP_LEFT, p]
-    ep_amt = 0.0
-    if ep_time > 0.0:
-        ep_amt = min(ep_left, Pb[_bs.EP_SIZE] * dt / Pb[_bs.EP_DUR])
-        ep_left -= ep_amt
-        ep_time -= dt
-        S[FIRE, p] *= Pb[_bs.EP_RELIEF]
-    soma_after = 0.0
-    want = 0.0
+    fsell = T[k, T_FSELL]
+    ep_step, relief = Pb[_bs.EP_SIZE] * dt / Pb[_bs.EP_DUR], Pb[_bs.EP_RELIEF]
+    for p in range(B):
+        S[FOREIGN, p] = max(O[FOREIGN, p] - fsell, 0.0)
+        ep_time, ep_left = O[EP_TIME, p], O[EP_LEFT, p]
+        amt = min(ep_left, ep_step) if ep_time > 0.0 else 0.0
+        ep_amt[p] = amt
+        S[EP_LEFT, p] = ep_left - amt if ep_time > 0.0 else ep_left
+        S[EP_TIME, p] = ep_time - dt if ep_time > 0.0 else ep_time
+        S[FIRE, p] = S[FIRE, p] * relief if ep_time > 0.0 else S[FIRE, p]
+    soma_after[:] = 0.0
+    want[:] = 0.0
     for b in range(N_B):
-        keep = O[SOMA0 + b, p] - smat[b] + smat[b] * reinvest
-        S[SOMA0 + b, p] = keep
-        soma_after += keep
-        buy[b] = T[k, T_QE0 + b] + ep_amt * Pb[_bs.EP_MIX0 + b]
-        buy[b] = max(0.0, min(buy[b], S[DEBT0 + b, p] - keep))
-        want += buy[b]
+        qe, mix = T[k, T_QE0 + b], Pb[_bs.EP_MIX0 + b]
+        for p in range(B):
+            keep = O[SOMA0 + b, p] - SMAT[b, p] + SMAT[b, p] * reinvest[p]
+            S[SOMA0 + b, p] = keep
+            soma_after[p] += keep
+            bb = qe + ep_amt[p] * mix
+            bb = max(0.0, min(bb, S[DEBT0 + b, p] - keep))
+            BUY[b, p] = bb
+            want[p] += bb
     bank_tsy = Ph[_h.B_SEC] * Ph[_h.B_TSY]
-    room = max(0.0, debt - soma_after - foreign - bank_tsy)
-    scale = 1.0 if want <= room else room / want
-    bought = 0.0
+    for p in range(B):  # want becomes the scale of the purchases
+        room = max(0.0, debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)
+        want[p] = 1.0 if want[p] <= room else room / want[p]
+    bought[:] = 0.0
     for b in range(N_B):
-        q = buy[b] * scale
-        keep = S[SOMA0 + b, p]
-        rolled = smat[b] * reinvest
-        base = O[SOMA0 + b, p] - smat[b]
-        tot = keep + q
-        if tot > 0.0:
-            S[SCPN0 + b, p] = (O[SCPN0 + b, p] * base + y[b] * (rolled + q)) / tot
-        else:
-            S[SCPN0 + b, p] = O[SCPN0 + b, p]
-        S[SOMA0 + b, p] = tot
-        bought += q
-    soma_after += bought
-    other = O[OTHER, p] * Pf[_fed.OTHER_DECAY]
-    currency = Pf[_fed.CURRENCY_RATIO] * ngdp
-    rrp = Pf[_fed.RRP_FLOOR] + (O[RRP, p] - Pf[_fed.RRP_FLOOR]) * Pf[_fed.RRP_DECAY]
+        for p in range(B):
+            q = BUY[b, p] * want[p]
+            keep = S[SOMA0 + b, p]
+            rolled = SMAT[b, p] * reinvest[p]
+            base = O[SOMA0 + b, p] - SMAT[b, p]
+            tot = keep + q
+            S[SCPN0 + b, p] = (O[SCPN0 + b, p] * base + Y[b, p] * (rolled + q)) / tot if tot > 0.0 \
+                else O[SCPN0 + b, p]
+            S[SOMA0 + b, p] = tot
+            bought[p] += q
+    od, cr, rf, rdec = Pf[_fed.OTHER_DECAY], Pf[_fed.CURRENCY_RATIO], Pf[_fed.RRP_FLOOR], Pf[_fed.RRP_DECAY]
+    for p in range(B):
+        soma_after[p] += bought[p]
+        S[OTHER, p] = O[OTHER, p] * od
+        S[CURRENCY, p] = cr * S[NGDP, p]
+        S[RRP, p] = rf + (O[RRP, p] - rf) * rdec
 
-    # ---- holders: bank losses; BTFP balance
-    loss = bank_loss(Ph, y)
-    bt_time = O[BTFP_TIME, p]
-    btfp = 0.0
-    if bt_time > 0.0:
-        btfp = min(Pb[_bs.BT_SIZE], Pb[_bs.BT_TAKE] * max(loss, 0.0))
-        bt_time -= dt
-    reserves = soma_after + other + btfp - currency - rrp - tga - Pf[_fed.CAPITAL] + deferred
-    # reserve management: bills bought back up to the floor (never more than private bills)
-    rmp = min(max(0.0, Pf[_fed.RES_FLOOR] * ngdp - reserves),
-              max(0.0, min(S[DEBT0, p] - S[SOMA0, p], debt - soma_after - foreign - bank_tsy)))
-    if rmp > 0.0:
-        S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + y[0] * rmp) / (S[SOMA0, p] + rmp)
-        S[SOMA0, p] += rmp
-        soma_after += rmp
-        bought += rmp
-        reserves += rmp
+    # ---- holders: bank losses; BTFP balance; reserves, with reserve-management bill purchases
+    # up to the floor (never more than the private bills)
+    bank_loss(Ph, Y, loss)
+    bt_size, bt_take, capital, floor = Pb[_bs.BT_SIZE], Pb[_bs.BT_TAKE], Pf[_fed.CAPITAL], Pf[_fed.RES_FLOOR]
+    for p in range(B):
+        bt_time = O[BTFP_TIME, p]
+        btfp = min(bt_size, bt_take * max(loss[p], 0.0)) if bt_time > 0.0 else 0.0
+        S[BTFP, p] = btfp
+        S[BTFP_TIME, p] = bt_time - dt if bt_time > 0.0 else bt_time
+        reserves = soma_after[p] + S[OTHER, p] + btfp - S[CURRENCY, p] - S[RRP, p] - S[TGA, p] - capital \
+            + S[DEFERRED, p]
+        rmp = min(max(0.0, floor * S[NGDP, p] - reserves),
+                  max(0.0, min(S[DEBT0, p] - S[SOMA0, p], debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)))
+        if rmp > 0.0:
+            S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + Y[0, p] * rmp) / (S[SOMA0, p] + rmp)
+            S[SOMA0, p] += rmp
+            soma_after[p] += rmp
+            bought[p] += rmp
+            reserves += rmp
+        S[RESERVES, p] = reserves
 
     # ---- backstop triggers (they act from the next step)
-    ep_fired, bt_fired = O[EP_FIRED, p], O[BTFP_FIRED, p]
-    if Pb[_bs.EP_ON] > 0.0 and ep_fired == 0.0 and _stress(S, p, Pb[_bs.EP_MEASURE], loss, Ph) > Pb[_bs.EP_ABOVE]:
-        ep_fired, ep_time, ep_left = 1.0, Pb[_bs.EP_DUR], Pb[_bs.EP_SIZE]
-    if Pb[_bs.BT_ON] > 0.0 and bt_fired == 0.0 and _stress(S, p, Pb[_bs.BT_MEASURE], loss, Ph) > Pb[_bs.BT_ABOVE]:
-        bt_fired, bt_time = 1.0, Pb[_bs.BT_DUR]
+    _trigger(S, O, loss, Ph, Pb[_bs.EP_MEASURE], Pb[_bs.EP_ABOVE] if Pb[_bs.EP_ON] > 0.0 else np.inf, EP_FIRED, x)
+    ep_dur, ep_size = Pb[_bs.EP_DUR], Pb[_bs.EP_SIZE]
+    for p in range(B):
+        S[EP_TIME, p] = ep_dur if x[p] > 0.0 else S[EP_TIME, p]
+        S[EP_LEFT, p] = ep_size if x[p] > 0.0 else S[EP_LEFT, p]
+    _trigger(S, O, loss, Ph, Pb[_bs.BT_MEASURE], Pb[_bs.BT_ABOVE] if Pb[_bs.BT_ON] > 0.0 else np.inf, BTFP_FIRED, x)
+    bt_dur = Pb[_bs.BT_DUR]
+    for p in range(B):
+        S[BTFP_TIME, p] = bt_dur if x[p] > 0.0 else S[BTFP_TIME, p]
 
     # ---- downgrades: scheduled, then triggered by net interest / revenue
-    n_down = O[DOWNGRADES, p] + T[k, T_DOWN]
-    if revenue > 0.0 and n_down < Ph[_h.D_MAX] and interest / revenue > Ph[_h.D_TRIG] + Ph[_h.D_STEP] * n_down:
-        n_down += 1.0
+    n_sched, d_max, d_trig, d_step = T[k, T_DOWN], Ph[_h.D_MAX], Ph[_h.D_TRIG], Ph[_h.D_STEP]
+    for p in range(B):
+        n = O[DOWNGRADES, p] + n_sched
+        hit = revenue[p] > 0.0 and n < d_max and interest[p] / revenue[p] > d_trig + d_step * n
+        S[DOWNGRADES, p] = n + 1.0 if hit else n
 
-    # ---- supply effects
-    priv_dur, priv_bills = private_supply(S, p, foreign, ngdp, Ps)
-    deficit_gdp = (outlays - revenue + interest) / dt / ngdp
-    new_tp = Ps[_sup.DUR_S] * (priv_dur - Ps[_sup.PD0]) + Ps[_sup.DEF_S] * (deficit_gdp - Ps[_sup.DEF0]) \
-        + n_down * Ph[_h.D_TP]
-    new_cy = -Ps[_sup.BILL_S] * (priv_bills - Ps[_sup.PB0]) - n_down * Ph[_h.D_CY]
-    S[TP, p] += new_tp - sup_tp
-    S[CY, p] += new_cy - sup_cy
+    # ---- supply effects, and the flows (annualised)
+    private_supply(S, Ps, x)
+    dur_s, def_s, bill_s = Ps[_sup.DUR_S], Ps[_sup.DEF_S], Ps[_sup.BILL_S]
+    pd0, def0, pb0, d_tp, d_cy = Ps[_sup.PD0], Ps[_sup.DEF0], Ps[_sup.PB0], Ph[_h.D_TP], Ph[_h.D_CY]
+    for p in range(B):
+        deficit_gdp = (outlays[p] - revenue[p] + interest[p]) / dt / S[NGDP, p]
+        n = S[DOWNGRADES, p]
+        new_tp = dur_s * (S[PRIV_DUR, p] - pd0) + def_s * (deficit_gdp - def0) + n * d_tp
+        new_cy = -bill_s * (S[PRIV_BILLS, p] - pb0) - n * d_cy
+        S[TP, p] += new_tp - O[SUP_TP, p]
+        S[CY, p] += new_cy - O[SUP_CY, p]
+        S[SUP_TP, p] = new_tp
+        S[SUP_CY, p] = new_cy
+    for p in range(B):
+        S[REVENUE, p] = revenue[p] / dt
+        S[OUTLAYS, p] = outlays[p] / dt
+        S[INTEREST, p] = interest[p] / dt
+        S[TGA_CHANGE, p] = d_tga[p] / dt
+        S[REMIT, p] = remit[p] / dt
+        S[FED_INCOME, p] = income[p] / dt
+        S[QT_RUNOFF, p] = redeemed[p] / dt
+        S[QE_BUY, p] = bought[p] / dt
+        S[BANK_LOSS, p] = loss[p]
 
-    # ---- write the rest of the state
-    S[NGDP, p] = ngdp
-    S[TGA, p] = tga
-    S[FOREIGN, p] = foreign
-    S[OTHER, p] = other
-    S[RESERVES, p] = reserves
-    S[RRP, p] = rrp
-    S[CURRENCY, p] = currency
-    S[DEFERRED, p] = deferred
-    S[BTFP, p] = btfp
-    S[EP_LEFT, p] = ep_left
-    S[EP_TIME, p] = ep_time
-    S[EP_FIRED, p] = ep_fired
-    S[BTFP_TIME, p] = bt_time
-    S[BTFP_FIRED, p] = bt_fired
-    S[DOWNGRADES, p] = n_down
-    S[SUP_TP, p] = new_tp
-    S[SUP_CY, p] = new_cy
-    S[REVENUE, p] = revenue / dt
-    S[OUTLAYS, p] = outlays / dt
-    S[INTEREST, p] = interest / dt
-    S[TGA_CHANGE, p] = d_tga / dt
-    S[REMIT, p] = remit / dt
-    S[FED_INCOME, p] = income / dt
-    S[QT_RUNOFF, p] = redeemed / dt
-    S[QE_BUY, p] = bought / dt
-    S[BANK_LOSS, p] = loss
-    S[PRIV_DUR, p] = priv_dur
-    S[PRIV_BILLS, p] = priv_bills
+
+# rows of the recorded fiscal variables (fiscal_state.RECORDED)
+_R = {name: v for v, name in enumerate(RECORDED_NAMES)}
+# (recorded row, state row) for the variables recorded as they are in the state
+_COPIED = np.array([(_R[name], row) for name, row in (
+    ("nominal_gdp", NGDP), ("tga", TGA), ("reserves", RESERVES), ("on_rrp", RRP), ("fed_net_income", FED_INCOME),
+    ("remittances", REMIT), ("deferred_asset", DEFERRED), ("qt_runoff", QT_RUNOFF), ("fed_purchases", QE_BUY),
+    ("btfp", BTFP), ("foreign_official", FOREIGN), ("bank_unrealized_loss", BANK_LOSS),
+    ("private_duration_to_gdp", PRIV_DUR), ("private_bills_to_gdp", PRIV_BILLS), ("supply_term_premium_10y", SUP_TP),
+    ("supply_convenience_yield_3m", SUP_CY), ("downgrades", DOWNGRADES))] +
+    [(_R["gross_issuance_" + b], GROSS0 + j) for j, b in enumerate(BUCKETS)], dtype=np.int64)
+(R_DEBT, R_DEBT_GDP, R_NI, R_NI_GDP, R_NI_REV, R_NI_OUT, R_DEF_GDP, R_PDEF_GDP, R_REV_GDP, R_AVG_RATE, R_WAM,
+ R_BILL_SHARE, R_GROSS, R_SOMA, R_FED_ASSETS, R_BANK_TSY, R_PRIVATE, R_LOSS_CAP, R_STRESS) = (_R[n] for n in (
+    "debt", "debt_to_gdp", "net_interest", "net_interest_to_gdp", "net_interest_to_revenue",
+    "net_interest_to_outlays", "deficit_to_gdp", "primary_deficit_to_gdp", "revenue_to_gdp",
+    "average_interest_rate", "wam_years", "bill_share", "gross_issuance", "soma", "fed_assets", "bank_treasuries",
+    "other_private", "bank_loss_to_capital", "bank_stress"))
+assert len(_COPIED) + 19 == len(RECORDED_NAMES)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def record(S, p, Ph, dst):
-    """Recorded fiscal variables of path p (the order of fiscal_state.RECORDED) into dst[:, p]."""
-    ngdp = S[NGDP, p]
-    debt = 0.0
-    cost = 0.0
-    wam = 0.0
-    soma = 0.0
-    gross = 0.0
+def record(S, Ph, dst, W):
+    """Recorded fiscal variables of every path (fiscal_state.RECORDED, in its units before the
+    results' scaling) into dst (variable, paths). W: (N_W, paths) scratch."""
+    B = S.shape[1]
+    debt, cost, wam, soma, gross = W[W_DEBT], W[W_INTEREST], W[W_FACE], W[W_SOMA], W[W_WANT]
+    debt[:] = 0.0
+    cost[:] = 0.0
+    wam[:] = 0.0
+    soma[:] = 0.0
+    gross[:] = 0.0
     for b in range(N_B):
-        f = S[DEBT0 + b, p]
-        debt += f
-        cost += f * S[CPN0 + b, p]
-        wam += f * BUCKET_YEARS[b] * 0.5
-        soma += S[SOMA0 + b, p]
-        gross += S[GROSS0 + b, p]
-    ni, rev, out = S[INTEREST, p], S[REVENUE, p], S[OUTLAYS, p]
+        yb = BUCKET_YEARS[b]
+        for p in range(B):
+            f = S[DEBT0 + b, p]
+            debt[p] += f
+            cost[p] += f * S[CPN0 + b, p]
+            wam[p] += f * yb * 0.5
+            soma[p] += S[SOMA0 + b, p]
+            gross[p] += S[GROSS0 + b, p]
+    for v in range(_COPIED.shape[0]):
+        dst[_COPIED[v, 0]] = S[_COPIED[v, 1]]
+    dst[R_DEBT] = debt
+    dst[R_GROSS] = gross
+    dst[R_SOMA] = soma
+    for p in range(B):
+        ngdp, ni, rev, out = S[NGDP, p], S[INTEREST, p], S[REVENUE, p], S[OUTLAYS, p]
+        dst[R_DEBT_GDP, p] = debt[p] / ngdp
+        dst[R_NI, p] = ni
+        dst[R_NI_GDP, p] = ni / ngdp
+        dst[R_NI_REV, p] = ni / rev
+        dst[R_NI_OUT, p] = ni / (out + ni)
+        dst[R_DEF_GDP, p] = (out - rev + ni) / ngdp
+        dst[R_PDEF_GDP, p] = (out - rev) / ngdp
+        dst[R_REV_GDP, p] = rev / ngdp
+    for p in range(B):
+        dst[R_AVG_RATE, p] = cost[p] / debt[p]
+        dst[R_WAM, p] = wam[p] / debt[p]
+        dst[R_BILL_SHARE, p] = S[DEBT0, p] / debt[p]
     bank_tsy = Ph[_h.B_SEC] * Ph[_h.B_TSY]
-    loss = S[BANK_LOSS, p]
-    uncovered = loss - S[BTFP, p]
-    v = 0
-    for x in (ngdp, debt, debt / ngdp, ni, ni / ngdp, ni / rev, ni / (out + ni), (out - rev + ni) / ngdp,
-              (out - rev) / ngdp, rev / ngdp, cost / debt, wam / debt, S[DEBT0, p] / debt, S[TGA, p]):
-        dst[v, p] = x
-        v += 1
-    for b in range(N_B):
-        dst[v, p] = S[GROSS0 + b, p]
-        v += 1
-    for x in (gross, soma, soma + S[OTHER, p] + S[BTFP, p], S[RESERVES, p], S[RRP, p], S[FED_INCOME, p],
-              S[REMIT, p], S[DEFERRED, p], S[QT_RUNOFF, p], S[QE_BUY, p], S[BTFP, p], S[FOREIGN, p], bank_tsy,
-              debt - soma - S[FOREIGN, p] - bank_tsy, loss, loss / Ph[_h.B_CAP],
-              1.0 if uncovered / Ph[_h.B_CAP] > Ph[_h.B_THR] else 0.0, S[PRIV_DUR, p], S[PRIV_BILLS, p],
-              S[SUP_TP, p], S[SUP_CY, p], S[DOWNGRADES, p]):
-        dst[v, p] = x
-        v += 1
+    cap, thr = Ph[_h.B_CAP], Ph[_h.B_THR]
+    for p in range(B):
+        dst[R_FED_ASSETS, p] = soma[p] + S[OTHER, p] + S[BTFP, p]
+        dst[R_BANK_TSY, p] = bank_tsy
+        dst[R_PRIVATE, p] = debt[p] - soma[p] - S[FOREIGN, p] - bank_tsy
+        loss = S[BANK_LOSS, p]
+        dst[R_LOSS_CAP, p] = loss / cap
+        dst[R_STRESS, p] = 1.0 if (loss - S[BTFP, p]) / cap > thr else 0.0

@@ -156,36 +156,50 @@ def wam(face: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True)
-def allocate(P, debt, bills, maturing, need, d_tga, lo, issued):
+def allocate(P, debt, bills, maturing, need, d_tga, lo, issued, gross):
     """Split gross issuance ``sum(maturing) + need`` (need: borrowing excluding the TGA change)
-    plus the TGA change ``d_tga`` (in bills) across buckets into ``issued`` (USD bn this step).
+    plus the TGA change ``d_tga`` (in bills) across buckets into ``issued`` (USD bn this step),
+    for every path (the columns; bucket-indexed arrays are (N_B, paths), the rest (paths)).
     ``debt``, ``bills``: debt and bills outstanding before the step.
     ``lo``: the least each bucket may get (coupons: 0, or the Fed's reinvestment; bills: what keeps
-    them at or above the Fed's bills). Returns the TGA change actually financed: whatever a floor
-    adds stays in the TGA (a surplus larger than the bills that can be paid down)."""
-    gross = need
-    for b in range(maturing.shape[0]):
-        gross += maturing[b]
+    them at or above the Fed's bills). ``d_tga`` becomes the TGA change actually financed:
+    whatever a floor adds stays in the TGA (a surplus larger than the bills that can be paid
+    down). ``gross``: a scratch row."""
+    nb, B = issued.shape
+    for p in range(B):
+        gross[p] = need[p]
+    for b in range(nb):
+        for p in range(B):
+            gross[p] += maturing[b, p]
     pol = int(P[POLICY])
     if pol == FIXED_MIX:
-        for b in range(issued.shape[0]):
-            issued[b] = P[MIX0 + b] * gross
-    elif pol == SHORT_FIRST:
-        coupons = 0.0
-        for b in range(1, issued.shape[0]):
-            issued[b] = maturing[b]
-            coupons += maturing[b]
-        issued[0] = gross - coupons
-    else:  # bill share target after the step
-        new_bills = P[TARGET_BILL] * (debt + need) - (bills - maturing[0])
-        new_bills = min(max(new_bills, 0.0), max(gross, 0.0))
-        rest = gross - new_bills
-        issued[0] = new_bills
-        for b in range(1, issued.shape[0]):
-            issued[b] = P[MIX0 + b] * rest
-    issued[0] += d_tga
-    for b in range(issued.shape[0]):
-        if issued[b] < lo[b]:
-            d_tga += lo[b] - issued[b]
-            issued[b] = lo[b]
-    return d_tga
+        for b in range(nb):
+            m = P[MIX0 + b]
+            for p in range(B):
+                issued[b, p] = m * gross[p]
+    elif pol == SHORT_FIRST:  # coupons roll over; bills take the rest
+        issued[0, :] = 0.0
+        for b in range(1, nb):
+            for p in range(B):
+                issued[b, p] = maturing[b, p]
+                issued[0, p] += maturing[b, p]
+        for p in range(B):
+            issued[0, p] = gross[p] - issued[0, p]
+    else:  # bill share target after the step; coupons take the rest by the mix
+        target = P[TARGET_BILL]
+        for p in range(B):
+            new_bills = target * (debt[p] + need[p]) - (bills[p] - maturing[0, p])
+            new_bills = min(max(new_bills, 0.0), max(gross[p], 0.0))
+            issued[0, p] = new_bills
+            gross[p] = gross[p] - new_bills
+        for b in range(1, nb):
+            m = P[MIX0 + b]
+            for p in range(B):
+                issued[b, p] = m * gross[p]
+    for p in range(B):
+        issued[0, p] += d_tga[p]
+    for b in range(nb):
+        for p in range(B):
+            short = lo[b, p] - issued[b, p]
+            d_tga[p] = d_tga[p] + short if short > 0.0 else d_tga[p]
+            issued[b, p] = lo[b, p] if short > 0.0 else issued[b, p]
