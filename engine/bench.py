@@ -60,9 +60,10 @@ def bare_generator_speed(n_normals: int, threads: int) -> float:
 def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
     """Path-steps per second of the kernel alone: every block of the run on ``threads`` threads,
     records written into a reused per-thread buffer (no full-size record array)."""
-    from .kernel import kernel_args, simulate_block
+    from .kernel import kernel_args, kernel_of
     from .model import N_MET
     args = kernel_args(model)
+    kernel = kernel_of(model)
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
     def work(t):
@@ -71,8 +72,8 @@ def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             S = np.repeat(model.init[:, None], n, axis=1)
-            simulate_block(block_rng(seed, b), S, *args, block_normals(model, seed, b, n), out[:, :, :n],
-                           met[:, :, :n], model.jumps_possible)
+            kernel(block_rng(seed, b), S, *args, block_normals(model, seed, b, n), out[:, :, :n], met[:, :, :n],
+                   model.jumps_possible)
 
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:
@@ -92,7 +93,8 @@ def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tu
     measured one after the other in this process."""
     core = _bench_model(paths, steps)
     full = _bench_model(paths, steps, extra=["treasury.enabled=true"])
-    kernel_throughput(core, min(paths, 2 * BLOCK_PATHS), seed, threads)  # compiled and warm
+    for m in (core, full):  # each kernel compiled (or loaded from the cache) and warm
+        kernel_throughput(m, min(paths, 2 * BLOCK_PATHS), seed, threads)
     return kernel_throughput(core, paths, seed, threads), kernel_throughput(full, paths, seed, threads)
 
 

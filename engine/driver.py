@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import ResourceError, format_bytes
-from .kernel import kernel_args, simulate_block
+from .kernel import kernel_args, kernel_of
 from .model import N_MET, Model
 from .summary import (GROUP_BLOCKS, N_REC, NB, NC, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names,
                       reduce_unit, scalar_names)
@@ -141,12 +141,13 @@ def run_blocks(model: Model, seed: int, blocks: list[int], n_paths: int, out: np
     """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
     Returns the number of paths simulated."""
     args = kernel_args(model)
+    kernel = kernel_of(model)
     done = 0
     for b in blocks:
         p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
         S = np.repeat(model.init[:, None], p1 - p0, axis=1)
-        simulate_block(block_rng(seed, b), S, *args, block_normals(model, seed, b, p1 - p0),
-                       out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset], model.jumps_possible)
+        kernel(block_rng(seed, b), S, *args, block_normals(model, seed, b, p1 - p0),
+               out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset], model.jumps_possible)
         done += p1 - p0
     return done
 

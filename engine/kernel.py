@@ -6,7 +6,8 @@ depend on how blocks are grouped into chunks or threads. Per step, in the order 
 
     draw normals (B x n_draw, one fill) -> scheduled level shocks -> for each path: correlate,
     macro, policy, term premium, inflation risk premium, convenience yield, liquidity wedge,
-    fire sale -> term-premium jumps -> compose the curve -> per-path metrics -> record.
+    fire sale -> term-premium jumps -> [fiscal blocks, in simulate_block_fiscal] -> compose the
+    curve -> per-path metrics -> record.
 
 Random numbers are drawn in a fixed order that the numpy twin (:mod:`engine.twin`) repeats:
 the step's normals in path-major order, then for each path in order its jumps (a normal for
@@ -95,11 +96,94 @@ def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist
 
 
 @njit(cache=True, nogil=True)
+def _start(rng, S, n_drawn, jumps_possible):
+    """Each path's first jump threshold (an exponential; an antithetic partner shares its pair's)."""
+    B = S.shape[1]
+    if jumps_possible:
+        for p in range(n_drawn):
+            S[JUMP_THR, p] = rng.standard_exponential()
+        for p in range(n_drawn, B):
+            S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
+
+
+@njit(cache=True, nogil=True)
+def _core_step(rng, S, S2, k, n_drawn, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
+               ev_ptr, ev_state, ev_size, fixed_on, fixed_rate, fomc, zbuf, ZT, E):
+    """Step k of the core blocks: draw the normals, apply the scheduled level shocks to S, correlate
+    the shocks, and write every path's stepped core state into S2 (whose jumps come after)."""
+    B = S.shape[1]
+    n_draw = ZT.shape[0]
+    r = reg_of_step[k]
+    pm, pp, ptp, pirp, pcy, pw, pf = Pm[r], Pp[r], Ptp[r], Pirp[r], Pcy[r], Pw[r], Pf[r]
+    if zbuf.shape[0] > 0:
+        ZT[:, :] = zbuf[k]
+    else:
+        for p in range(n_drawn):
+            for q in range(n_draw):
+                ZT[q, p] = rng.standard_normal()
+    for q in range(n_draw):
+        for p in range(n_drawn, B):
+            ZT[q, p] = -ZT[q, p - n_drawn]
+    for e in range(ev_ptr[k], ev_ptr[k + 1]):
+        st = ev_state[e]
+        for p in range(B):
+            S[st, p] += ev_size[e]
+            if st == POLICY:
+                S[SHADOW, p] += ev_size[e]
+    for s in range(N_SHOCK):
+        if sh_ptr[s] < sh_ptr[s + 1]:
+            row = E[s]
+            row[:] = 0.0
+            for q in range(sh_ptr[s], sh_ptr[s + 1]):
+                v = sh_vals[q]
+                z = ZT[sh_cols[q]]
+                for p in range(B):
+                    row[p] += v * z[p]
+    fon = fixed_on[k]
+    frate = fixed_rate[k]
+    meet = fomc[k]
+    for p in range(B):
+        x, pi, pe, rs = macro.step(S[GAP, p], S[INFL, p], S[INFL_EXP, p], S[RSTAR, p], pm,
+                                   E[SH_GAP, p], E[SH_INFL, p], E[SH_INFL_EXP, p], E[SH_RSTAR, p])
+        S2[GAP, p] = x
+        S2[INFL, p] = pi
+        S2[INFL_EXP, p] = pe
+        S2[RSTAR, p] = rs
+        S2[STANCE, p], S2[SHADOW, p], S2[POLICY, p], S2[CUM_RATE, p] = policy.step(
+            x, pi, rs, S[STANCE, p], S[SHADOW, p], S[POLICY, p], S[CUM_RATE, p], pp, E[SH_POLICY, p],
+            E[SH_STANCE, p], fon, frate, meet, dt)
+        S2[TP, p] = term_premium.step(S[TP, p], ptp, E[SH_TP, p])
+        S2[IRP, p] = inflation_risk_premium.step(S[IRP, p], pe, pirp, E[SH_IRP, p])
+        S2[CY, p] = convenience_yield.step(S[CY, p], pcy, E[SH_CY, p])
+        S2[WEDGE, p] = liquidity_wedge.step(S[WEDGE, p], pw)
+        S2[FIRE, p] = fire_sale.step(S[FIRE, p], pf)
+        S2[JUMP_THR, p] = S[JUMP_THR, p]
+
+
+@njit(cache=True, nogil=True)
+def _jumps(rng, S, k, n_drawn, ptp, cum_lam):
+    """Term-premium jumps over step k, path by path in order; an antithetic partner takes the
+    mirrored size at the same time."""
+    B = S.shape[1]
+    if cum_lam[k + 1] > cum_lam[k]:
+        lam_end = cum_lam[k + 1]
+        for p in range(n_drawn):
+            mirror = p + n_drawn if p + n_drawn < B else -1
+            while S[JUMP_THR, p] <= lam_end:
+                z = rng.standard_normal()
+                S[TP, p] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * z
+                S[JUMP_THR, p] += rng.standard_exponential()
+                if mirror >= 0:
+                    S[TP, mirror] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * -z
+                    S[JUMP_THR, mirror] = S[JUMP_THR, p]
+
+
+@njit(cache=True, nogil=True)
 def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
                    ev_ptr, ev_state, ev_size, overlay, cum_lam, fixed_on, fixed_rate, fomc, coef_n, coef_pi, lb_t,
-                   load, rec_slot, spw, antithetic, fiscal_on, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, load_b,
+                   load, rec_slot, spw, antithetic, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, load_b,
                    zbuf, out, met, jumps_possible):
-    """Simulate one block of paths in place.
+    """Simulate one block of paths of the core model in place.
 
     S: (N_STATE, B) initial state, advanced to the horizon. out: (n_rec, N_REC_STATE, B) records.
     With ``antithetic``, paths ``p`` and ``p + half`` (half = ceil(B/2)) form a pair: the second
@@ -107,9 +191,8 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     ``zbuf``: (n_steps, n_draw, B) quasi-random normals for the Gaussian shocks
     (:mod:`engine.sampling`), or an empty array to draw them from ``rng``.
     met: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
-    With ``fiscal_on``, S also carries the fiscal rows (engine.blocks.fiscal_state), stepped by
-    :func:`engine.blocks.fiscal.step` after the core blocks and the jumps, and ``out`` has the
-    recorded fiscal variables after the core states. The fiscal blocks draw no random numbers.
+    The fiscal arguments (Pt ... load_b) are unused here: they keep the signature of
+    :func:`simulate_block_fiscal`, so :func:`kernel_of` picks either with the same arguments.
     """
     B = S.shape[1]
     n_steps = reg_of_step.shape[0]
@@ -120,84 +203,59 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     E = np.zeros((N_SHOCK, B))  # correlated shocks
     hist = np.empty((n_ten, max(spw, 1), B))
     ybuf = np.empty((n_ten, B))
-    rec_states = _REC_STATES
-    rec_ov = _REC_OVERLAY
     n_drawn = (B + 1) // 2 if antithetic else B  # paths that draw their own random numbers
-    if jumps_possible:
-        for p in range(n_drawn):
-            S[JUMP_THR, p] = rng.standard_exponential()
-        for p in range(n_drawn, B):
-            S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
-    _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states, rec_ov)
-    W = np.empty((fiscal.N_W, B if fiscal_on else 0))  # the fiscal step's scratch rows
-    if fiscal_on:
-        _fiscal_record(S, 0, rec_slot, Ph, out, W)
+    _start(rng, S, n_drawn, jumps_possible)
+    _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, _REC_STATES,
+                 _REC_OVERLAY)
     for k in range(n_steps):
-        r = reg_of_step[k]
-        pm, pp, ptp, pirp, pcy, pw, pf = Pm[r], Pp[r], Ptp[r], Pirp[r], Pcy[r], Pw[r], Pf[r]
-        if zbuf.shape[0] > 0:
-            ZT[:, :] = zbuf[k]
-        else:
-            for p in range(n_drawn):
-                for q in range(n_draw):
-                    ZT[q, p] = rng.standard_normal()
-        for q in range(n_draw):
-            for p in range(n_drawn, B):
-                ZT[q, p] = -ZT[q, p - n_drawn]
-        for e in range(ev_ptr[k], ev_ptr[k + 1]):
-            st = ev_state[e]
-            for p in range(B):
-                S[st, p] += ev_size[e]
-                if st == POLICY:
-                    S[SHADOW, p] += ev_size[e]
-        for s in range(N_SHOCK):
-            if sh_ptr[s] < sh_ptr[s + 1]:
-                row = E[s]
-                row[:] = 0.0
-                for q in range(sh_ptr[s], sh_ptr[s + 1]):
-                    v = sh_vals[q]
-                    z = ZT[sh_cols[q]]
-                    for p in range(B):
-                        row[p] += v * z[p]
-        fon = fixed_on[k]
-        frate = fixed_rate[k]
-        meet = fomc[k]
-        for p in range(B):
-            x, pi, pe, rs = macro.step(S[GAP, p], S[INFL, p], S[INFL_EXP, p], S[RSTAR, p], pm,
-                                       E[SH_GAP, p], E[SH_INFL, p], E[SH_INFL_EXP, p], E[SH_RSTAR, p])
-            S2[GAP, p] = x
-            S2[INFL, p] = pi
-            S2[INFL_EXP, p] = pe
-            S2[RSTAR, p] = rs
-            S2[STANCE, p], S2[SHADOW, p], S2[POLICY, p], S2[CUM_RATE, p] = policy.step(
-                x, pi, rs, S[STANCE, p], S[SHADOW, p], S[POLICY, p], S[CUM_RATE, p], pp, E[SH_POLICY, p],
-                E[SH_STANCE, p], fon, frate, meet, dt)
-            S2[TP, p] = term_premium.step(S[TP, p], ptp, E[SH_TP, p])
-            S2[IRP, p] = inflation_risk_premium.step(S[IRP, p], pe, pirp, E[SH_IRP, p])
-            S2[CY, p] = convenience_yield.step(S[CY, p], pcy, E[SH_CY, p])
-            S2[WEDGE, p] = liquidity_wedge.step(S[WEDGE, p], pw)
-            S2[FIRE, p] = fire_sale.step(S[FIRE, p], pf)
-            S2[JUMP_THR, p] = S[JUMP_THR, p]
+        _core_step(rng, S, S2, k, n_drawn, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
+                   ev_ptr, ev_state, ev_size, fixed_on, fixed_rate, fomc, zbuf, ZT, E)
         S, S2 = S2, S
-        if cum_lam[k + 1] > cum_lam[k]:
-            lam_end = cum_lam[k + 1]
-            for p in range(n_drawn):
-                mirror = p + n_drawn if p + n_drawn < B else -1
-                while S[JUMP_THR, p] <= lam_end:
-                    z = rng.standard_normal()
-                    S[TP, p] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * z
-                    S[JUMP_THR, p] += rng.standard_exponential()
-                    if mirror >= 0:
-                        S[TP, mirror] += ptp[term_premium.JMU] + ptp[term_premium.JSD] * -z
-                        S[JUMP_THR, mirror] = S[JUMP_THR, p]
-        if fiscal_on:
-            a_tp, a_cy = ptp[term_premium.A], pcy[convenience_yield.A]
-            fiscal.step(S, S2, k, dt, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, lb_t, load_b, overlay, a_tp, a_cy,
-                        W)
-        _curve_point(S, k + 1, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, rec_states,
-                     rec_ov)
-        if fiscal_on:
-            _fiscal_record(S, k + 1, rec_slot, Ph, out, W)
+        _jumps(rng, S, k, n_drawn, Ptp[reg_of_step[k]], cum_lam)
+        _curve_point(S, k + 1, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met,
+                     _REC_STATES, _REC_OVERLAY)
+    if n_steps % 2 == 1:
+        S_in[:, :] = S
+
+
+@njit(cache=True, nogil=True)
+def simulate_block_fiscal(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
+                          ev_ptr, ev_state, ev_size, overlay, cum_lam, fixed_on, fixed_rate, fomc, coef_n, coef_pi,
+                          lb_t, load, rec_slot, spw, antithetic, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, load_b,
+                          zbuf, out, met, jumps_possible):
+    """:func:`simulate_block` with the Treasury, Fed balance-sheet, backstop, holder and supply
+    blocks: S also carries the fiscal rows (engine.blocks.fiscal_state), stepped by
+    :func:`engine.blocks.fiscal.step` after the core blocks and the jumps, and ``out`` has the
+    recorded fiscal variables after the core states. The fiscal blocks draw no random numbers, so
+    the core's draws are those of :func:`simulate_block`. A kernel of its own, so that the core
+    model's first run does not compile the fiscal blocks.
+    """
+    B = S.shape[1]
+    n_steps = reg_of_step.shape[0]
+    n_ten = coef_n.shape[1]
+    S_in = S
+    S2 = S.copy()
+    ZT = np.empty((n_draw, B))
+    E = np.zeros((N_SHOCK, B))
+    hist = np.empty((n_ten, max(spw, 1), B))
+    ybuf = np.empty((n_ten, B))
+    W = np.empty((fiscal.N_W, B))  # the fiscal step's scratch rows
+    n_drawn = (B + 1) // 2 if antithetic else B
+    _start(rng, S, n_drawn, jumps_possible)
+    _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, _REC_STATES,
+                 _REC_OVERLAY)
+    _fiscal_record(S, 0, rec_slot, Ph, out, W)
+    for k in range(n_steps):
+        _core_step(rng, S, S2, k, n_drawn, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
+                   ev_ptr, ev_state, ev_size, fixed_on, fixed_rate, fomc, zbuf, ZT, E)
+        S, S2 = S2, S
+        r = reg_of_step[k]
+        _jumps(rng, S, k, n_drawn, Ptp[r], cum_lam)
+        fiscal.step(S, S2, k, dt, Pt, Pfed, Pbs, Ph, Ps, fT, coef_nb, coef_pib, lb_t, load_b, overlay,
+                    Ptp[r, term_premium.A], Pcy[r, convenience_yield.A], W)
+        _curve_point(S, k + 1, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met,
+                     _REC_STATES, _REC_OVERLAY)
+        _fiscal_record(S, k + 1, rec_slot, Ph, out, W)
     if n_steps % 2 == 1:
         S_in[:, :] = S
 
@@ -209,6 +267,12 @@ def _fiscal_record(S, i, rec_slot, Ph, out, W):
         fiscal.record(S, Ph, out[slot, N_REC_STATE:], W)
 
 
+def kernel_of(model):
+    """The kernel for ``model``: :func:`simulate_block_fiscal` with the Treasury block on, else
+    :func:`simulate_block`; both take ``(rng, S, *kernel_args(model), zbuf, out, met, jumps_possible)``."""
+    return simulate_block_fiscal if model.fiscal is not None else simulate_block
+
+
 def kernel_args(model) -> tuple:
     """Positional arguments of :func:`simulate_block` after (rng, S), in order."""
     a = model.arrays
@@ -216,8 +280,8 @@ def kernel_args(model) -> tuple:
             a["Pf"], a["sh_ptr"], a["sh_cols"], a["sh_vals"], a["ev_ptr"], a["ev_state"], a["ev_size"],
             a["overlay"], a["cum_lam"], a["fixed_on"], a["fixed_rate"], a["fomc"], a["coef_n"], a["coef_pi"],
             a["lb_t"], a["load"], a["rec_slot"], model.cal.steps_per_week,
-            bool(model.scenario.data["simulation"]["antithetic"]), model.fiscal is not None, a["Pt"], a["Pfed"],
+            bool(model.scenario.data["simulation"]["antithetic"]), a["Pt"], a["Pfed"],
             a["Pbs"], a["Ph"], a["Ps"], a["fT"], a["coef_nb"], a["coef_pib"], a["load_b"])
 
 
-__all__ = ["simulate_block", "kernel_args"]
+__all__ = ["simulate_block", "simulate_block_fiscal", "kernel_of", "kernel_args"]

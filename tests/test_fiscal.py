@@ -14,7 +14,7 @@ import engine
 from engine.blocks import fiscal, supply
 from engine.blocks.fiscal_state import BUCKETS, DEBT0, N_B, SOMA0
 from engine.driver import block_normals, block_rng
-from engine.kernel import kernel_args, simulate_block
+from engine.kernel import kernel_args, simulate_block_fiscal
 from engine.model import build
 from conftest import SCENARIOS
 
@@ -56,7 +56,7 @@ def _final_state(name, overrides, n=256):
     S = np.repeat(m.init[:, None], n, axis=1)
     out = np.empty((m.n_rec, m.n_var, n))
     met = np.empty((7, m.n_tenor, n))
-    simulate_block(block_rng(1, 0), S, *kernel_args(m), block_normals(m, 1, 0, n), out, met, m.jumps_possible)
+    simulate_block_fiscal(block_rng(1, 0), S, *kernel_args(m), block_normals(m, 1, 0, n), out, met, m.jumps_possible)
     return S, out, m
 
 
