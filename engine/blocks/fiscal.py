@@ -153,6 +153,8 @@ class Fiscal:
 # stage is a loop over the paths of one or a few rows, so LLVM vectorises it (the per-path
 # version cost about 290 ns a path-step, mostly scalar loads and branches). Sums over buckets run
 # bucket-outer, paths-inner into a scratch row, which adds in the same order as a per-path loop.
+# Conditions are selects (``a if c else b``, ``&`` rather than ``and``), not branches, so the
+# loops stay vectorisable.
 
 @njit(cache=True, nogil=True)
 def _interp_weights(x, xs):
@@ -224,7 +226,7 @@ def _trigger(S, O, loss, Ph, measure, above, fired_row, x):
     for p in range(S.shape[1]):
         m = S[st, p] if st >= 0 else loss[p] / cap
         fired = O[fired_row, p]
-        x[p] = 1.0 if fired == 0.0 and m > above else 0.0
+        x[p] = 1.0 if (fired == 0.0) & (m > above) else 0.0
         S[fired_row, p] = 1.0 if x[p] > 0.0 else fired
 
 
@@ -310,7 +312,7 @@ def step(S, O, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, 
             f = left + iss
             if f < 0.0:  # rounding only: allocate keeps every bucket >= 0
                 f = 0.0
-            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + Y[b, p] * iss) / f if iss > 0.0 and f > 0.0 \
+            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + Y[b, p] * iss) / f if (iss > 0.0) & (f > 0.0) \
                 else O[CPN0 + b, p]
             S[DEBT0 + b, p] = f
             S[GROSS0 + b, p] = iss / dt
@@ -377,13 +379,13 @@ def step(S, O, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, 
             + S[DEFERRED, p]
         rmp = min(max(0.0, floor * S[NGDP, p] - reserves),
                   max(0.0, min(S[DEBT0, p] - S[SOMA0, p], debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)))
-        if rmp > 0.0:
-            S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + Y[0, p] * rmp) / (S[SOMA0, p] + rmp)
-            S[SOMA0, p] += rmp
-            soma_after[p] += rmp
-            bought[p] += rmp
-            reserves += rmp
-        S[RESERVES, p] = reserves
+        # rmp >= 0; adding it when 0 changes nothing, and selects instead of a branch vectorise
+        S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + Y[0, p] * rmp) / (S[SOMA0, p] + rmp) if rmp > 0.0 \
+            else S[SCPN0, p]
+        S[SOMA0, p] += rmp
+        soma_after[p] += rmp
+        bought[p] += rmp
+        S[RESERVES, p] = reserves + rmp
 
     # ---- backstop triggers (they act from the next step)
     _trigger(S, O, loss, Ph, Pb[_bs.EP_MEASURE], Pb[_bs.EP_ABOVE] if Pb[_bs.EP_ON] > 0.0 else np.inf, EP_FIRED, x)
@@ -400,7 +402,7 @@ def step(S, O, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, 
     n_sched, d_max, d_trig, d_step = T[k, T_DOWN], Ph[_h.D_MAX], Ph[_h.D_TRIG], Ph[_h.D_STEP]
     for p in range(B):
         n = O[DOWNGRADES, p] + n_sched
-        hit = revenue[p] > 0.0 and n < d_max and interest[p] / revenue[p] > d_trig + d_step * n
+        hit = (revenue[p] > 0.0) & (n < d_max) & (interest[p] / revenue[p] > d_trig + d_step * n)
         S[DOWNGRADES, p] = n + 1.0 if hit else n
 
     # ---- supply effects, and the flows (annualised)
