@@ -39,9 +39,9 @@ N_T = T_QE0 + N_B
 BUCKET_YEARS = np.array(MATURITY)
 # scratch rows of the step (N_W, paths): six of N_B rows each, then single rows
 W_Y, W_MAT, W_SMAT, W_ISS, W_BUY, W_LO = (N_B * j for j in range(6))
-(W_INCOME, W_REMIT, W_REDEEMED, W_REINVEST, W_FACE, W_INTEREST, W_REVENUE, W_OUTLAYS, W_DTGA, W_DEBT, W_EP_AMT,
- W_SOMA, W_WANT, W_BOUGHT, W_LOSS, W_X) = range(6 * N_B, 6 * N_B + 16)
-N_W = 6 * N_B + 16
+(W_INCOME, W_REMIT, W_REDEEMED, W_REINVEST, W_FACE, W_INTEREST, W_REVENUE, W_OUTLAYS, W_DTGA, W_NEED, W_GROSS,
+ W_DEBT, W_EP_AMT, W_SOMA, W_WANT, W_BOUGHT, W_LOSS, W_X) = range(6 * N_B, 6 * N_B + 18)
+N_W = 6 * N_B + 18
 
 MEASURE_STATE = np.array((FIRE, TP, WEDGE, -1))  # order of backstops.MEASURES; -1: bank loss / capital
 
@@ -240,6 +240,7 @@ def step(S, O, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, 
     ISS, BUY, LO = W[W_ISS:W_ISS + N_B], W[W_BUY:W_BUY + N_B], W[W_LO:W_LO + N_B]
     income, remit, redeemed, reinvest = W[W_INCOME], W[W_REMIT], W[W_REDEEMED], W[W_REINVEST]
     face, interest, revenue, outlays, d_tga = W[W_FACE], W[W_INTEREST], W[W_REVENUE], W[W_OUTLAYS], W[W_DTGA]
+    need, gross = W[W_NEED], W[W_GROSS]
     debt, ep_amt, soma_after, want, bought = W[W_DEBT], W[W_EP_AMT], W[W_SOMA], W[W_WANT], W[W_BOUGHT]
     loss, x = W[W_LOSS], W[W_X]
 
@@ -298,12 +299,12 @@ def step(S, O, k, dt, Pt, Pf, Pb, Ph, Ps, T, cn, cp, lb_t, load, overlay, a_tp, 
         revenue[p] = rev_k * S[NGDP, p] * dt + remit[p] * add
         outlays[p] = out_k * S[NGDP, p] * dt
         d_tga[p] = (tga_k - O[TGA, p]) * decay
-        debt[p] = outlays[p] - revenue[p] + interest[p]  # the need, before the TGA change
+        need[p] = outlays[p] - revenue[p] + interest[p]  # borrowing before the TGA change
     for b in range(N_B):
         for p in range(B):
             gap = (O[SOMA0 + b, p] - SMAT[b, p] + SMAT[b, p] * reinvest[p]) - (O[DEBT0 + b, p] - MAT[b, p])
             LO[b, p] = gap if b == 0 else max(gap, 0.0)
-    _t.allocate(Pt, face, O[DEBT0], MAT, debt, d_tga, LO, ISS, want)
+    _t.allocate(Pt, face, O[DEBT0], MAT, need, d_tga, LO, ISS, gross)
     debt[:] = 0.0
     for b in range(N_B):
         for p in range(B):
@@ -454,7 +455,8 @@ def record(S, Ph, dst, W):
     """Recorded fiscal variables of every path (fiscal_state.RECORDED, in its units before the
     results' scaling) into dst (variable, paths). W: (N_W, paths) scratch."""
     B = S.shape[1]
-    debt, cost, wam, soma, gross = W[W_DEBT], W[W_INTEREST], W[W_FACE], W[W_SOMA], W[W_WANT]
+    # the step's scratch rows, free between steps
+    debt, cost, wam, soma, gross = W[W_DEBT], W[W_INTEREST], W[W_FACE], W[W_SOMA], W[W_GROSS]
     debt[:] = 0.0
     cost[:] = 0.0
     wam[:] = 0.0
