@@ -10,9 +10,13 @@ Python API (mirrors the CLI)::
     res.metrics["thresholds"]     # crossing probabilities with standard errors
     engine.write_outputs(res, "out/baseline")
 """
-from ._version import __version__
-from .errors import ResourceError, ScenarioError, UstsimError
-from .scenario import Scenario, json_schema, load_scenario, loads_scenario
+from . import _jitcache
+
+_jitcache.install()  # before any kernel is defined: cached kernels are stamped with the whole engine's source
+
+from ._version import __version__  # noqa: E402
+from .errors import ResourceError, ScenarioError, UstsimError  # noqa: E402
+from .scenario import Scenario, json_schema, load_scenario, loads_scenario  # noqa: E402
 
 
 def run(scenario, *, threads=None, progress=None, max_memory=None, client=None):

@@ -1,7 +1,9 @@
 """Compiled kernels are cached on disk: a second process running the same scenario loads every
-kernel from the cache instead of compiling it; a core scenario never touches the fiscal kernel."""
+kernel from the cache instead of compiling it; a core scenario never touches the fiscal kernel;
+an edit to a block module (not to the kernel's own file) recompiles the kernel that inlines it."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -19,19 +21,39 @@ print(json.dumps(stats))
 """
 
 
-def _run(cache_dir):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))
-    out = subprocess.run([sys.executable, "-c", CHILD, BASELINE], env=env, cwd=ROOT, check=True,
+def _run(cache_dir, code_dir=ROOT):
+    """Run CHILD in a fresh process importing ``engine`` from ``code_dir``; its cache statistics."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(code_dir))
+    out = subprocess.run([sys.executable, "-c", CHILD, BASELINE], env=env, cwd=code_dir, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def test_kernels_are_stamped_with_the_whole_engine_source():
+    from engine import _jitcache, kernel
+    from engine.blocks import fiscal
+    for f in (kernel.simulate_block, kernel.simulate_block_fiscal, fiscal.step):
+        locator = f._cache._impl._locator
+        assert isinstance(locator, _jitcache.LOCATORS), type(locator)
+        assert locator.get_source_stamp() == _jitcache.source_stamp()
+
+
 def test_second_run_loads_compiled_kernels_from_cache(tmp_path):
-    first = _run(tmp_path)
-    second = _run(tmp_path)
+    code = tmp_path / "code"  # a copy of the engine, so that the test can edit a block module
+    shutil.copytree(os.path.join(ROOT, "engine"), code / "engine",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    cache = tmp_path / "cache"
+    first = _run(cache, code)
+    second = _run(cache, code)
     assert first["simulate_block"][1] >= 1, first  # compiled (and written to the cache)
     assert second["simulate_block"] == [1, 0], second  # loaded from the cache, not compiled
     assert second["_curve_point"][1] == 0, second  # nothing it calls was compiled either
     # the core model's run neither compiles nor loads the fiscal kernel (its own kernel, so the
     # first run of a core scenario does not pay for the Treasury/Fed blocks' compile)
     assert first["simulate_block_fiscal"] == first["step"] == [0, 0], first
+    # numba alone stamps a cached function with its own file only: an edit to the macro block,
+    # which simulate_block inlines from another file, would leave the old kernel in use
+    with open(code / "engine" / "blocks" / "macro.py", "a") as fh:
+        fh.write("\n# an edit\n")
+    third = _run(cache, code)
+    assert third["simulate_block"][1] >= 1, third  # recompiled
