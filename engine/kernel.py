@@ -96,14 +96,26 @@ def _curve_point(S, i, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist
 
 
 @njit(cache=True, nogil=True)
-def _start(rng, S, n_drawn, jumps_possible):
-    """Each path's first jump threshold (an exponential; an antithetic partner shares its pair's)."""
+def _begin(rng, S, n_draw, spw, antithetic, jumps_possible, coef_n, coef_pi, lb_t, load, overlay, rec_slot, out, met):
+    """Start a block: the scratch buffers, each path's first jump threshold (an exponential; an
+    antithetic partner shares its pair's), and the curve, metrics and records at time point 0.
+    Returns (S2, ZT, E, hist, ybuf, n_drawn)."""
     B = S.shape[1]
+    n_ten = coef_n.shape[1]
+    S2 = S.copy()               # the step reads S and writes S2; the two swap every step
+    ZT = np.empty((n_draw, B))  # the step's normals, drawn path by path, stored shock-major
+    E = np.zeros((N_SHOCK, B))  # correlated shocks
+    hist = np.empty((n_ten, max(spw, 1), B))
+    ybuf = np.empty((n_ten, B))
+    n_drawn = (B + 1) // 2 if antithetic else B  # paths that draw their own random numbers
     if jumps_possible:
         for p in range(n_drawn):
             S[JUMP_THR, p] = rng.standard_exponential()
         for p in range(n_drawn, B):
             S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
+    _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, _REC_STATES,
+                 _REC_OVERLAY)
+    return S2, ZT, E, hist, ybuf, n_drawn
 
 
 @njit(cache=True, nogil=True)
@@ -194,19 +206,10 @@ def simulate_block(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, 
     The fiscal arguments (Pt ... load_b) are unused here: they keep the signature of
     :func:`simulate_block_fiscal`, so :func:`kernel_of` picks either with the same arguments.
     """
-    B = S.shape[1]
     n_steps = reg_of_step.shape[0]
-    n_ten = coef_n.shape[1]
     S_in = S
-    S2 = S.copy()               # the step reads S and writes S2; the two swap every step
-    ZT = np.empty((n_draw, B))  # the step's normals, drawn path by path, stored shock-major
-    E = np.zeros((N_SHOCK, B))  # correlated shocks
-    hist = np.empty((n_ten, max(spw, 1), B))
-    ybuf = np.empty((n_ten, B))
-    n_drawn = (B + 1) // 2 if antithetic else B  # paths that draw their own random numbers
-    _start(rng, S, n_drawn, jumps_possible)
-    _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, _REC_STATES,
-                 _REC_OVERLAY)
+    S2, ZT, E, hist, ybuf, n_drawn = _begin(rng, S, n_draw, spw, antithetic, jumps_possible, coef_n, coef_pi, lb_t,
+                                            load, overlay, rec_slot, out, met)
     for k in range(n_steps):
         _core_step(rng, S, S2, k, n_drawn, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
                    ev_ptr, ev_state, ev_size, fixed_on, fixed_rate, fomc, zbuf, ZT, E)
@@ -230,20 +233,11 @@ def simulate_block_fiscal(rng, S, n_draw, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pc
     the core's draws are those of :func:`simulate_block`. A kernel of its own, so that the core
     model's first run does not compile the fiscal blocks.
     """
-    B = S.shape[1]
     n_steps = reg_of_step.shape[0]
-    n_ten = coef_n.shape[1]
     S_in = S
-    S2 = S.copy()
-    ZT = np.empty((n_draw, B))
-    E = np.zeros((N_SHOCK, B))
-    hist = np.empty((n_ten, max(spw, 1), B))
-    ybuf = np.empty((n_ten, B))
-    W = np.empty((fiscal.N_W, B))  # the fiscal step's scratch rows
-    n_drawn = (B + 1) // 2 if antithetic else B
-    _start(rng, S, n_drawn, jumps_possible)
-    _curve_point(S, 0, coef_n, coef_pi, lb_t, load, overlay, rec_slot, spw, hist, ybuf, out, met, _REC_STATES,
-                 _REC_OVERLAY)
+    S2, ZT, E, hist, ybuf, n_drawn = _begin(rng, S, n_draw, spw, antithetic, jumps_possible, coef_n, coef_pi, lb_t,
+                                            load, overlay, rec_slot, out, met)
+    W = np.empty((fiscal.N_W, S.shape[1]))  # the fiscal step's scratch rows
     _fiscal_record(S, 0, rec_slot, Ph, out, W)
     for k in range(n_steps):
         _core_step(rng, S, S2, k, n_drawn, dt, reg_of_step, Pm, Pp, Ptp, Pirp, Pcy, Pw, Pf, sh_ptr, sh_cols, sh_vals,
