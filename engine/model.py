@@ -114,21 +114,11 @@ def build(sc: Scenario) -> Model:
 
     tenors = list(d["outputs"]["tenors"])
     ty = np.array([t.years for t in tenors])
-    load = np.zeros((5, len(tenors)))
-    load[curve.L_IRP] = inflation_risk_premium.loadings(d["inflation_risk_premium"], ty)
-    load[curve.L_TP] = term_premium.loadings(d["term_premium"], ty)
-    load[curve.L_W] = liquidity_wedge.loadings(d["liquidity_wedge"], ty)
-    load[curve.L_CY] = convenience_yield.loadings(d["convenience_yield"], ty)
-    load[curve.L_F] = fire_sale.loadings(d["fire_sale"], ty)
 
     curve_reg = np.concatenate([[reg_of_step[0]], reg_of_step]).astype(np.int64)
     lb_t = np.array([Pp[curve_reg[i]][policy.LB] for i in range(n + 1)])
     coefficients = _expectation_coefficients(d, regs, curve_reg, cal, fixed_on, fixed_rate)
-    coef_n = np.zeros((n + 1, len(tenors), curve.N_COEF))
-    coef_pi = np.zeros_like(coef_n)
-    for i in range(n + 1):
-        for j, tau in enumerate(ty):
-            coef_n[i, j], coef_pi[i, j] = coefficients(i, tau)
+    coef_n, coef_pi, load = _curve_arrays(d, coefficients, n, ty)
     init, fit = _initial_state(d, base, lambda tau: coefficients(0, tau), lb_t[0])
 
     rec_slot = -np.ones(n + 1, dtype=np.int64)
@@ -154,21 +144,27 @@ _NO_FISCAL = dict(Pt=np.zeros(1), Pfed=np.zeros(1), Pbs=np.zeros(1), Ph=np.zeros
                   load_b=np.zeros((5, 1)))
 
 
+def _curve_arrays(d: dict, coefficients, n: int, ty: np.ndarray):
+    """(coef_n, coef_pi, load) of :func:`engine.blocks.curve.compose` at the tenors ``ty`` (years):
+    expectation coefficients at time points 0..n and the premia's loadings."""
+    coef_n = np.zeros((n + 1, len(ty), curve.N_COEF))
+    coef_pi = np.zeros_like(coef_n)
+    for i in range(n + 1):
+        for j, tau in enumerate(ty):
+            coef_n[i, j], coef_pi[i, j] = coefficients(i, tau)
+    load = np.zeros((5, len(ty)))
+    load[curve.L_IRP] = inflation_risk_premium.loadings(d["inflation_risk_premium"], ty)
+    load[curve.L_TP] = term_premium.loadings(d["term_premium"], ty)
+    load[curve.L_W] = liquidity_wedge.loadings(d["liquidity_wedge"], ty)
+    load[curve.L_CY] = convenience_yield.loadings(d["convenience_yield"], ty)
+    load[curve.L_F] = fire_sale.loadings(d["fire_sale"], ty)
+    return coef_n, coef_pi, load
+
+
 def _add_fiscal(d: dict, fis: Fiscal, init: np.ndarray, arrays: dict, coefficients, curve_reg, n: int):
     """Expectation coefficients and loadings at the bucket tenors, the fiscal rows of the
     initial state, and the banks' start yields."""
-    by = np.array(MATURITY)
-    coef_nb = np.zeros((n + 1, N_B, curve.N_COEF))
-    coef_pib = np.zeros_like(coef_nb)
-    for i in range(n + 1):
-        for j, tau in enumerate(by):
-            coef_nb[i, j], coef_pib[i, j] = coefficients(i, tau)
-    load_b = np.zeros((5, N_B))
-    load_b[curve.L_IRP] = inflation_risk_premium.loadings(d["inflation_risk_premium"], by)
-    load_b[curve.L_TP] = term_premium.loadings(d["term_premium"], by)
-    load_b[curve.L_W] = liquidity_wedge.loadings(d["liquidity_wedge"], by)
-    load_b[curve.L_CY] = convenience_yield.loadings(d["convenience_yield"], by)
-    load_b[curve.L_F] = fire_sale.loadings(d["fire_sale"], by)
+    coef_nb, coef_pib, load_b = _curve_arrays(d, coefficients, n, np.array(MATURITY))
     full = np.concatenate([init, fis.init_rows])
     y0 = np.zeros((N_B, 1))
     bucket_yields(full[:, None].copy(), 0, coef_nb, coef_pib, arrays["lb_t"], load_b, arrays["overlay"], y0)
