@@ -17,6 +17,10 @@ NO_VOL = ["macro.gap_vol=0%/sqrt(yr)", "macro.inflation_vol=0%/sqrt(yr)", "macro
 
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="run long Monte Carlo tests")
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite tests/golden/*.csv from this code (say in the commit why they moved)")
+    parser.addoption("--golden-exact", action="store_true",
+                     help="compare golden outputs bit for bit instead of within their tolerances")
 
 
 def pytest_collection_modifyitems(config, items):
