@@ -29,7 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from .driver import BLOCK_PATHS, block_normals, block_rng, default_threads, simulate
+from .core.layout import BLOCK_PATHS, N_MET
+from .core.sampling import block_rng
+from .driver import block_normals, default_threads, simulate
+from .kernel import simulate_block
 from .model import build
 from .scenario import load_scenario
 from .twin import simulate_twin
@@ -60,10 +63,7 @@ def bare_generator_speed(n_normals: int, threads: int) -> float:
 def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
     """Path-steps per second of the kernel alone: every block of the run on ``threads`` threads,
     records written into a reused per-thread buffer (no full-size record array)."""
-    from .kernel import kernel_args, kernel_of
-    from .model import N_MET
-    args = kernel_args(model)
-    kernel = kernel_of(model)
+    bundles = model.bundles
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
     def work(t):
@@ -72,8 +72,8 @@ def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             S = np.repeat(model.init[:, None], n, axis=1)
-            kernel(block_rng(seed, b), S, *args, block_normals(model, seed, b, n), out[:, :, :n], met[:, :, :n],
-                   model.jumps_possible)
+            simulate_block(block_rng(seed, b), block_normals(model, seed, b, n), S, *bundles, out[:, :, :n],
+                           met[:, :, :n])
 
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:
@@ -139,7 +139,7 @@ def run_bench(paths: int = 100_000, steps: int = 120, threads: int | None = None
     twin_rate = twin_paths * model.cal.n_steps / t_twin
 
     # normals per path-step: Gaussian shocks + expected jump draws (2 per jump)
-    lam = model.arrays["cum_lam"][-1] / (model.cal.n_steps * model.cal.dt) if model.jumps_possible else 0.0
+    lam = model.params.term_premium.cum_lam[-1] / (model.cal.n_steps * model.cal.dt) if model.jumps_possible else 0.0
     jump_draws = 2 * lam * model.cal.dt + (1.0 / model.cal.n_steps if model.jumps_possible else 0.0)
     normals_per_step = model.n_draw + jump_draws
     bare = bare_generator_speed(int(min(2e8, max(2e7, normals_per_step * path_steps))) if not quick else

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from . import __version__
 from .errors import UstsimError, format_bytes
@@ -119,18 +120,17 @@ def _dispatch(a, out, err) -> int:
         run_bench(paths=a.paths, steps=a.steps, threads=a.threads, quick=a.quick, json_path=a.json, out=out)
         return 0
     sc = load_scenario(a.file, overrides=_overrides(a))
-    sim = sc.data["simulation"]
+    sim = sc.simulation
     if a.command == "validate":
-        print(f"{a.file}: ok ({sc.name}: {sim['paths']:,} paths, {sim['horizon']} in steps of {sim['step']}, "
-              f"seed {sim['seed']})", file=out)
+        print(f"{a.file}: ok ({sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}, "
+              f"seed {sim.seed})", file=out)
         return 0
 
-    from .driver import ProgressBar
     from .runner import run
 
     def on_estimate(need, lim):
         if not a.quiet:
-            print(f"{sc.name}: {sim['paths']:,} paths, {sim['horizon']} in steps of {sim['step']}; "
+            print(f"{sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}; "
                   f"memory needed ~{format_bytes(need)} (limit {format_bytes(lim)})", file=err)
 
     client = cluster = None
@@ -152,6 +152,31 @@ def _dispatch(a, out, err) -> int:
     if not a.quiet:
         print(res.summary(), file=out)
     return 0
+
+
+class ProgressBar:
+    """A terminal progress bar that appears only once a run has taken ``after`` seconds."""
+
+    def __init__(self, stream, after: float = 2.0, width: int = 30):
+        self.stream, self.after, self.width = stream, after, width
+        self.t0 = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        el = time.perf_counter() - self.t0
+        if el < self.after and done < total:
+            return
+        if not self.shown and done >= total and el < self.after:
+            return
+        self.shown = True
+        frac = done / total
+        fill = int(self.width * frac)
+        eta = el / frac - el if frac > 0 else 0.0
+        self.stream.write(f"\r  [{'#' * fill}{'.' * (self.width - fill)}] {done:,}/{total:,} paths "
+                          f"{el:5.1f}s elapsed, {eta:5.1f}s left")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

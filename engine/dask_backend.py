@@ -1,8 +1,8 @@
 """Dask backend: the run's chunks as tasks on a ``dask.distributed`` cluster.
 
-A task simulates one chunk on a worker and returns its partial summary (:mod:`engine.summary`:
-exact integer histograms plus per-unit moments that the client folds in unit order), or, for
-:func:`simulate_on`, its full records and metrics, which the client places by path index. Either
+A task runs one chunk on a worker (the driver passes the function: its partial summary, exact
+integer histograms plus per-unit moments that the client folds in unit order, or its full
+records and metrics, which the client places by path index). Either
 way the result does not depend on which worker ran what or in which order tasks finished, and
 equals a local run bit for bit. A task lost with its worker is rerun by Dask (``retries``; the
 scheduler also reschedules tasks of dead workers); one whose scattered inputs were lost with
@@ -15,10 +15,7 @@ from __future__ import annotations
 
 from concurrent.futures import CancelledError
 
-import numpy as np
-
 from .errors import UstsimError
-from .model import N_MET
 
 INSTALL_HINT = 'the Dask backend needs the dask extra; install it with: pip install "ustsim[dask]"'
 RETRIES = 3
@@ -103,51 +100,3 @@ def run_tasks(client, shared: list, fn, items: list, args: tuple, on_result) -> 
             continue
         fut.release()
         on_result(items[i], result)
-
-
-def summarise_on(client, model, plan, seed: int, chunks: list, n_paths: int, keep: int, finish) -> None:
-    """Run the chunks (lists of (unit, blocks)) on the cluster of ``client``; ``finish(partial,
-    kept, chunk)`` is called on the client as each one completes. Only partial summaries travel
-    back, and they merge exactly (:class:`engine.summary.Summary`), so the result equals a local
-    run's bit for bit."""
-    run_tasks(client, [model, plan], _reduce_chunk, chunks, (seed, n_paths, keep),
-              lambda chunk, res: finish(res[0], res[1], chunk))
-
-
-def _reduce_chunk(model, plan, seed: int, n_paths: int, keep: int, chunk: list):
-    """Worker side: one chunk's partial summary and kept paths (:func:`engine.driver.reduce_chunk`)."""
-    from .driver import reduce_chunk
-    return reduce_chunk(model, plan, seed, chunk, n_paths, keep)
-
-
-def _run_chunk(model, seed: int, n_paths: int, blocks: list[int]):
-    """Worker side: simulate one chunk; returns (first path, records, metrics)."""
-    from .driver import BLOCK_PATHS, run_blocks
-    p0 = blocks[0] * BLOCK_PATHS
-    p1 = min((blocks[-1] + 1) * BLOCK_PATHS, n_paths)
-    out = np.empty((model.n_rec, model.n_var, p1 - p0))
-    met = np.empty((N_MET, model.n_tenor, p1 - p0))
-    run_blocks(model, seed, blocks, n_paths, out, met, offset=p0)
-    return p0, out, met
-
-
-def simulate_on(client, model, n_paths: int, seed: int, chunks: list[list[int]], out: np.ndarray, met: np.ndarray,
-                progress=None) -> None:
-    """Run ``chunks`` on the cluster of ``client`` and fill ``out``/``met`` (client side)."""
-    from .driver import run_blocks
-    # compile (or load) the kernels here first, so workers find them in the numba cache
-    # instead of compiling them concurrently
-    run_blocks(model, seed, [0], min(n_paths, 2), np.empty((model.n_rec, model.n_var, 2)),
-               np.empty((N_MET, model.n_tenor, 2)))
-    finished = 0
-
-    def place(blocks, res) -> None:
-        nonlocal finished
-        p0, rec, m = res
-        out[:, :, p0:p0 + rec.shape[2]] = rec
-        met[:, :, p0:p0 + rec.shape[2]] = m
-        finished += rec.shape[2]
-        if progress:
-            progress(finished, n_paths)
-
-    run_tasks(client, [model], _run_chunk, chunks, (seed, n_paths), place)

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 from typing import Callable
 
 import numpy as np
 
+from . import dask_backend
+from .core.layout import BLOCK_PATHS, N_MET, N_REC, N_STATE
+from .core.sampling import block_normals as _block_normals
+from .core.sampling import block_rng
+from .core.sketch import NB, NC
 from .errors import ResourceError, format_bytes
-from .kernel import kernel_args, kernel_of
-from .model import N_MET, Model
-from .summary import (GROUP_BLOCKS, N_REC, NB, NC, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names,
-                      reduce_unit, scalar_names)
-
-BLOCK_PATHS = 256  # measured: 1.5x faster per path-step than 1024 (the block's working set stays in cache)
+from .kernel import simulate_block
+from .model import Model
+from .reduction import (GROUP_BLOCKS, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names, reduce_unit,
+                        scalar_names)
 
 
 def default_threads() -> int:
@@ -78,28 +80,28 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     summaries alive at once: at most two per thread, and the total; per-thread buffers of a
     group of blocks); the windows; the kept paths; the fans table."""
     n_rec, nt = model.n_rec, model.n_tenor
-    outs = model.scenario.data["outputs"]
+    outs = model.scenario.outputs
     labels = [str(t) for t in model.tenors]
     nv = len(fan_names(labels, model.rec_names[N_REC:]))
-    nq = len(outs["quantiles"])
-    ns = len(scalar_names(labels, model.cal.steps_per_week > 0, outs["thresholds"]))
+    nq = len(outs.quantiles)
+    ns = len(scalar_names(labels, model.cal.steps_per_week > 0, outs.thresholds))
     per_path = (n_rec * model.n_var + N_MET * nt) * 8
     n_pilot = min(n_paths, PILOT_PATHS)
     pilot = n_pilot * (per_path + 3 * nv * 8 + 2 * ns * 8)
     sketch = (n_rec * nv + ns) * (nq * (NB * 4 + 8) + (NC + 2) * 8 + 2 * 8)
     unit_moments = (n_rec * nv + ns) * 2 * 8 + ns * 5 * 8
     unit_paths = UNIT_BLOCKS * BLOCK_PATHS
-    per_chunk = max(1, model.scenario.data["simulation"]["chunk_paths"] // unit_paths)
+    per_chunk = max(1, model.scenario.simulation.chunk_paths // unit_paths)
     partial = sketch + unit_moments * per_chunk
     n_chunks = math.ceil(max(0, n_paths - n_pilot) / (per_chunk * unit_paths))
     plan = (n_rec * nv + ns) * nq * 3 * 8
-    group = (GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * 14 + 9 + model.n_draw + nt * 9) * 8) * BLOCK_PATHS
+    group = (GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * N_STATE + 9 + model.n_draw + nt * 9) * 8) * BLOCK_PATHS
     fans_table = n_rec * nv * (2 + nq) * 160  # the long pandas frame and its CSV/Parquet copies, per row
     pilot_units = math.ceil(n_pilot / unit_paths)
     pilot_phase = pilot + (min(threads, pilot_units) + 1) * partial  # the pilot's records, its partials, the total
     chunk_phase = (min(2 * threads, n_chunks) + 1) * partial + threads * group
     return int(BASE_BYTES + max(pilot_phase, chunk_phase) + plan + min(keep, n_paths) * per_path + fans_table
-               + model.arrays["coef_n"].nbytes * 3)
+               + model.curve.coef_n.nbytes * 3)
 
 
 def check_memory(model: Model, n_paths: int, threads: int, limit: int | None, keep: int = 0) -> tuple[int, int]:
@@ -113,24 +115,14 @@ def check_memory(model: Model, n_paths: int, threads: int, limit: int | None, ke
     return need, lim
 
 
-def block_rng(seed: int, block: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-
-
-_NO_NORMALS = np.empty((0, 0, 0))
-
-
 def block_normals(model: Model, seed: int, block: int, n: int) -> np.ndarray:
     """Quasi-random normals of one block (n_steps, n_draw, n), or an empty array for pseudo-random."""
-    if not model.scenario.data["simulation"]["quasi_random"]:
-        return _NO_NORMALS
-    from .sampling import sobol_bridge_normals
-    return sobol_bridge_normals(seed, block, n, model.cal.n_steps, model.n_draw)
+    return _block_normals(model.scenario.simulation.quasi_random, seed, block, n, model.cal.n_steps, model.n_draw)
 
 
 def chunk_blocks(model: Model, n_paths: int, chunk_paths: int | None = None) -> list[list[int]]:
     """The run's blocks grouped into chunks (the unit of work for a thread or a Dask task)."""
-    chunk_paths = chunk_paths or model.scenario.data["simulation"]["chunk_paths"]
+    chunk_paths = chunk_paths or model.scenario.simulation.chunk_paths
     n_blocks = math.ceil(n_paths / BLOCK_PATHS)
     per_chunk = max(1, chunk_paths // BLOCK_PATHS)
     return [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]
@@ -140,14 +132,13 @@ def run_blocks(model: Model, seed: int, blocks: list[int], n_paths: int, out: np
                offset: int = 0) -> int:
     """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
     Returns the number of paths simulated."""
-    args = kernel_args(model)
-    kernel = kernel_of(model)
+    bundles = model.bundles
     done = 0
     for b in blocks:
         p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
         S = np.repeat(model.init[:, None], p1 - p0, axis=1)
-        kernel(block_rng(seed, b), S, *args, block_normals(model, seed, b, p1 - p0),
-               out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset], model.jumps_possible)
+        simulate_block(block_rng(seed, b), block_normals(model, seed, b, p1 - p0), S, *bundles,
+                       out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset])
         done += p1 - p0
     return done
 
@@ -185,7 +176,7 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
         yield out, met
 
 
-def reduce_chunk(model: Model, plan, seed: int, units: list[tuple[int, list[int]]], n_paths: int, keep: int):
+def reduce_chunk(model: Model, plan, seed: int, n_paths: int, keep: int, units: list[tuple[int, list[int]]]):
     """Simulate and reduce whole units; returns (Partial, kept path pieces). Runs in a worker
     thread or a Dask task."""
     partial = Partial(plan)
@@ -244,7 +235,7 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
         progress(done, n_paths)
 
     rest = units[n_pilot_units:]
-    per_chunk = max(1, (chunk_paths or model.scenario.data["simulation"]["chunk_paths"]) //
+    per_chunk = max(1, (chunk_paths or model.scenario.simulation.chunk_paths) //
                     (UNIT_BLOCKS * BLOCK_PATHS))
     if client is not None:
         # each task ships a partial summary back (tens of MB): about four tasks per worker, not
@@ -265,11 +256,11 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
             progress(done, n_paths)
 
     if client is not None and chunks:
-        from .dask_backend import summarise_on
-        summarise_on(client, model, plan, seed, chunks, n_paths, keep, finish)
+        dask_backend.run_tasks(client, [model, plan], reduce_chunk, chunks, (seed, n_paths, keep),
+                               lambda chunk, res: finish(res[0], res[1], chunk))
     elif threads == 1 or len(chunks) <= 1:
         for c in chunks:
-            finish(*reduce_chunk(model, plan, seed, c, n_paths, keep), c)
+            finish(*reduce_chunk(model, plan, seed, n_paths, keep, c), c)
     else:
         # at most two chunks per thread in flight: a finished chunk's partial summary is merged
         # and dropped before another is started, so memory does not grow with the chunks
@@ -280,7 +271,7 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
             def submit_next() -> None:
                 c = next(todo, None)
                 if c is not None:
-                    pending[ex.submit(reduce_chunk, model, plan, seed, c, n_paths, keep)] = c
+                    pending[ex.submit(reduce_chunk, model, plan, seed, n_paths, keep, c)] = c
 
             for _ in range(2 * threads):
                 submit_next()
@@ -310,8 +301,21 @@ def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, 
     met.fill(np.nan)
     chunks = chunk_blocks(model, n_paths, chunk_paths)
     if client is not None:
-        from .dask_backend import simulate_on
-        simulate_on(client, model, n_paths, seed, chunks, out, met, progress)
+        # compile (or load) the kernels here first, so workers find them in the numba cache
+        # instead of compiling them concurrently
+        run_blocks(model, seed, [0], min(n_paths, 2), np.empty((model.n_rec, model.n_var, 2)),
+                   np.empty((N_MET, model.n_tenor, 2)))
+        placed = [0]
+
+        def place(blocks, res) -> None:
+            p0, rec, m = res
+            out[:, :, p0:p0 + rec.shape[2]] = rec
+            met[:, :, p0:p0 + rec.shape[2]] = m
+            placed[0] += rec.shape[2]
+            if progress:
+                progress(placed[0], n_paths)
+
+        dask_backend.run_tasks(client, [model], simulate_chunk, chunks, (seed, n_paths), place)
         return out, met
 
     def run_chunk(blocks: list[int]) -> int:
@@ -333,26 +337,12 @@ def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, 
     return out, met
 
 
-class ProgressBar:
-    """A terminal progress bar that appears only once a run has taken ``after`` seconds."""
-
-    def __init__(self, stream, after: float = 2.0, width: int = 30):
-        self.stream, self.after, self.width = stream, after, width
-        self.t0 = time.perf_counter()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        el = time.perf_counter() - self.t0
-        if el < self.after and done < total:
-            return
-        if not self.shown and done >= total and el < self.after:
-            return
-        self.shown = True
-        frac = done / total
-        fill = int(self.width * frac)
-        eta = el / frac - el if frac > 0 else 0.0
-        self.stream.write(f"\r  [{'#' * fill}{'.' * (self.width - fill)}] {done:,}/{total:,} paths "
-                          f"{el:5.1f}s elapsed, {eta:5.1f}s left")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+def simulate_chunk(model: Model, seed: int, n_paths: int, blocks: list[int]):
+    """Simulate one chunk (consecutive blocks) on its own; returns (first path, records, metrics).
+    Runs in a Dask task."""
+    p0 = blocks[0] * BLOCK_PATHS
+    p1 = min((blocks[-1] + 1) * BLOCK_PATHS, n_paths)
+    out = np.empty((model.n_rec, model.n_var, p1 - p0))
+    met = np.empty((N_MET, model.n_tenor, p1 - p0))
+    run_blocks(model, seed, blocks, n_paths, out, met, offset=p0)
+    return p0, out, met

@@ -41,8 +41,9 @@ def _trapezoid_price(paths: np.ndarray, dt: float) -> tuple[float, float]:
 
 
 def run_ustsim(paths: int, steps: int, seed: int, threads: int | None = None) -> dict:
+    from .core.layout import CUM_RATE
     from .driver import simulate
-    from .model import REC_NAMES, build
+    from .model import build
     from .scenario import load_scenario
     sc = load_scenario(VASICEK, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m",
                                            f"simulation.record={steps}m", f"simulation.seed={seed}"])
@@ -50,7 +51,7 @@ def run_ustsim(paths: int, steps: int, seed: int, threads: int | None = None) ->
     simulate(model, min(paths, 64), seed, threads=threads)  # compile / load outside the timing
     t = time.perf_counter()
     rec, _ = simulate(model, paths, seed, threads=threads)
-    df = np.exp(-rec[-1, REC_NAMES.index("cum_rate")])
+    df = np.exp(-rec[-1, CUM_RATE])
     seconds = time.perf_counter() - t
     return {"price": float(df.mean()), "std_error": float(df.std(ddof=1) / math.sqrt(df.size)), "seconds": seconds}
 

@@ -29,7 +29,7 @@ def write_outputs(results, out_dir: str, charts: bool | None = None) -> list[str
         raise UstsimError(f"{out_dir}: exists and is not a ustsim output folder; choose another --out")
     os.makedirs(parent, exist_ok=True)
     if charts is None:
-        charts = results.scenario.data["outputs"]["charts"]
+        charts = results.scenario.outputs.charts
     tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
     try:
         fans = results.fans

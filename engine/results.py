@@ -13,17 +13,19 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .blocks import curve
-from .blocks.fiscal_state import RECORDED_UNITS
-from .model import REC_NAMES, Model
+from .core.layout import BLOCK_PATHS, CUM_RATE, FISCAL_UNITS, GAP, N_REC, RSTAR, STANCE, TP
+from .model import Model
+from .core.sketch import NB
+from .reduction import PARTS, STATE_SCALARS, fan_names
+from .registry import COMPONENTS as _COMPONENTS
 
-_X_NAMES = ("output_gap", "inflation", "inflation_expectations", "neutral_rate", "policy_stance", "shadow_rate")
-assert tuple(REC_NAMES.index(n) for n in _X_NAMES) == tuple(range(6))
-COMPONENTS = ("real_rate", "expected_inflation", "inflation_risk_premium", "term_premium", "liquidity_wedge",
-              "convenience_yield", "fire_sale")
-# sign with which each component enters the yield
-COMPONENT_SIGN = {"convenience_yield": -1.0}
+#: the parts of a yield, in the order they add up: the expected real short rate and expected
+#: inflation, then the components of engine.registry
+COMPONENTS = PARTS
+#: sign with which each part enters the yield (+1 unless listed)
+COMPONENT_SIGN = {c.name: c.sign for c in _COMPONENTS if c.sign != 1.0}
 
 
 class Results:
@@ -40,7 +42,7 @@ class Results:
         self.path_metrics = path_metrics
         self.info = info
         self.dates = pd.DatetimeIndex(model.cal.record_dates, name="date")
-        self.quantiles = [q.value for q in self.scenario.data["outputs"]["quantiles"]]
+        self.quantiles = [q.value for q in self.scenario.outputs.quantiles]
         self._fans: pd.DataFrame | None = None
         self._exp_cache: dict = {}
         self._fan_cache: dict = {}
@@ -64,8 +66,7 @@ class Results:
     def variables(self) -> list[str]:
         """Every variable with a fan: states, the discount factor, yields and their components,
         then the fiscal variables when the Treasury block is on."""
-        from .summary import fan_names
-        return fan_names(self.tenor_labels(), self.model.rec_names[len(REC_NAMES):])
+        return fan_names(self.tenor_labels(), self.model.rec_names[N_REC:])
 
     def unit(self, name: str) -> str:
         """'pct' (decimals shown as percent), 'ratio', or a fiscal unit: 'usd_bn', 'usd_bn/yr'
@@ -73,72 +74,51 @@ class Results:
         probability), 'count'."""
         if name == "discount_factor":
             return "ratio"
-        return RECORDED_UNITS.get(name, "pct")
+        return FISCAL_UNITS.get(name, "pct")
 
     def raw(self, name: str) -> np.ndarray:
         """(n_rec, n_kept) values of ``name`` for the kept paths, in decimals (ratio for the
         discount factor)."""
         R = self.records
         if name == "discount_factor":
-            return np.exp(-R[:, REC_NAMES.index("cum_rate")])
+            return np.exp(-R[:, CUM_RATE])
         if name in self.model.rec_names:
             return R[:, self.model.rec_names.index(name)]
         if name.startswith("yield_"):
             tenor, _, comp = name[len("yield_"):].partition("/")
             labels = self.tenor_labels()
             if tenor in labels:
-                return self._component(labels.index(tenor), comp or "yield")
+                y, parts = self._decompose(labels.index(tenor))
+                if not comp:
+                    return y
+                if comp in COMPONENTS:
+                    return parts[:, COMPONENTS.index(comp)]
+                raise KeyError(f"unknown component {comp!r}; expected one of {', '.join(COMPONENTS)}")
         raise KeyError(f"unknown variable {name!r}; see Results.variables()")
 
-    def _expectations(self, j: int) -> tuple[np.ndarray, np.ndarray]:
-        """(E avg policy rate floored, E avg inflation) of tenor j at the recorded points: the
-        kernel's formula (engine.kernel._curve_point) in the same order of operations, so the
-        values are bit-identical to those the kernel used."""
+    def _decompose(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """The yield (n_rec, n_kept) of tenor j for the kept paths and its parts (n_rec, part,
+        n_kept), rebuilt from the kept records by the kernel's own :func:`engine.blocks.curve.compose`,
+        so the values are bit-identical to those the kernel used."""
         if j not in self._exp_cache:
             self._exp_cache.clear()  # one tenor at a time: fans walk the variables tenor by tenor
-            a = self.model.arrays
-            rp = self.model.cal.record_points
-            X = [self.records[:, REC_NAMES.index(n)] for n in _X_NAMES]
-            out = []
-            for coef in (a["coef_n"][rp, j], a["coef_pi"][rp, j]):
-                c = [coef[:, k, None] for k in range(curve.N_COEF)]
-                out.append(c[6] + c[0] * X[0] + c[1] * X[1] + c[2] * X[2] + c[3] * X[3] + c[4] * X[4]
-                           + c[5] * X[5])
-            out[0] = np.maximum(out[0], a["lb_t"][rp, None])
-            self._exp_cache[j] = (out[0], out[1])
+            cv = self.model.curve.at(self.model.cal.record_points)
+            n_rec, n = self.records.shape[0], self.records.shape[2]
+            y = np.empty((n_rec, n))
+            parts = np.empty((n_rec, curve.N_PARTS, n))
+            for d in range(n_rec):
+                curve.compose(np.ascontiguousarray(self.records[d]), d, j, cv, None, y[d], parts[d])
+            self._exp_cache[j] = (y, parts)
         return self._exp_cache[j]
 
-    def _component(self, j: int, comp: str) -> np.ndarray:
-        R = self.records
-        load = self.model.arrays["load"][:, j]
-        st = {n: R[:, REC_NAMES.index(n)] for n in ("term_premium_10y", "inflation_risk_premium_10y",
-                                                    "convenience_yield_3m", "liquidity_wedge_10y", "fire_sale_10y")}
-        if comp == "yield":
-            return self.component_sum(self.tenor_labels()[j])
-        if comp == "real_rate":
-            en, ei = self._expectations(j)
-            return en - ei
-        if comp == "expected_inflation":
-            return self._expectations(j)[1]
-        if comp == "inflation_risk_premium":
-            return load[curve.L_IRP] * st["inflation_risk_premium_10y"]
-        if comp == "term_premium":
-            return load[curve.L_TP] * st["term_premium_10y"]
-        if comp == "liquidity_wedge":
-            return load[curve.L_W] * st["liquidity_wedge_10y"]
-        if comp == "convenience_yield":
-            return load[curve.L_CY] * st["convenience_yield_3m"]
-        if comp == "fire_sale":
-            return load[curve.L_F] * st["fire_sale_10y"]
-        raise KeyError(f"unknown component {comp!r}; expected one of {', '.join(COMPONENTS)}")
-
     def component_sum(self, tenor: str) -> np.ndarray:
-        """Sum of the components of ``yield_<tenor>``, in the kernel's order (equals the yield)."""
-        j = self.tenor_labels().index(tenor)
-        y = self._component(j, "real_rate") + self._component(j, "expected_inflation")
-        for k in COMPONENTS[2:]:  # one component array alive at a time
-            y = y - self._component(j, k) if k in COMPONENT_SIGN else y + self._component(j, k)
-        return y
+        """Sum of the parts of ``yield_<tenor>`` with their signs, in the kernel's order (equals
+        the yield)."""
+        y, parts = self._decompose(self.tenor_labels().index(tenor))
+        out = parts[:, 0] + parts[:, 1]
+        for k, name in enumerate(COMPONENTS[2:], start=2):
+            out = out - parts[:, k] if name in COMPONENT_SIGN else out + parts[:, k]
+        return out
 
     # ---------------------------------------------------------------- fans
     def _quantiles(self, which: str) -> tuple[np.ndarray, np.ndarray]:
@@ -215,9 +195,8 @@ class Results:
     def pair_ids(self) -> np.ndarray | None:
         """For antithetic runs, the antithetic pair of every kept path (paths p and p + ceil(B/2)
         of each block share an id; a partner that was not kept leaves a single); None otherwise."""
-        if not self.scenario.data["simulation"]["antithetic"]:
+        if not self.scenario.simulation.antithetic:
             return None
-        from .driver import BLOCK_PATHS
         ids = np.empty(self.n_kept, dtype=np.int64)
         offset = 0
         for p0 in range(0, self.n_kept, BLOCK_PATHS):
@@ -234,11 +213,10 @@ class Results:
         / W^2. Groups are single paths, antithetic pairs (which are not independent inside), or,
         with quasi-random numbers, blocks (one randomisation each). Metrics over all paths use
         the same formula on group sums accumulated in the summary."""
-        from .driver import BLOCK_PATHS
         x = np.asarray(x, dtype=float)
         if x.size < 2:
             return 0.0
-        if self.scenario.data["simulation"]["quasi_random"]:
+        if self.scenario.simulation.quasi_random:
             ids = np.arange(x.size) // BLOCK_PATHS
         else:
             ids = self.pair_ids()
@@ -268,7 +246,7 @@ class Results:
 
     def _compute_metrics(self) -> dict:
         sc = self.scenario
-        sim = sc.data["simulation"]
+        sim = sc.simulation
         cal = self.model.cal
         s = self.stats
         view = s.plan.view
@@ -291,25 +269,22 @@ class Results:
                 d["max_rise_1w_bp"] = self.scalar(f"{y}:max_rise_1w", 1e4)
                 d["max_fall_1w_bp"] = self.scalar(f"{y}:max_fall_1w", 1e4)
             yields[t] = d
-        from .summary import STATE_SCALARS
         states = {n: {"horizon_pct": self.scalar(f"{n}:horizon", 100)} for n in STATE_SCALARS}
         thresholds = []
         for k, expr in enumerate(view.thresholds):
             d = self.scalar(f"threshold:{expr}")
             thresholds.append({"expr": expr, "probability": d["mean"], "std_error": d["std_error"],
-                               "resolution": "every step" if view.th_kind[k] == 0 else "recorded dates"})
+                               "resolution": "every step" if view.th.kind[k] == 0 else "recorded dates"})
         fit = {t: {"observed_pct": o * 100, "model_pct": m * 100, "residual_bp": (m - o) * 1e4}
                for t, (o, m) in self.model.fit.items()}
         init = self.model.init
-        from .blocks.state import GAP, RSTAR, STANCE, TP
         fitted = {"term_premium_10y_pct": float(init[TP] * 100)}
         for name, st in (("policy_stance", STANCE), ("neutral_rate", RSTAR), ("output_gap", GAP)):
-            if name in (sc.data["initial"]["fit_also"] or []):
+            if name in sc.initial.fit_also:
                 fitted[f"{name}_pct"] = float(init[st] * 100)
         _, bound = self._quantiles("fan")
         worst = np.nanmax(bound, axis=(0, 2)) if bound.size else np.zeros(0)
         rates = [i for i, n in enumerate(view.fan_names) if self.unit(n) == "pct"]
-        from .summary import NB
         return {
             "engine_version": __version__,
             "scenario_name": sc.name,
@@ -320,12 +295,12 @@ class Results:
             "paths": self.n_paths,
             "start": str(cal.dates[0]),
             "end": str(cal.dates[-1]),
-            "step": str(sim["step"]),
-            "record": str(sim["record"] or sim["step"]),
+            "step": str(sim.step),
+            "record": str(sim.record or sim.step),
             "steps": cal.n_steps,
             "normals_per_step": self.model.n_draw,
-            "antithetic": bool(sim["antithetic"]),
-            "quasi_random": bool(sim["quasi_random"]),
+            "antithetic": bool(sim.antithetic),
+            "quasi_random": bool(sim.quasi_random),
             "run": self.info,
             "summary": {
                 "kept_paths": self.n_kept,

@@ -17,16 +17,16 @@ def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_me
     raises :class:`~engine.errors.ResourceError`. ``client``: a ``dask.distributed.Client`` to run
     the chunks on (results identical to a local run)."""
     t0 = time.perf_counter()
-    sim = scenario.data["simulation"]
+    sim = scenario.simulation
     model = build(scenario)
     threads = threads or driver.default_threads()
-    limit = max_memory or (sim["max_memory"].value if sim["max_memory"] is not None else None)
-    keep = scenario.data["outputs"]["keep_paths"]
-    need, lim = driver.check_memory(model, sim["paths"], threads, limit, keep=keep)
+    limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
+    keep = scenario.outputs.keep_paths
+    need, lim = driver.check_memory(model, sim.paths, threads, limit, keep=keep)
     if on_estimate:
         on_estimate(need, lim)
     t1 = time.perf_counter()
-    summary, records, metrics = driver.summarise(model, sim["paths"], sim["seed"], threads=threads,
+    summary, records, metrics = driver.summarise(model, sim.paths, sim.seed, threads=threads,
                                                  progress=progress, client=client, keep=keep)
     t2 = time.perf_counter()
     info = {"threads": threads, "dask_workers": len(client.scheduler_info()["workers"]) if client else 0,

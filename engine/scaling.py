@@ -23,12 +23,12 @@ spec = json.loads(sys.argv[1])
 from engine.scenario import load_scenario
 from engine.model import build
 from engine import driver
-from engine.summary import PILOT_PATHS
+from engine.reduction import PILOT_PATHS
 grid = ["simulation.step=1m", "simulation.record=1m"]
 sc = load_scenario(spec["scenario"], overrides=[f"simulation.paths={spec['paths']}",
                    f"simulation.horizon={spec['steps']}m", *grid])
 model = build(sc)
-keep = sc.data["outputs"]["keep_paths"]
+keep = sc.outputs.keep_paths
 need, limit = driver.memory_estimate(model, spec["paths"], spec["threads"], keep), 0.8 * driver.available_memory()
 if need > limit:
     print(json.dumps({"skipped": f"needs ~{need / 2**30:.1f} GiB of {limit / 2**30:.1f} GiB"}))

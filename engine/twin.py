@@ -13,19 +13,20 @@ import math
 import numpy as np
 
 from .blocks import convenience_yield as cyb
-from .blocks import curve
 from .blocks import fire_sale as fsb
 from .blocks import inflation_risk_premium as irpb
 from .blocks import liquidity_wedge as lwb
 from .blocks import macro as mb
 from .blocks import policy as pb
 from .blocks import term_premium as tpb
-from .blocks.state import (CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, N_SHOCK, POLICY, RSTAR, SHADOW,
-                           SH_CY, SH_GAP, SH_INFL, SH_INFL_EXP, SH_IRP, SH_POLICY, SH_RSTAR, SH_STANCE, SH_TP, STANCE,
-                           TP, WEDGE)
-from .driver import BLOCK_PATHS, block_normals, block_rng
-from .model import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_MET,
-                    N_REC_STATE, REC_OVERLAY, REC_STATES, Model)
+from .core.layout import (BLOCK_PATHS, COMP_ROW, CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, MET_FALL,
+                          MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_MET, N_REC, N_SHOCK,
+                          OVERLAY_COLUMN, POLICY, ROW, RSTAR, SH_CY, SH_GAP, SH_INFL, SH_INFL_EXP, SH_IRP, SH_POLICY,
+                          SH_RSTAR, SH_STANCE, SH_TP, SHADOW, STANCE, TP, WEDGE, X_STATES)
+from .core.sampling import block_normals, block_rng
+from .model import Model
+
+_REC_OVERLAY = [OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_REC]]
 
 
 def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +34,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     only: the Treasury/Fed/holder blocks are not re-implemented here."""
     if model.fiscal is not None:
         raise NotImplementedError("the numpy twin implements the core model only; set treasury.enabled: false")
-    a = model.arrays
+    grid, shocks, events, params, cv = model.grid, model.shocks, model.events, model.params, model.curve
     n_blocks = math.ceil(n_paths / BLOCK_PATHS)
     sizes = [min(BLOCK_PATHS, n_paths - b * BLOCK_PATHS) for b in range(n_blocks)]
     starts = np.cumsum([0] + sizes)
@@ -44,34 +45,37 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     spw = model.cal.steps_per_week
     hist = np.empty((model.n_tenor, max(spw, 1), n_paths))
     dt = model.cal.dt
-    anti = bool(model.scenario.data["simulation"]["antithetic"])
+    anti = bool(model.scenario.simulation.antithetic)
     drawn = [(n + 1) // 2 if anti else n for n in sizes]  # paths of each block that draw
 
     def mirrored(x_drawn, n):  # a block's values: the drawn paths, then their mirrors
         return np.concatenate([x_drawn, x_drawn[: n - len(x_drawn)]]) if anti else x_drawn
 
-    quasi = [block_normals(model, seed, b, n) for b, n in enumerate(sizes)] \
-        if model.scenario.data["simulation"]["quasi_random"] else None
+    quasi = [block_normals(True, seed, b, n, model.cal.n_steps, model.n_draw) for b, n in enumerate(sizes)] \
+        if model.scenario.simulation.quasi_random else None
     if model.jumps_possible:
         S[JUMP_THR] = np.concatenate([mirrored(g.standard_exponential(h), n) for g, h, n in zip(rngs, drawn, sizes)])
-    _curve_point(S, 0, a, spw, hist, out, met)
+    _curve_point(S, 0, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
+    pol, cum_lam = params.policy, params.term_premium.cum_lam
     for k in range(model.cal.n_steps):
-        r = a["reg_of_step"][k]
-        pm, pp, ptp, pirp, pcy, pw, pf = (a[x][r] for x in ("Pm", "Pp", "Ptp", "Pirp", "Pcy", "Pw", "Pf"))
+        r = grid.reg_of_step[k]
+        pm, pp, ptp, pirp, pcy, pw, pf = (params.macro[r], pol.P[r], params.term_premium.P[r],
+                                          params.inflation_risk_premium[r], params.convenience_yield[r],
+                                          params.liquidity_wedge[r], params.fire_sale[r])
         if quasi:
             Z = np.concatenate([zb[k].T for zb in quasi])
         else:
             Z = np.concatenate([_antithetic(g.standard_normal((h, model.n_draw)), n) if anti else
                                 g.standard_normal((h, model.n_draw)) for g, h, n in zip(rngs, drawn, sizes)])
-        for e in range(a["ev_ptr"][k], a["ev_ptr"][k + 1]):
-            S[a["ev_state"][e]] += a["ev_size"][e]
-            if a["ev_state"][e] == POLICY:
-                S[SHADOW] += a["ev_size"][e]
+        for e in range(events.ptr[k], events.ptr[k + 1]):
+            S[events.row[e]] += events.size[e]
+            if events.row[e] == POLICY:
+                S[SHADOW] += events.size[e]
         eps = np.zeros((N_SHOCK, n_paths))
         for s in range(N_SHOCK):
             acc = np.zeros(n_paths)
-            for q in range(a["sh_ptr"][s], a["sh_ptr"][s + 1]):
-                acc = acc + a["sh_vals"][q] * Z[:, a["sh_cols"][q]]
+            for q in range(shocks.ptr[s], shocks.ptr[s + 1]):
+                acc = acc + shocks.vals[q] * Z[:, shocks.cols[q]]
             eps[s] = acc
         # macro
         x, pi, pe, rs = S[GAP].copy(), S[INFL].copy(), S[INFL_EXP].copy(), S[RSTAR].copy()
@@ -86,11 +90,11 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         S[STANCE] = u * pp[pb.A_U] + pp[pb.SD_U] * eps[SH_STANCE]
         s = target + (S[SHADOW] - target) * pp[pb.A_S] + pp[pb.SD_S] * eps[SH_POLICY]
         old = S[POLICY].copy()
-        if a["fixed_on"][k]:
-            s = np.full(n_paths, a["fixed_rate"][k])
+        if pol.fixed_on[k]:
+            s = np.full(n_paths, pol.fixed_rate[k])
             new = s.copy()
         elif pp[pb.FOMC_MODE] > 0.5:
-            if a["fomc"][k]:
+            if pol.fomc[k]:
                 want = np.maximum(s, pp[pb.LB])
                 new = np.maximum(old + pb.FOMC_STEP * np.round((want - old) / pb.FOMC_STEP), pp[pb.LB])
             else:
@@ -107,8 +111,8 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         S[CY] = pcy[cyb.MEAN] + (S[CY] - pcy[cyb.MEAN]) * pcy[cyb.A] + pcy[cyb.SD] * eps[SH_CY]
         S[WEDGE] = pw[lwb.MEAN] + (S[WEDGE] - pw[lwb.MEAN]) * pw[lwb.A]
         S[FIRE] = S[FIRE] * pf[fsb.A]
-        lam_end = a["cum_lam"][k + 1]
-        if lam_end > a["cum_lam"][k]:
+        lam_end = cum_lam[k + 1]
+        if lam_end > cum_lam[k]:
             for b, g in enumerate(rngs):
                 h = drawn[b]
                 for p in np.nonzero(S[JUMP_THR, starts[b]:starts[b] + h] <= lam_end)[0] + starts[b]:
@@ -120,7 +124,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
                         if mirror >= 0:
                             S[TP, mirror] += ptp[tpb.JMU] + ptp[tpb.JSD] * -z
                             S[JUMP_THR, mirror] = S[JUMP_THR, p]
-        _curve_point(S, k + 1, a, spw, hist, out, met)
+        _curve_point(S, k + 1, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     return out, met
 
 
@@ -129,11 +133,11 @@ def _antithetic(z: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([z, -z[: n - len(z)]])
 
 
-def _curve_point(S, i, a, spw, hist, out, met):
-    slot = a["rec_slot"][i]
-    ov = a["overlay"][i]
-    cn, cpi, lb, load = a["coef_n"][i], a["coef_pi"][i], a["lb_t"][i], a["load"]
-    X = [S[s] for s in curve.X_STATES]
+def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
+    slot = rec_slot[i]
+    ov = overlay[i]
+    cn, cpi, lb, load = cv.coef_n[i], cv.coef_pi[i], cv.lb[i], cv.load
+    X = [S[s] for s in X_STATES]
     for j in range(cn.shape[0]):
         en = cn[j, 6] + cn[j, 0] * X[0] + cn[j, 1] * X[1] + cn[j, 2] * X[2] + cn[j, 3] * X[3] + cn[j, 4] * X[4] \
             + cn[j, 5] * X[5]
@@ -141,11 +145,8 @@ def _curve_point(S, i, a, spw, hist, out, met):
         ei = cpi[j, 6] + cpi[j, 0] * X[0] + cpi[j, 1] * X[1] + cpi[j, 2] * X[2] + cpi[j, 3] * X[3] \
             + cpi[j, 4] * X[4] + cpi[j, 5] * X[5]
         y = (en - ei) + ei
-        y = y + load[curve.L_IRP, j] * (S[IRP] + ov[1])
-        y = y + load[curve.L_TP, j] * (S[TP] + ov[0])
-        y = y + load[curve.L_W, j] * (S[WEDGE] + ov[3])
-        y = y - load[curve.L_CY, j] * (S[CY] + ov[2])
-        y = y + load[curve.L_F, j] * (S[FIRE] + ov[4])
+        for c, row in enumerate(COMP_ROW):  # signed loadings: sign x loading x (factor + overlay)
+            y = y + load[c, j] * (S[row] + ov[c])
         w = max(spw, 1)
         if i == 0:
             met[MET_RISE, j] = -np.inf
@@ -168,6 +169,6 @@ def _curve_point(S, i, a, spw, hist, out, met):
                 met[MET_FALL_W, j] = np.minimum(met[MET_FALL_W, j], chw)
         hist[j, i % w] = y
     if slot >= 0:
-        for v in range(N_REC_STATE):
-            x = S[REC_STATES[v]]
-            out[slot, v] = x + ov[REC_OVERLAY[v]] if REC_OVERLAY[v] >= 0 else x
+        for v in range(N_REC):
+            c = _REC_OVERLAY[v]
+            out[slot, v] = S[v] + ov[c] if c >= 0 else S[v]

@@ -74,7 +74,7 @@ class Quantity:
 
 
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_PATTERNS: dict[str, re.Pattern] = {
+PATTERNS: dict[str, re.Pattern] = {
     "rate": re.compile(rf"^({_NUM})\s*(%|bp)$"),
     "gdp_share": re.compile(rf"^({_NUM})\s*%\s+of\s+gdp$", re.I),
     "money": re.compile(rf"^\$?({_NUM})\s*(mn|bn|tn)$", re.I),
@@ -137,7 +137,7 @@ def parse(value, dim: str):
     if not isinstance(value, str):
         raise UnitError(f"{describe(value)} is not {EXAMPLES[dim]}")
     text = value.strip()
-    m = _PATTERNS[dim].match(text)
+    m = PATTERNS[dim].match(text)
     if not m:
         raise UnitError(f"{describe(value)} is not {EXAMPLES[dim]}")
     if dim == "tenor":

@@ -140,7 +140,7 @@ def test_python_api_mirrors_the_cli():
 
 
 def test_progress_bar_appears_only_on_long_runs():
-    from engine.driver import ProgressBar
+    from engine.cli import ProgressBar
     quiet, shown = io.StringIO(), io.StringIO()
     short = ProgressBar(quiet, after=60.0)
     for done in (256, 512):

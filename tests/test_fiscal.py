@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 import engine
-from engine.blocks import fiscal, supply
-from engine.blocks.fiscal_state import BUCKETS, DEBT0, N_B, SOMA0
-from engine.driver import block_normals, block_rng
-from engine.kernel import kernel_args, simulate_block_fiscal
+from engine.blocks import curve, supply
+from engine.core.layout import BUCKETS, DEBT0, N_B, SOMA0
+from engine.core.sampling import block_rng
+from engine.driver import block_normals
+from engine.kernel import simulate_block
 from engine.model import build
 from conftest import SCENARIOS
 
@@ -56,7 +57,7 @@ def _final_state(name, overrides, n=256):
     S = np.repeat(m.init[:, None], n, axis=1)
     out = np.empty((m.n_rec, m.n_var, n))
     met = np.empty((7, m.n_tenor, n))
-    simulate_block_fiscal(block_rng(1, 0), S, *kernel_args(m), block_normals(m, 1, 0, n), out, met, m.jumps_possible)
+    simulate_block(block_rng(1, 0), block_normals(m, 1, 0, n), S, *m.bundles, out, met)
     return S, out, m
 
 
@@ -130,7 +131,7 @@ def test_the_qe_effect_tracks_the_duration_the_fed_still_holds_as_it_runs_off():
     b = run("qe1_2009", ov + ["fed_balance_sheet.qe=[]"])
     gap = a.raw("term_premium_10y")[:, 0] - b.raw("term_premium_10y")[:, 0]
     dur = a.raw("private_duration_to_gdp")[:, 0] - b.raw("private_duration_to_gdp")[:, 0]
-    beta = supply.pack(a.model.scenario.data["supply"])[supply.DUR_S]
+    beta = supply.pack(a.model.scenario, a.model.cal)[supply.DUR_S]
     assert np.allclose(gap, beta * dur, atol=1e-10)
     peak = gap.min()
     # less than half of the peak is left once QT has run the holdings off for 13 years (the 20y
@@ -240,15 +241,14 @@ def test_fiscal_runs_are_identical_across_threads():
 
 def test_bucket_yields_match_the_recorded_curve():
     """The fiscal blocks price rollover off the same curve as the recorded yields."""
-    from engine.summary import View, fan_values
+    from engine.reduction import View, fan_values
     S, out, m = _final_state("cbo_2025", ["simulation.horizon=2y", "simulation.record=1m",
                                           "outputs.tenors=[3m, 2y, 10y, 30y]"], n=8)
-    a = m.arrays
     v = View(m)
     vals = np.empty((v.n_fan, 8))
-    fan_values(out[-1], v.cn[-1], v.cp[-1], v.lb[-1], v.load, vals)
+    fan_values(out[-1], v.n_rec - 1, v.layout.cv, vals)
     y = np.zeros((N_B, 8))
-    fiscal.bucket_yields(S, m.cal.n_steps, a["coef_nb"], a["coef_pib"], a["lb_t"], a["load_b"], a["overlay"], y)
+    curve.compose_all(S, m.cal.n_steps, m.fiscal.curve, m.events.overlay, y)
     for p in range(8):
         for tenor, b in (("3m", "bills"), ("2y", "2y"), ("10y", "10y"), ("30y", "30y")):
             assert y[BUCKETS.index(b), p] == pytest.approx(vals[v.fan_names.index(f"yield_{tenor}"), p], abs=1e-14)

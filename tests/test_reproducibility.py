@@ -47,7 +47,7 @@ def test_different_seeds_differ_and_same_seed_repeats():
 def test_more_paths_keep_the_full_blocks_of_a_smaller_run():
     """Each block of 256 paths has its own stream, so a bigger run repeats a smaller one's full
     blocks (a partial last block draws its normals for fewer paths, so it differs)."""
-    from engine.driver import BLOCK_PATHS
+    from engine.core.layout import BLOCK_PATHS
     small, big = run(["outputs.keep_paths=13000"]), run(["simulation.paths=15000", "outputs.keep_paths=15000"])
     full = (13000 // BLOCK_PATHS) * BLOCK_PATHS
     assert np.array_equal(small.records[:, :, :full], big.records[:, :, :full])

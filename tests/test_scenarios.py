@@ -18,7 +18,7 @@ def test_there_are_scenarios():
 @pytest.mark.parametrize("path", FILES, ids=[os.path.basename(f) for f in FILES])
 def test_scenario_validates_and_runs_small(path):
     sc = engine.load_scenario(path)
-    horizon = sc.data["simulation"]["horizon"]
+    horizon = sc.simulation.horizon
     small = ["simulation.paths=256"] + (["simulation.horizon=2y"] if horizon.years > 2 else [])
     res = engine.run(sc.with_overrides(small))
     assert np.isfinite(res.records).all()

@@ -9,9 +9,10 @@ import pytest
 
 import engine
 from engine import driver
-from engine.model import MET_PEAK, build
-from engine.summary import (NB, Moments, Partial, Plan, Sketch, Summary, View, accumulate, set_windows,
-                            window_ranks)
+from engine.core.layout import MET_PEAK
+from engine.core.sketch import NB, Moments, Sketch, accumulate, extract, set_windows, window_ranks
+from engine.model import build
+from engine.reduction import Partial, Plan, Summary, View
 from conftest import BASELINE
 
 PATHS = 20000  # the pilot (8,192) and three more units: windows fixed by part of the data
@@ -97,14 +98,13 @@ def _sketch_of(pilot: np.ndarray, data: np.ndarray, qs: np.ndarray) -> Sketch:
                 np.zeros(4096, dtype=np.int64))
     mean, m2 = np.zeros((1, 1)), np.zeros((1, 1))
     for i in range(0, data.size, 256):
-        accumulate(data[None, i:i + 256].copy(), 0, *sk.fill_args(), mean, m2, i)
+        accumulate(data[None, i:i + 256].copy(), 0, sk.hist(), mean, m2, i)
     return sk
 
 
 def _quantiles(sk: Sketch, qs: np.ndarray):
-    from engine.summary import _extract
     est, bound, misses = np.empty((1, 1, len(qs))), np.empty((1, 1, len(qs))), np.zeros(1, dtype=np.int64)
-    _extract(qs, sk.lo, sk.sc, sk.slot, sk.win, sk.clo, sk.csc, sk.coarse, sk.mn, sk.mx, est, bound, misses)
+    extract(qs, sk.lo, sk.sc, sk.slot, sk.win, sk.clo, sk.csc, sk.coarse, sk.mn, sk.mx, est, bound, misses)
     return est[0, 0], bound[0, 0], int(misses[0])
 
 
@@ -157,7 +157,7 @@ def test_summary_merges_partials_in_any_order_to_the_same_result():
     R, M = driver.simulate(model, 8192, 8)
     plan = Plan.from_pilot(View(model), R, M)
     units = list(enumerate(driver.unit_blocks(12288)))
-    parts = [driver.reduce_chunk(model, plan, 8, [u], 12288, 0)[0] for u in units]
+    parts = [driver.reduce_chunk(model, plan, 8, 12288, 0, [u])[0] for u in units]
     a, b = Summary(plan), Summary(plan)
     for p in parts:
         a.merge(p)
@@ -174,7 +174,7 @@ def test_partial_summaries_do_not_pile_up(monkeypatch):
     """Regression: every chunk's partial summary (tens of MB) stayed referenced until the run
     ended (5.4 GB at 1M paths). Now at most two per thread are alive, plus the total's own."""
     import weakref
-    from engine import summary
+    from engine import reduction as summary
     alive = weakref.WeakSet()
     init = summary.Partial.__init__
 

@@ -9,71 +9,121 @@ expected path is m(u) = e^{-Ku} X + Phi1(u) c and its average over a tenor tau i
 computed together by one matrix exponential (Van Loan), so K need not be invertible. The
 yield of tenor tau at a time point is then, with every component recorded::
 
-    y = [E avg(s) - E avg(pi)]   expected real short rate
-      + E avg(pi)                expected inflation
-      + l_irp irp + l_tp tp + l_w wedge - l_cy cy + l_f fire
+    y = [E avg(s) - E avg(pi)]                        expected real short rate
+      + E avg(pi)                                     expected inflation
+      + sum over engine.registry.COMPONENTS of sign x loading(tau) x (factor + overlay)
 
-(the kernel evaluates exactly this, in this order, in :func:`compose`, for the recorded tenors
-and for the fiscal blocks' bucket tenors; the numpy twin and ``engine.results`` repeat it bit for
-bit) where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
-this ignores the floor's option value - documented in the README). Over a fixed policy path the
-known path replaces the rule until the path ends, after which the rule's expectation runs from
-the expected macro state then. Parameter changes by events are not anticipated.
+where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
+this ignores the floor's option value - documented in the README). :func:`compose` is the one
+place this is evaluated: the kernel (recorded tenors), the Treasury blocks (bucket tenors), the
+reduction and the results (from recorded states) all call it, so every yield and component is
+the same number wherever it is computed; the numpy twin (:mod:`engine.twin`) is the single
+intentional independent copy. Over a fixed policy path the known path replaces the rule until
+the path ends, after which the rule's expectation runs from the expected macro state then.
+Parameter changes by events are not anticipated.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg
 from numba import njit
 
+from ..core.layout import COMP_ROW, COMP_SIGN, INFL, INFL_EXP, N_COMP, GAP, RSTAR, SHADOW, STANCE
 from . import macro, policy
-from .state import CY, FIRE, GAP, INFL, INFL_EXP, IRP, RSTAR, SHADOW, STANCE, TP, WEDGE
 
 N_X = 6           # gap, pi, pi_e, r*, u (stance), s
-X_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW)
 N_COEF = N_X + 1  # + constant
 ROW_S, ROW_PI = 5, 1
 N_AUTONOMOUS = 5  # the first five states do not depend on s
-# loadings rows
-L_IRP, L_TP, L_W, L_CY, L_F = range(5)
+N_PARTS = 2 + N_COMP  # real rate, expected inflation, then the components (engine.registry.COMPONENTS)
+_ROWS = np.array(COMP_ROW, dtype=np.int64)
+_SIGN = np.array(COMP_SIGN)
+
+
+class Curve(NamedTuple):
+    """What :func:`compose` needs at a set of time points and tenors: expectation coefficients
+    ``coef_n``/``coef_pi`` (time point, tenor, N_COEF) of the average policy rate and inflation,
+    the lower bound ``lb`` (time point, decimal), and the components' signed loadings ``load``
+    (component, tenor)."""
+
+    coef_n: np.ndarray
+    coef_pi: np.ndarray
+    lb: np.ndarray
+    load: np.ndarray
+
+    def at(self, points: np.ndarray) -> Curve:
+        """The same curve at a subset of its time points (C-contiguous copies)."""
+        return Curve(np.ascontiguousarray(self.coef_n[points]), np.ascontiguousarray(self.coef_pi[points]),
+                     np.ascontiguousarray(self.lb[points]), self.load)
 
 
 @njit(cache=True, nogil=True)
-def compose(S, i, j, coef_n, coef_pi, lb_t, load, overlay, y):
-    """Yields (decimals) of tenor ``j`` at time point ``i`` for every path (the columns of the
-    state ``S``) into ``y``. ``coef_n``/``coef_pi``: (time point, tenor, N_COEF) expectation
-    coefficients of the policy rate and inflation; ``load``: (5, tenor) premium loadings;
-    ``overlay``: (time point, 5) additive factor overlays. Reads only ``S``, writes only ``y``,
-    one path after another, so LLVM vectorises the loop."""
-    lb = lb_t[i]
-    o_tp, o_irp, o_cy, o_w, o_f = overlay[i, 0], overlay[i, 1], overlay[i, 2], overlay[i, 3], overlay[i, 4]
-    c0, c1, c2, c3, c4, c5, c6 = (coef_n[i, j, 0], coef_n[i, j, 1], coef_n[i, j, 2], coef_n[i, j, 3],
-                                  coef_n[i, j, 4], coef_n[i, j, 5], coef_n[i, j, 6])
-    d0, d1, d2, d3, d4, d5, d6 = (coef_pi[i, j, 0], coef_pi[i, j, 1], coef_pi[i, j, 2], coef_pi[i, j, 3],
-                                  coef_pi[i, j, 4], coef_pi[i, j, 5], coef_pi[i, j, 6])
-    l_irp, l_tp, l_w, l_cy, l_f = load[L_IRP, j], load[L_TP, j], load[L_W, j], load[L_CY, j], load[L_F, j]
-    for p in range(S.shape[1]):
+def compose(S, i, j, cv, overlay, y, parts):
+    """Yields (decimals) of tenor ``j`` at time point ``i`` of the curve ``cv`` for every path (the
+    columns of the state ``S``) into ``y``.
+
+    ``overlay``: (time point, component) additive overlays of the factors (events with a
+    half-life), or None where ``S`` already holds them (recorded states). ``parts``: None, or
+    (N_PARTS, paths) to receive the real rate, expected inflation and each component (its value
+    with the sign it has in the yield left out: the convenience yield is positive). Loops run over
+    the paths innermost and read only ``S``, so LLVM vectorises them."""
+    B = S.shape[1]
+    lb = cv.lb[i]
+    c0, c1, c2, c3, c4, c5, c6 = (cv.coef_n[i, j, 0], cv.coef_n[i, j, 1], cv.coef_n[i, j, 2], cv.coef_n[i, j, 3],
+                                  cv.coef_n[i, j, 4], cv.coef_n[i, j, 5], cv.coef_n[i, j, 6])
+    d0, d1, d2, d3, d4, d5, d6 = (cv.coef_pi[i, j, 0], cv.coef_pi[i, j, 1], cv.coef_pi[i, j, 2],
+                                  cv.coef_pi[i, j, 3], cv.coef_pi[i, j, 4], cv.coef_pi[i, j, 5], cv.coef_pi[i, j, 6])
+    for p in range(B):
         en = c6 + c0 * S[GAP, p] + c1 * S[INFL, p] + c2 * S[INFL_EXP, p] + c3 * S[RSTAR, p] \
             + c4 * S[STANCE, p] + c5 * S[SHADOW, p]
         en = max(en, lb)
         ei = d6 + d0 * S[GAP, p] + d1 * S[INFL, p] + d2 * S[INFL_EXP, p] + d3 * S[RSTAR, p] \
             + d4 * S[STANCE, p] + d5 * S[SHADOW, p]
-        yy = (en - ei) + ei
-        yy = yy + l_irp * (S[IRP, p] + o_irp)
-        yy = yy + l_tp * (S[TP, p] + o_tp)
-        yy = yy + l_w * (S[WEDGE, p] + o_w)
-        yy = yy - l_cy * (S[CY, p] + o_cy)
-        y[p] = yy + l_f * (S[FIRE, p] + o_f)
+        y[p] = (en - ei) + ei
+        if parts is not None:
+            parts[0, p] = en - ei
+            parts[1, p] = ei
+    for c in range(N_COMP):
+        row = S[_ROWS[c]]
+        ld = cv.load[c, j]
+        if overlay is not None:
+            o = overlay[i, c]
+            for p in range(B):
+                y[p] = y[p] + ld * (row[p] + o)
+        else:
+            o = 0.0
+            for p in range(B):
+                y[p] = y[p] + ld * row[p]
+        if parts is not None:
+            sg = _SIGN[c]
+            part = parts[2 + c]
+            for p in range(B):
+                part[p] = sg * (ld * (row[p] + o))
 
 
-def drift(sections: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(K, c) of the 6-state linear system for one parameter regime."""
-    Km, cm = macro.drift_matrix(sections["macro"])
+@njit(cache=True, nogil=True)
+def compose_all(S, i, cv, overlay, Y):
+    """Yields of every tenor of ``cv`` at time point ``i`` into Y (tenor, paths)."""
+    for j in range(cv.coef_n.shape[1]):
+        compose(S, i, j, cv, overlay, Y[j], None)
+
+
+def loadings(sc, tenors_years) -> np.ndarray:
+    """Signed loadings (component, tenor) of the yield components over ``tenors_years``."""
+    from ..registry import COMPONENTS, module
+    return np.array([c.sign * module(c.block).loadings(getattr(sc, c.block), tenors_years) for c in COMPONENTS])
+
+
+def drift(sc) -> tuple[np.ndarray, np.ndarray]:
+    """(K, c) of the 6-state linear system for one parameter regime (a scenario)."""
+    Km, cm = macro.drift_matrix(sc.macro)
     K = np.zeros((N_X, N_X))
     c = np.zeros(N_X)
     K[:4, :4] = Km
     c[:4] = cm
-    K[4, :], K[5, :], c[5] = policy.drift_rows(sections["policy"], sections["macro"])
+    K[4, :], K[5, :], c[5] = policy.drift_rows(sc.policy, sc.macro.inflation_target.value)
     return K, c
 
 

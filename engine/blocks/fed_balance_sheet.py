@@ -28,90 +28,104 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
+from pydantic import Field, model_validator
 
-from ..schema import ListOf, NameMap, Q, Section
-from .fiscal_state import BUCKETS, N_B
+from ..core.layout import (BTFP, BUCKETS, CURRENCY, DEBT0, DEFERRED, FED_INCOME, FOREIGN, N_B, NGDP, OTHER, OUT0,
+                           POLICY, QE_BUY, QT_RUNOFF, REMIT, RESERVES, RRP, SCPN0, SOMA0, TGA)
+from ..schema import Date, Flow, GdpShare, Money, Rate, Section, Share, Speed, fail, name_map
+from . import backstops as _bs
+from . import holders as _h
+from . import treasury as _t
 
 
-def _check_window(s, path, ctx):
-    if s["start"] is not None and s["end"] is not None and s["end"] <= s["start"]:
-        ctx.error(path + ("end",), f"{s['end']} is not after start {s['start']}; expected a later date")
+class _Window(Section):
+    @model_validator(mode="after")
+    def _window(self) -> _Window:
+        start, end = getattr(self, "start"), getattr(self, "end")
+        if end <= start:
+            fail((("end",), f"{end} is not after start {start}; expected a later date"))
+        return self
 
 
-_QE = Section({
-    "start": Q("date", "first day of purchases"),
-    "end": Q("date", "day purchases stop"),
-    "pace": Q("flow", "purchases per period, like 80bn/month", lo=0.0),
-    "mix": NameMap(BUCKETS, Q("rate", lo=0.0, hi=1.0), "share of purchases in each bucket (sums to 100%)",
-                   {"2y": "10%", "3y": "10%", "5y": "25%", "7y": "20%", "10y": "20%", "30y": "15%"}, total=True),
-}, "a purchase programme", check=_check_window)
+class QE(_Window):
+    """A purchase programme."""
 
-_QT = Section({
-    "start": Q("date", "first day of runoff"),
-    "end": Q("date", "day runoff stops (full reinvestment after)"),
-    "cap": Q("flow", "monthly cap on Treasury redemptions, like 60bn/month", lo=0.0),
-}, "a runoff programme", check=_check_window)
+    start: Date = Field(description="first day of purchases")
+    end: Date = Field(description="day purchases stop")
+    pace: Flow = Field(description="purchases per period, like 80bn/month")
+    mix: name_map(BUCKETS, Share, total=True) = Field(  # type: ignore[valid-type]
+        {"2y": "10%", "3y": "10%", "5y": "25%", "7y": "20%", "10y": "20%", "30y": "15%"},
+        description="share of purchases in each bucket (sums to 100%)")
 
-DEFAULT_QE_MIX = {"2y": 0.10, "3y": 0.10, "5y": 0.25, "7y": 0.20, "10y": 0.20, "30y": 0.15}
 
-SCHEMA = Section({
-    "soma": Q("money", "SOMA Treasury holdings at the start", "4.2tn", lo=0.0),
-    "soma_buckets": NameMap(BUCKETS, Q("rate", lo=0.0, hi=1.0), "share of SOMA holdings in each bucket (assumption "
-                            "near the SOMA's 2025 profile)",
-                            {"bills": "5%", "2y": "10%", "3y": "9%", "5y": "16%", "7y": "10%", "10y": "20%",
-                             "20y": "10%", "30y": "20%"}, total=True),
-    "soma_coupon": Q("rate", "average coupon of SOMA holdings (largely bought in 2020-21; assumption)", "2.3%"),
-    "other_assets": Q("money", "other assets, mainly agency MBS", "2.1tn", lo=0.0),
-    "other_assets_yield": Q("rate", "yield on other assets", "2.2%"),
-    "other_assets_runoff": Q("speed", "runoff of other assets (MBS paydowns ~$15bn/month)", "0.085/yr", lo=0.0),
-    "currency": Q("money", "currency in circulation (grows with nominal GDP)", "2.4tn", lo=0.0),
-    "capital": Q("money", "Fed capital", "46bn", lo=0.0),
-    "deferred_asset": Q("money", "deferred asset at the start", "240bn", lo=0.0),
-    "rrp": Q("money", "ON RRP at the start", "106bn", lo=0.0),
-    "rrp_floor": Q("money", "level ON RRP drains toward", "0bn", lo=0.0),
-    "rrp_speed": Q("speed", "speed at which ON RRP drains", "2/yr", lo=0.0),
-    "reserves_floor": Q("gdp_share", "ample reserves: below this the Fed buys bills (reserve-management purchases, "
-                        "from Dec 2025; reserves ~$2.9tn = ~9.5% of GDP then)", "9% of gdp", lo=0.0),
-    "iorb_spread": Q("rate", "interest on reserves minus the policy rate", "7bp"),
-    "rrp_spread": Q("rate", "ON RRP rate minus the policy rate", "-7bp"),
-    "operating_costs": Q("flow", "operating costs and other expenses", "10bn/yr", lo=0.0),
-    "qe": ListOf(_QE, "purchase programmes", []),
-    "qt": ListOf(_QT, "runoff programmes (caps)", []),
-}, doc="Fed balance sheet: SOMA by bucket, QE, QT caps, reserves, ON RRP, income and remittances.")
+class QT(_Window):
+    """A runoff programme."""
 
+    start: Date = Field(description="first day of runoff")
+    end: Date = Field(description="day runoff stops (full reinvestment after)")
+    cap: Flow = Field(description="monthly cap on Treasury redemptions, like 60bn/month")
+
+
+class Params(Section):
+    """Fed balance sheet: SOMA by bucket, QE, QT caps, reserves, ON RRP, income and remittances."""
+
+    soma: Money = Field("4.2tn", description="SOMA Treasury holdings at the start")
+    soma_buckets: name_map(BUCKETS, Share, total=True) = Field(  # type: ignore[valid-type]
+        {"bills": "5%", "2y": "10%", "3y": "9%", "5y": "16%", "7y": "10%", "10y": "20%", "20y": "10%", "30y": "20%"},
+        description="share of SOMA holdings in each bucket (assumption near the SOMA's 2025 profile)")
+    soma_coupon: Rate = Field("2.3%", description="average coupon of SOMA holdings (largely bought in 2020-21; "
+                                                  "assumption)")
+    other_assets: Money = Field("2.1tn", description="other assets, mainly agency MBS")
+    other_assets_yield: Rate = Field("2.2%", description="yield on other assets")
+    other_assets_runoff: Speed = Field("0.085/yr", description="runoff of other assets (MBS paydowns "
+                                                               "~$15bn/month)")
+    currency: Money = Field("2.4tn", description="currency in circulation (grows with nominal GDP)")
+    capital: Money = Field("46bn", description="Fed capital")
+    deferred_asset: Money = Field("240bn", description="deferred asset at the start")
+    rrp: Money = Field("106bn", description="ON RRP at the start")
+    rrp_floor: Money = Field("0bn", description="level ON RRP drains toward")
+    rrp_speed: Speed = Field("2/yr", description="speed at which ON RRP drains")
+    reserves_floor: GdpShare = Field("9% of gdp", description="ample reserves: below this the Fed buys bills "
+                                                              "(reserve-management purchases, from Dec 2025; "
+                                                              "reserves ~$2.9tn = ~9.5% of GDP then)")
+    iorb_spread: Rate = Field("7bp", description="interest on reserves minus the policy rate")
+    rrp_spread: Rate = Field("-7bp", description="ON RRP rate minus the policy rate")
+    operating_costs: Flow = Field("10bn/yr", description="operating costs and other expenses")
+    qe: list[QE] = Field([], description="purchase programmes")
+    qt: list[QT] = Field([], description="runoff programmes (caps)")
+
+
+# packed slots: SOMA coupon, other assets' yield and decay per step, ON RRP's decay per step, IORB
+# and ON RRP spreads, operating costs per step, currency / nominal GDP, capital, the ON RRP floor,
+# the reserves floor (share of GDP)
 SOMA_CPN, OTHER_Y, OTHER_DECAY, RRP_DECAY, IORB, RRP_SPREAD, OPEX, CURRENCY_RATIO, CAPITAL, RRP_FLOOR, \
     RES_FLOOR = range(11)
-N_PARAM = 11
+N_SLOT = 11
 
 
-def pack(p: dict, dt: float, ngdp0: float) -> np.ndarray:
-    out = np.zeros(N_PARAM)
-    out[SOMA_CPN] = p["soma_coupon"].value
-    out[OTHER_Y] = p["other_assets_yield"].value
-    out[OTHER_DECAY] = math.exp(-p["other_assets_runoff"].value * dt)
-    out[RRP_DECAY] = math.exp(-p["rrp_speed"].value * dt)
-    out[IORB] = p["iorb_spread"].value
-    out[RRP_SPREAD] = p["rrp_spread"].value
-    out[OPEX] = p["operating_costs"].value * dt
-    out[CURRENCY_RATIO] = p["currency"].value / ngdp0
-    out[CAPITAL] = p["capital"].value
-    out[RRP_FLOOR] = p["rrp_floor"].value
-    out[RES_FLOOR] = p["reserves_floor"].value
-    return out
+class Packed(NamedTuple):
+    """``P`` (slot); per step: QE purchases by bucket ``qe`` (step, bucket; USD bn in the step)
+    and the QT redemption cap ``cap`` (USD bn in the step; 0 = reinvest everything)."""
+
+    P: np.ndarray
+    qe: np.ndarray
+    cap: np.ndarray
 
 
-def soma_initial(p: dict) -> np.ndarray:
-    total = p["soma"].value
-    return np.array([p["soma_buckets"].get(b).value * total if b in p["soma_buckets"] else 0.0 for b in BUCKETS])
+def soma_initial(p: Params) -> np.ndarray:
+    """SOMA holdings by bucket at the start, USD bn."""
+    return np.array([p.soma_buckets[b].value * p.soma.value if b in p.soma_buckets else 0.0 for b in BUCKETS])
 
 
 def _in(day: _dt.date, start: _dt.date, end: _dt.date) -> bool:
     return start <= day < end
 
 
-def schedules(p: dict, dates: list[_dt.date], dt: float) -> tuple[np.ndarray, np.ndarray]:
+def schedules(p: Params, dates: list[_dt.date], dt: float) -> tuple[np.ndarray, np.ndarray]:
     """Per step k (from dates[k] to dates[k+1]): QE purchases by bucket (USD bn in the step) and
     the QT redemption cap (USD bn in the step; 0 = reinvest everything); a flow of X per year is
     X dt per step (the model's step length). A programme runs in the
@@ -121,11 +135,204 @@ def schedules(p: dict, dates: list[_dt.date], dt: float) -> tuple[np.ndarray, np
     qe = np.zeros((n, N_B))
     cap = np.zeros(n)
     for k in range(n):
-        for prog in p["qe"]:
-            if _in(dates[k], prog["start"], prog["end"]):
-                for b, q in prog["mix"].items():
-                    qe[k, BUCKETS.index(b)] += prog["pace"].value * dt * q.value
-        for prog in p["qt"]:
-            if _in(dates[k], prog["start"], prog["end"]):
-                cap[k] += prog["cap"].value * dt
+        for prog in p.qe:
+            if _in(dates[k], prog.start, prog.end):
+                for b, q in prog.mix.items():
+                    qe[k, BUCKETS.index(b)] += prog.pace.value * dt * q.value
+        for qt in p.qt:
+            if _in(dates[k], qt.start, qt.end):
+                cap[k] += qt.cap.value * dt
     return qe, cap
+
+
+def pack(sc, cal) -> Packed:
+    p: Params = sc.fed_balance_sheet
+    dt = cal.dt
+    out = np.zeros(N_SLOT)
+    out[SOMA_CPN] = p.soma_coupon.value
+    out[OTHER_Y] = p.other_assets_yield.value
+    out[OTHER_DECAY] = math.exp(-p.other_assets_runoff.value * dt)
+    out[RRP_DECAY] = math.exp(-p.rrp_speed.value * dt)
+    out[IORB] = p.iorb_spread.value
+    out[RRP_SPREAD] = p.rrp_spread.value
+    out[OPEX] = p.operating_costs.value * dt
+    out[CURRENCY_RATIO] = p.currency.value / sc.treasury.nominal_gdp.value
+    out[CAPITAL] = p.capital.value
+    out[RRP_FLOOR] = p.rrp_floor.value
+    out[RES_FLOOR] = p.reserves_floor.value
+    return Packed(out, *schedules(p, cal.dates, dt))
+
+
+def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
+    """The Fed's rows of the initial state ``x`` (after the Treasury's): reserves are the balance
+    sheet's residual, income its run rate at the start."""
+    p: Params = sc.fed_balance_sheet
+    soma = soma_initial(p)
+    x[SOMA0:SOMA0 + N_B] = soma
+    x[SCPN0:SCPN0 + N_B] = p.soma_coupon.value
+    x[OTHER] = p.other_assets.value
+    x[RRP] = p.rrp.value
+    x[CURRENCY] = p.currency.value
+    x[DEFERRED] = p.deferred_asset.value
+    x[RESERVES] = soma.sum() + x[OTHER] - x[CURRENCY] - x[RRP] - x[TGA] - p.capital.value + x[DEFERRED]
+    ff, P = sc.initial.fed_funds.value, pk.P
+    x[FED_INCOME] = (soma.sum() * P[SOMA_CPN] + x[OTHER] * P[OTHER_Y] - (ff + P[IORB]) * x[RESERVES]
+                     - (ff + P[RRP_SPREAD]) * x[RRP] - p.operating_costs.value)
+
+
+# ------------------------------------------------------------------------------------ kernel
+@njit(cache=True, nogil=True)
+def income(S, O, dt, fed, bs, w):
+    """Net income over the step at the old balance sheet and policy rate; it pays down the
+    deferred asset first, then is remitted (a loss adds to the deferred asset)."""
+    B = S.shape[1]
+    Pf = fed.P
+    inc_row, remit = w.income, w.remit
+    inc_row[:] = 0.0
+    for b in range(N_B):
+        for p in range(B):
+            inc_row[p] += O[SOMA0 + b, p] * O[SCPN0 + b, p]
+    oy, bts, iorb, rrs, opex = Pf[OTHER_Y], bs[_bs.BT_SPREAD], Pf[IORB], Pf[RRP_SPREAD], Pf[OPEX]
+    for p in range(B):
+        r = O[POLICY, p]
+        inc = (inc_row[p] + O[OTHER, p] * oy + O[BTFP, p] * (r + bts) - (r + iorb) * O[RESERVES, p]
+               - (r + rrs) * O[RRP, p]) * dt - opex
+        inc_row[p] = inc
+        dfr = O[DEFERRED, p]
+        pay = min(dfr, inc)
+        S[DEFERRED, p] = dfr - pay if inc >= 0.0 else dfr - inc
+        remit[p] = inc - pay if inc >= 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def runoff(S, O, k, tr, fed, w):
+    """Maturing SOMA holdings (``w.SMAT``), redeemed under the QT cap of step k (``w.redeemed``);
+    what is above the cap is reinvested at auction (share ``w.reinvest``)."""
+    B = S.shape[1]
+    SMAT, redeemed, reinvest = w.SMAT, w.redeemed, w.reinvest
+    redeemed[:] = 0.0
+    for b in range(N_B):
+        ro = tr.P[_t.RUNOFF0 + b]
+        for p in range(B):
+            SMAT[b, p] = O[SOMA0 + b, p] * ro
+            redeemed[p] += SMAT[b, p]
+    cap = fed.cap[k]
+    for p in range(B):
+        sm = redeemed[p]
+        rd = min(sm, cap)
+        reinvest[p] = 1.0 - rd / sm if sm > 0.0 else 0.0
+        redeemed[p] = rd
+
+
+@njit(cache=True, nogil=True)
+def purchases(S, O, k, fed, bs, hol, w):
+    """SOMA after runoff and reinvestment, then purchases under QE and the emergency programme
+    (``w.ep_amt``, by the backstop's mix) from private holders, scaled to what they hold; the new
+    SOMA coupons at the bucket yields; other assets, currency and ON RRP."""
+    B = S.shape[1]
+    SMAT, BUY, Y, reinvest = w.SMAT, w.BUY, w.Y, w.reinvest
+    soma_after, want, bought, debt, ep_amt = w.soma, w.want, w.bought, w.debt, w.ep_amt
+    soma_after[:] = 0.0
+    want[:] = 0.0
+    for b in range(N_B):
+        qe, mix = fed.qe[k, b], bs[_bs.EP_MIX0 + b]
+        for p in range(B):
+            keep = O[SOMA0 + b, p] - SMAT[b, p] + SMAT[b, p] * reinvest[p]
+            S[SOMA0 + b, p] = keep
+            soma_after[p] += keep
+            bb = qe + ep_amt[p] * mix
+            bb = max(0.0, min(bb, S[DEBT0 + b, p] - keep))
+            BUY[b, p] = bb
+            want[p] += bb
+    bank_tsy = _h.bank_treasuries(hol.P)
+    for p in range(B):  # want becomes the scale of the purchases
+        room = max(0.0, debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)
+        want[p] = 1.0 if want[p] <= room else room / want[p]
+    bought[:] = 0.0
+    for b in range(N_B):
+        for p in range(B):
+            q = BUY[b, p] * want[p]
+            keep = S[SOMA0 + b, p]
+            rolled = SMAT[b, p] * reinvest[p]
+            base = O[SOMA0 + b, p] - SMAT[b, p]
+            tot = keep + q
+            S[SCPN0 + b, p] = (O[SCPN0 + b, p] * base + Y[b, p] * (rolled + q)) / tot if tot > 0.0 \
+                else O[SCPN0 + b, p]
+            S[SOMA0 + b, p] = tot
+            bought[p] += q
+    Pf = fed.P
+    od, cr, rf, rdec = Pf[OTHER_DECAY], Pf[CURRENCY_RATIO], Pf[RRP_FLOOR], Pf[RRP_DECAY]
+    for p in range(B):
+        soma_after[p] += bought[p]
+        S[OTHER, p] = O[OTHER, p] * od
+        S[CURRENCY, p] = cr * S[NGDP, p]
+        S[RRP, p] = rf + (O[RRP, p] - rf) * rdec
+
+
+@njit(cache=True, nogil=True)
+def reserves(S, fed, hol, w):
+    """Reserves as the balance sheet's residual, with reserve-management bill purchases up to the
+    floor (never more than the bills privately held)."""
+    Pf = fed.P
+    capital, floor = Pf[CAPITAL], Pf[RES_FLOOR]
+    bank_tsy = _h.bank_treasuries(hol.P)
+    soma_after, bought, debt, Y = w.soma, w.bought, w.debt, w.Y
+    for p in range(S.shape[1]):
+        res = soma_after[p] + S[OTHER, p] + S[BTFP, p] - S[CURRENCY, p] - S[RRP, p] - S[TGA, p] - capital \
+            + S[DEFERRED, p]
+        rmp = min(max(0.0, floor * S[NGDP, p] - res),
+                  max(0.0, min(S[DEBT0, p] - S[SOMA0, p], debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)))
+        # rmp >= 0; adding it when 0 changes nothing, and selects instead of a branch vectorise
+        S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + Y[0, p] * rmp) / (S[SOMA0, p] + rmp) if rmp > 0.0 \
+            else S[SCPN0, p]
+        S[SOMA0, p] += rmp
+        soma_after[p] += rmp
+        bought[p] += rmp
+        S[RESERVES, p] = res + rmp
+
+
+@njit(cache=True, nogil=True)
+def flows(S, dt, w):
+    """The step's income, remittances, redemptions and purchases as annual rates."""
+    for p in range(S.shape[1]):
+        S[REMIT, p] = w.remit[p] / dt
+        S[FED_INCOME, p] = w.income[p] / dt
+        S[QT_RUNOFF, p] = w.redeemed[p] / dt
+        S[QE_BUY, p] = w.bought[p] / dt
+
+
+_R = OUT0["fed_balance_sheet"]
+R_SOMA, R_FED_ASSETS, R_RESERVES, R_RRP, R_INCOME, R_REMIT, R_DEFERRED, R_RUNOFF, R_PURCHASES = range(_R, _R + 9)
+
+
+@njit(cache=True, nogil=True)
+def record(S, out, w):
+    """The Fed's recorded variables (engine.registry) into ``out``; ``w.soma``: SOMA totals."""
+    soma = w.soma
+    out[R_SOMA] = soma
+    out[R_RESERVES] = S[RESERVES]
+    out[R_RRP] = S[RRP]
+    out[R_INCOME] = S[FED_INCOME]
+    out[R_REMIT] = S[REMIT]
+    out[R_DEFERRED] = S[DEFERRED]
+    out[R_RUNOFF] = S[QT_RUNOFF]
+    out[R_PURCHASES] = S[QE_BUY]
+    for p in range(S.shape[1]):
+        out[R_FED_ASSETS, p] = soma[p] + S[OTHER, p] + S[BTFP, p]
+
+
+NEEDS_TREASURY = "needs treasury.enabled: true (the Treasury block carries the debt that these act on)"
+
+
+def checks(sc) -> list[tuple[tuple, str]]:
+    """Programmes act only with the Treasury block on; SOMA cannot hold more of a bucket than the
+    Treasury has issued."""
+    p: Params = sc.fed_balance_sheet
+    if not sc.treasury.enabled:
+        return [(("fed_balance_sheet", key), NEEDS_TREASURY) for key in ("qe", "qt") if getattr(p, key)]
+    face, soma = _t.face(sc.treasury), soma_initial(p)
+    over = [f"{BUCKETS[b]} ({soma[b]:.0f}bn > {face[b]:.0f}bn)" for b in range(N_B) if soma[b] > face[b] + 1e-9]
+    if over:
+        return [(("fed_balance_sheet", "soma"), f"SOMA holds more than the debt outstanding in {', '.join(over)}; "
+                                                "expected SOMA holdings within treasury.debt x each bucket's share")]
+    return []

@@ -19,82 +19,224 @@
 """
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
+from numba import njit
+from pydantic import Field, model_validator
 
-from ..schema import Int, ListOf, Nullable, Q, Section
+from ..core.buckets import BUCKET_YEARS, interp, interp_weights
+from ..core.layout import BANK_LOSS, BTFP, DOWNGRADES, FOREIGN, OUT0
+from ..schema import Date, Flow, Money, NonNegRate, PositiveMoney, Rate, Section, Share, Tenor, fail, quantity, whole
 
 
-def _check_foreign(s, path, ctx):
-    if s["sell_pace"] is not None and s["sell_pace"].value > 0 and s["sell_start"] is None:
-        ctx.error(path + ("sell_start",), "missing; a selling pace needs a start date, like 2026-06-30")
+class ForeignOfficial(Section):
+    """Foreign official demand."""
+
+    holdings: Money = Field("3.9tn", description="foreign official holdings at the start")
+    duration: Tenor = Field("4y", description="average duration of their holdings (assumption; official holders "
+                                              "favour short and intermediate notes)")
+    sell_start: Date | None = Field(None, description="when de-dollarization sales start")
+    sell_pace: Flow = Field("0bn/yr", description="pace of sales, like 300bn/yr")
+    sell_amount: Money = Field("0bn", description="total to sell (capped at holdings)")
+
+    @model_validator(mode="after")
+    def _start(self) -> ForeignOfficial:
+        if self.sell_pace.value > 0 and self.sell_start is None:
+            fail((("sell_start",), "missing; a selling pace needs a start date, like 2026-06-30"))
+        return self
 
 
-SCHEMA = Section({
-    "foreign_official": Section({
-        "holdings": Q("money", "foreign official holdings at the start", "3.9tn", lo=0.0),
-        "duration": Q("tenor", "average duration of their holdings (assumption; official holders favour short "
-                      "and intermediate notes)", "4y"),
-        "sell_start": Nullable(Q("date"), "when de-dollarization sales start"),
-        "sell_pace": Q("flow", "pace of sales, like 300bn/yr", "0bn/yr", lo=0.0),
-        "sell_amount": Q("money", "total to sell (capped at holdings)", "0bn", lo=0.0),
-    }, "foreign official demand", check=_check_foreign),
-    "banks": Section({
-        "securities": Q("money", "banks' securities book", "5.9tn", lo=0.0),
-        "treasury_share": Q("rate", "share of the book in Treasuries (the rest is MBS and other)", "30%",
-                            lo=0.0, hi=1.0),
-        "htm_share": Q("rate", "share held to maturity", "45%", lo=0.0, hi=1.0),
-        "htm_duration": Q("tenor", "duration of the HTM book", "5y"),
-        "afs_duration": Q("tenor", "duration of the AFS book", "4y"),
-        "capital": Q("money", "bank equity capital (~$2.2tn; assumption)", "2.2tn", lo=0.0, lo_open=True),
-        "stress_threshold": Q("rate", "SVB-type stress: uncovered losses above this share of capital", "25%",
-                              lo=0.0),
-    }, "banking-system securities book"),
-    "downgrades": Section({
-        "dates": ListOf(Q("date"), "scheduled downgrades (e.g. Moody's, 2025-05-16)", []),
-        "trigger_net_interest_revenue": Nullable(Q("rate", lo=0.0), "downgrade when net interest / revenue first "
-                                                 "exceeds this (per path)"),
-        "trigger_step": Q("rate", "a further downgrade each time the ratio rises this much more", "10%",
-                          lo=0.0, lo_open=True),
-        "max": Int("most downgrades by trigger", 2, lo=0),
-        "term_premium_add": Q("rate", "10y term premium added per downgrade (assumption)", "10bp"),
-        "convenience_cut": Q("rate", "3m convenience yield lost per downgrade (assumption)", "5bp"),
-    }, "rating downgrades"),
-}, doc="Holders: foreign official, banks' securities book, downgrades.")
+class Banks(Section):
+    """Banking-system securities book."""
 
+    securities: Money = Field("5.9tn", description="banks' securities book")
+    treasury_share: Share = Field("30%", description="share of the book in Treasuries (the rest is MBS and other)")
+    htm_share: Share = Field("45%", description="share held to maturity")
+    htm_duration: Tenor = Field("5y", description="duration of the HTM book")
+    afs_duration: Tenor = Field("4y", description="duration of the AFS book")
+    capital: PositiveMoney = Field("2.2tn", description="bank equity capital (~$2.2tn; assumption)")
+    stress_threshold: NonNegRate = Field("25%", description="SVB-type stress: uncovered losses above this share of "
+                                                            "capital")
+
+
+class Downgrades(Section):
+    """Rating downgrades."""
+
+    dates: list[Date] = Field([], description="scheduled downgrades (e.g. Moody's, 2025-05-16)")
+    trigger_net_interest_revenue: NonNegRate | None = Field(None, description="downgrade when net interest / "
+                                                                              "revenue first exceeds this (per path)")
+    trigger_step: quantity("rate", lo=0.0, lo_open=True) = Field(  # type: ignore[valid-type]
+        "10%", description="a further downgrade each time the ratio rises this much more")
+    max: whole(lo=0) = Field(2, description="most downgrades by trigger")  # type: ignore[valid-type]
+    term_premium_add: Rate = Field("10bp", description="10y term premium added per downgrade (assumption)")
+    convenience_cut: Rate = Field("5bp", description="3m convenience yield lost per downgrade (assumption)")
+
+
+class Params(Section):
+    """Holders: foreign official, banks' securities book, downgrades."""
+
+    foreign_official: ForeignOfficial = Field({}, description="foreign official demand")
+    banks: Banks = Field({}, description="banking-system securities book")
+    downgrades: Downgrades = Field({}, description="rating downgrades")
+
+
+# packed slots: foreign official duration (years); the banks' book, Treasury share, HTM share, HTM
+# and AFS durations (years), capital, stress threshold; the downgrade trigger, its step, the most
+# triggered downgrades, the term premium added and convenience cut per downgrade; the yields at
+# the book's durations at the start (set by initial)
 F_DUR, B_SEC, B_TSY, B_HTM, B_HTM_D, B_AFS_D, B_CAP, B_THR, D_TRIG, D_STEP, D_MAX, D_TP, D_CY, \
-    B_Y0_HTM, B_Y0_AFS = range(15)  # the last two: start yields at the book durations (set by fiscal.build)
-N_PARAM = 15
+    B_Y0_HTM, B_Y0_AFS = range(15)
+N_SLOT = 15
 
 
-def pack(p: dict) -> np.ndarray:
-    out = np.zeros(N_PARAM)
-    f, b, d = p["foreign_official"], p["banks"], p["downgrades"]
-    out[F_DUR] = f["duration"].years
-    out[B_SEC] = b["securities"].value
-    out[B_TSY] = b["treasury_share"].value
-    out[B_HTM] = b["htm_share"].value
-    out[B_HTM_D] = b["htm_duration"].years
-    out[B_AFS_D] = b["afs_duration"].years
-    out[B_CAP] = b["capital"].value
-    out[B_THR] = b["stress_threshold"].value
-    out[D_TRIG] = d["trigger_net_interest_revenue"].value if d["trigger_net_interest_revenue"] is not None else np.inf
-    out[D_STEP] = d["trigger_step"].value
-    out[D_MAX] = d["max"]
-    out[D_TP] = d["term_premium_add"].value
-    out[D_CY] = d["convenience_cut"].value
-    return out
+class Packed(NamedTuple):
+    """``P`` (slot); per step: foreign official sales (USD bn in the step) and scheduled downgrades."""
+
+    P: np.ndarray
+    foreign_sales: np.ndarray
+    downgrades: np.ndarray
 
 
-def foreign_sales(p: dict, dates, dt: float) -> np.ndarray:
+def foreign_sales(p: ForeignOfficial, dates, dt: float) -> np.ndarray:
     """Foreign official sales per step (USD bn), from the pace, start and total amount."""
-    f = p["foreign_official"]
     n = len(dates) - 1
     out = np.zeros(n)
-    if f["sell_start"] is None or f["sell_pace"].value <= 0:
+    if p.sell_start is None or p.sell_pace.value <= 0:
         return out
-    left = min(f["sell_amount"].value, f["holdings"].value)
+    left = min(p.sell_amount.value, p.holdings.value)
     for k in range(n):
-        if dates[k] >= f["sell_start"] and left > 0:
-            out[k] = min(f["sell_pace"].value * dt, left)
+        if dates[k] >= p.sell_start and left > 0:
+            out[k] = min(p.sell_pace.value * dt, left)
             left -= out[k]
     return out
+
+
+def pack(sc, cal) -> Packed:
+    p: Params = sc.holders
+    out = np.zeros(N_SLOT)
+    f, b, d = p.foreign_official, p.banks, p.downgrades
+    out[F_DUR] = f.duration.years
+    out[B_SEC] = b.securities.value
+    out[B_TSY] = b.treasury_share.value
+    out[B_HTM] = b.htm_share.value
+    out[B_HTM_D] = b.htm_duration.years
+    out[B_AFS_D] = b.afs_duration.years
+    out[B_CAP] = b.capital.value
+    out[B_THR] = b.stress_threshold.value
+    out[D_TRIG] = d.trigger_net_interest_revenue.value if d.trigger_net_interest_revenue is not None else np.inf
+    out[D_STEP] = d.trigger_step.value
+    out[D_MAX] = d.max
+    out[D_TP] = d.term_premium_add.value
+    out[D_CY] = d.convenience_cut.value
+    dates = cal.dates
+    down = np.zeros(cal.n_steps)
+    for day in d.dates:
+        if dates[0] <= day < dates[-1]:
+            down[cal.step_of(day)] += 1.0
+    return Packed(out, foreign_sales(f, dates, cal.dt), down)
+
+
+def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
+    """Foreign holdings at the start; the banks' book is at par then: remember the bucket yields
+    ``y0`` at its durations."""
+    x[FOREIGN] = sc.holders.foreign_official.holdings.value
+    P = pk.P
+    P[B_Y0_HTM] = interp(P[B_HTM_D], BUCKET_YEARS, y0)
+    P[B_Y0_AFS] = interp(P[B_AFS_D], BUCKET_YEARS, y0)
+
+
+# ------------------------------------------------------------------------------------ kernel
+@njit(cache=True, nogil=True)
+def bank_treasuries(Ph):
+    """Treasuries held by banks, USD bn (held constant)."""
+    return Ph[B_SEC] * Ph[B_TSY]
+
+
+@njit(cache=True, nogil=True)
+def sell(S, O, k, hol):
+    """Foreign official sales of step k (never below zero holdings)."""
+    fsell = hol.foreign_sales[k]
+    for p in range(S.shape[1]):
+        S[FOREIGN, p] = max(O[FOREIGN, p] - fsell, 0.0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bank_losses(hol, w):
+    """Banks' unrealized securities loss (USD bn, positive = loss) at the bucket yields ``w.Y``
+    into ``w.loss``."""
+    Ph, Y, loss = hol.P, w.Y, w.loss
+    sec, h = Ph[B_SEC], Ph[B_HTM]
+    dh, da, y0h, y0a = Ph[B_HTM_D], Ph[B_AFS_D], Ph[B_Y0_HTM], Ph[B_Y0_AFS]
+    h0, h1, wh = interp_weights(dh, BUCKET_YEARS)
+    a0, a1, wa = interp_weights(da, BUCKET_YEARS)
+    for p in range(Y.shape[1]):
+        yh = Y[h0, p] + wh * (Y[h1, p] - Y[h0, p])
+        ya = Y[a0, p] + wa * (Y[a1, p] - Y[a0, p])
+        htm = sec * h * (1.0 - math.exp(-dh * (yh - y0h)))
+        afs = sec * (1.0 - h) * (1.0 - math.exp(-da * (ya - y0a)))
+        loss[p] = htm + afs
+
+
+@njit(cache=True, nogil=True)
+def downgrades(S, O, k, hol, w):
+    """Scheduled downgrades of step k, then one triggered when net interest / revenue first
+    exceeds the trigger (and each further step above it), up to the most allowed."""
+    Ph = hol.P
+    n_sched, d_max, d_trig, d_step = hol.downgrades[k], Ph[D_MAX], Ph[D_TRIG], Ph[D_STEP]
+    revenue, interest = w.revenue, w.interest
+    for p in range(S.shape[1]):
+        n = O[DOWNGRADES, p] + n_sched
+        hit = (revenue[p] > 0.0) & (n < d_max) & (interest[p] / revenue[p] > d_trig + d_step * n)
+        S[DOWNGRADES, p] = n + 1.0 if hit else n
+
+
+@njit(cache=True, nogil=True)
+def flows(S, w):
+    for p in range(S.shape[1]):
+        S[BANK_LOSS, p] = w.loss[p]
+
+
+_R = OUT0["holders"]
+R_FOREIGN, R_BANK_TSY, R_PRIVATE, R_LOSS, R_LOSS_CAP, R_STRESS, R_DOWNGRADES = range(_R, _R + 7)
+
+
+@njit(cache=True, nogil=True)
+def record(S, hol, out, w):
+    """The holders' recorded variables (engine.registry) into ``out``; ``w.debt``/``w.soma``:
+    bucket totals."""
+    Ph = hol.P
+    out[R_FOREIGN] = S[FOREIGN]
+    out[R_LOSS] = S[BANK_LOSS]
+    out[R_DOWNGRADES] = S[DOWNGRADES]
+    bank_tsy = bank_treasuries(Ph)
+    cap, thr = Ph[B_CAP], Ph[B_THR]
+    debt, soma = w.debt, w.soma
+    for p in range(S.shape[1]):
+        out[R_BANK_TSY, p] = bank_tsy
+        out[R_PRIVATE, p] = debt[p] - soma[p] - S[FOREIGN, p] - bank_tsy
+        loss = S[BANK_LOSS, p]
+        out[R_LOSS_CAP, p] = loss / cap
+        out[R_STRESS, p] = 1.0 if (loss - S[BTFP, p]) / cap > thr else 0.0
+
+
+def checks(sc) -> list[tuple[tuple, str]]:
+    """Foreign sales and downgrades act only with the Treasury block on; the holdings at the start
+    must leave other private holders a non-negative amount."""
+    from .fed_balance_sheet import NEEDS_TREASURY, soma_initial
+    from .treasury import face
+    p: Params = sc.holders
+    if not sc.treasury.enabled:
+        out = []
+        if p.foreign_official.sell_start is not None:
+            out.append((("holders", "foreign_official", "sell_start"), NEEDS_TREASURY))
+        if p.downgrades.dates or p.downgrades.trigger_net_interest_revenue is not None:
+            out.append((("holders", "downgrades"), NEEDS_TREASURY))
+        return out
+    private = face(sc.treasury).sum() - soma_initial(sc.fed_balance_sheet).sum() - p.foreign_official.holdings.value \
+        - p.banks.securities.value * p.banks.treasury_share.value
+    if private < 0:
+        return [(("holders",), f"SOMA, foreign official and bank holdings exceed the debt by {-private:.0f}bn; "
+                               "expected holdings that leave other private holders a non-negative amount")]
+    return []

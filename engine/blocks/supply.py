@@ -36,26 +36,38 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
+from pydantic import Field
 
-from ..schema import Q, Section
-from .fiscal_state import MATURITY, N_B
+from ..core.layout import (CY, DEBT0, DOWNGRADES, FOREIGN, INTEREST, MATURITY, N_B, NGDP, OUT0, OUTLAYS, PRIV_BILLS, PRIV_DUR,
+                           REVENUE, SOMA0, SUP_CY, SUP_TP, TP)
+from ..schema import Rate, Section
+from . import holders as _h
 
 REF_YIELD = 0.04
 
-SCHEMA = Section({
-    "duration_sensitivity": Q("rate", "10y term premium per pp of GDP of privately held 10y-equivalents", "10bp"),
-    "bill_sensitivity": Q("rate", "fall of the 3m convenience yield per pp of GDP of privately held bills "
-                          "(assumption)", "1bp"),
-    "deficit_sensitivity": Q("rate", "10y term premium per pp of deficit/GDP above its start (Laubach's flow "
-                             "measure; 0 because the stock channel already carries it)", "0bp"),
-}, doc="Supply effects on the term premium and the bill convenience yield.")
 
+class Params(Section):
+    """Supply effects on the term premium and the bill convenience yield."""
+
+    duration_sensitivity: Rate = Field("10bp", description="10y term premium per pp of GDP of privately held "
+                                                           "10y-equivalents")
+    bill_sensitivity: Rate = Field("1bp", description="fall of the 3m convenience yield per pp of GDP of privately "
+                                                      "held bills (assumption)")
+    deficit_sensitivity: Rate = Field("0bp", description="10y term premium per pp of deficit/GDP above its start "
+                                                         "(Laubach's flow measure; 0 because the stock channel "
+                                                         "already carries it)")
+
+
+# packed slots: the three sensitivities (per unit of the ratio), each bucket's modified duration,
+# the new 10y's, the start values of private duration, private bills and the deficit (/ GDP), and
+# the foreign official holdings' duration (the last four set by initial)
 DUR_S, BILL_S, DEF_S = range(3)
-DUR0 = 3          # modified durations per bucket (years)
+DUR0 = 3
 DUR_10 = DUR0 + N_B
-PD0, PB0, DEF0 = DUR_10 + 1, DUR_10 + 2, DUR_10 + 3  # start values (set by engine.blocks.fiscal.Fiscal)
-DUR_F = DEF0 + 1  # modified duration of foreign official holdings (set by engine.blocks.fiscal.Fiscal)
-N_PARAM = DUR_F + 1
+PD0, PB0, DEF0 = DUR_10 + 1, DUR_10 + 2, DUR_10 + 3
+DUR_F = DEF0 + 1
+N_SLOT = DUR_F + 1
 
 
 def duration(m: float) -> float:
@@ -64,12 +76,83 @@ def duration(m: float) -> float:
     return (1.0 - math.exp(-REF_YIELD * m)) / REF_YIELD
 
 
-def pack(p: dict) -> np.ndarray:
-    out = np.zeros(N_PARAM)
-    out[DUR_S] = p["duration_sensitivity"].value / 0.01
-    out[BILL_S] = p["bill_sensitivity"].value / 0.01
-    out[DEF_S] = p["deficit_sensitivity"].value / 0.01
+def pack(sc, cal) -> np.ndarray:
+    p: Params = sc.supply
+    out = np.zeros(N_SLOT)
+    out[DUR_S] = p.duration_sensitivity.value / 0.01
+    out[BILL_S] = p.bill_sensitivity.value / 0.01
+    out[DEF_S] = p.deficit_sensitivity.value / 0.01
     for b in range(N_B):
         out[DUR0 + b] = duration(MATURITY[b] / 2.0)
     out[DUR_10] = duration(10.0)
+    out[DUR_F] = duration(sc.holders.foreign_official.duration.years)
     return out
+
+
+def initial(sc, x: np.ndarray, P: np.ndarray, y0: np.ndarray) -> None:
+    """Private supply at the start (after the other fiscal blocks' rows), the reference the supply
+    effects are measured from; the supply parts of the premia start at zero."""
+    full = x[:, None].copy()
+    private(full, P, np.empty(1))
+    x[PRIV_DUR], x[PRIV_BILLS] = full[PRIV_DUR, 0], full[PRIV_BILLS, 0]
+    P[PD0], P[PB0] = x[PRIV_DUR], x[PRIV_BILLS]
+    P[DEF0] = (x[OUTLAYS] - x[REVENUE] + x[INTEREST]) / x[NGDP]
+
+
+# ------------------------------------------------------------------------------------ kernel
+@njit(cache=True, nogil=True)
+def persist(S, O, a_tp, a_cy):
+    """The supply parts of the term premium and the convenience yield persist: the core step
+    shrank them with the premia's own mean reversion (``a_tp``, ``a_cy``: decay per step)."""
+    for p in range(S.shape[1]):
+        S[TP, p] += (1.0 - a_tp) * O[SUP_TP, p]
+        S[CY, p] += (1.0 - a_cy) * O[SUP_CY, p]
+
+
+@njit(cache=True, nogil=True)
+def private(S, Ps, dsum):
+    """Duration held privately (10y-equivalents / GDP) and bills held privately (/ GDP), decimals,
+    from the debt, SOMA, foreign and GDP rows of S into its private-supply rows. ``dsum``: a
+    scratch row (paths)."""
+    B = S.shape[1]
+    dsum[:] = 0.0
+    for b in range(N_B):
+        d = Ps[DUR0 + b]
+        for p in range(B):
+            dsum[p] += (S[DEBT0 + b, p] - S[SOMA0 + b, p]) * d
+    dur_f, dur_10 = Ps[DUR_F], Ps[DUR_10]
+    for p in range(B):
+        S[PRIV_DUR, p] = (dsum[p] - S[FOREIGN, p] * dur_f) / dur_10 / S[NGDP, p]
+        S[PRIV_BILLS, p] = (S[DEBT0, p] - S[SOMA0, p]) / S[NGDP, p]
+
+
+@njit(cache=True, nogil=True)
+def effects(S, O, dt, Ps, hol, w):
+    """The supply and downgrade parts of the 10y term premium and the 3m convenience yield from
+    private supply and the deficit, written into the premia as changes of their parts."""
+    private(S, Ps, w.x)
+    Ph = hol.P
+    dur_s, def_s, bill_s = Ps[DUR_S], Ps[DEF_S], Ps[BILL_S]
+    pd0, def0, pb0, d_tp, d_cy = Ps[PD0], Ps[DEF0], Ps[PB0], Ph[_h.D_TP], Ph[_h.D_CY]
+    outlays, revenue, interest = w.outlays, w.revenue, w.interest
+    for p in range(S.shape[1]):
+        deficit_gdp = (outlays[p] - revenue[p] + interest[p]) / dt / S[NGDP, p]
+        n = S[DOWNGRADES, p]
+        new_tp = dur_s * (S[PRIV_DUR, p] - pd0) + def_s * (deficit_gdp - def0) + n * d_tp
+        new_cy = -bill_s * (S[PRIV_BILLS, p] - pb0) - n * d_cy
+        S[TP, p] += new_tp - O[SUP_TP, p]
+        S[CY, p] += new_cy - O[SUP_CY, p]
+        S[SUP_TP, p] = new_tp
+        S[SUP_CY, p] = new_cy
+
+
+_R = OUT0["supply"]
+R_PRIV_DUR, R_PRIV_BILLS, R_SUP_TP, R_SUP_CY = range(_R, _R + 4)
+
+
+@njit(cache=True, nogil=True)
+def record(S, out):
+    out[R_PRIV_DUR] = S[PRIV_DUR]
+    out[R_PRIV_BILLS] = S[PRIV_BILLS]
+    out[R_SUP_TP] = S[SUP_TP]
+    out[R_SUP_CY] = S[SUP_CY]

@@ -6,49 +6,106 @@ and Poisson jumps; the premium at tenor tau is ``loading(tau) x factor``.
 Jumps use exponential waiting times in integrated intensity, so a path draws random numbers
 for a jump only when one happens, and a change of intensity by an event stays exact.
 """
+from __future__ import annotations
+
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+from pydantic import Field
 
-from ..schema import Q, Section
-from .ou import nelson_siegel_loading, ou_coeffs
+from ..core.layout import JUMP_THR, SH_TP, TP
+from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
+from ..schema import NonNegRate, Rate, Section, Speed, Tenor, Vol
 
-SCHEMA = Section({
+
+class Params(Section):
+    """Term premium: mean-reverting 10y factor with shocks and Poisson jumps."""
+
     # FRB/US database RG10P (10y term premium), mean 1990Q1-2024Q4 = 0.65% (computed from frbus_histdata.csv).
-    "mean": Q("rate", "long-run mean of the 10y term premium (excluding jumps)", "0.65%"),
+    mean: Rate = Field("0.65%", description="long-run mean of the 10y term premium (excluding jumps)")
     # CALIBRATION.md: FRB/US rg10p quarterly AR 0.920 -> -4 ln 0.92 = 0.333/yr.
-    "speed": Q("speed", "mean reversion of the term premium", "0.333/yr", lo=0.0),
+    speed: Speed = Field("0.333/yr", description="mean reversion of the term premium")
     # Tuned so the baseline's 10y monthly-change s.d. is ~26 bp (DGS10 1990-2019); see tests/test_calibration.py.
-    "vol": Q("vol", "volatility of term-premium shocks", "0.65%/sqrt(yr)", lo=0.0),
+    vol: Vol = Field("0.65%/sqrt(yr)", description="volatility of term-premium shocks")
     # Assumption: a sizeable repricing (taper tantrum 2013, Apr 2025: ACM 10y TP +45 bp in a week,
     # CALIBRATION.md) about once every two years.
-    "jump_intensity": Q("speed", "expected number of term-premium jumps per year", "0.5/yr", lo=0.0),
-    "jump_mean": Q("rate", "mean jump size", "15bp"),
-    "jump_vol": Q("rate", "s.d. of jump size", "20bp", lo=0.0),
+    jump_intensity: Speed = Field("0.5/yr", description="expected number of term-premium jumps per year")
+    jump_mean: Rate = Field("15bp", description="mean jump size")
+    jump_vol: NonNegRate = Field("20bp", description="s.d. of jump size")
     # L = 4y gives 5y/10y = 0.68 and 30y/10y = 1.37, close to FRB/US's mean term premia
     # 0.691 / 1.050 / 1.421 (5y / 10y / 30y; CALIBRATION.md): ratios 0.66 and 1.35.
-    "loading_scale": Q("tenor", "shape of the loading across tenors (Nelson-Siegel scale)", "4y"),
-}, doc="Term premium: mean-reverting 10y factor with shocks and Poisson jumps.")
+    loading_scale: Tenor = Field("4y", description="shape of the loading across tenors (Nelson-Siegel scale)")
 
-A, SD, MEAN, LAM, JMU, JSD = range(6)
-N_PARAM = 6
+
 FIXED = ("loading_scale",)  # cannot change by a `set` event
 
+# packed slots: OU decay and shock s.d. per step, mean, jump intensity (per year), jump size mean and s.d.
+A, SD, MEAN, LAM, JMU, JSD = range(6)
+N_SLOT = 6
 
-def pack(p: dict, dt: float) -> np.ndarray:
-    out = np.zeros(N_PARAM)
-    out[A], out[SD] = ou_coeffs(p["speed"].value, p["vol"].value, dt)
-    out[MEAN] = p["mean"].value
-    out[LAM] = p["jump_intensity"].value
-    out[JMU] = p["jump_mean"].value
-    out[JSD] = p["jump_vol"].value
+
+class Packed(NamedTuple):
+    """``P`` (regime, slot); ``cum_lam`` (time point): the integrated jump intensity since the
+    start, exact under regime changes."""
+
+    P: np.ndarray
+    cum_lam: np.ndarray
+
+
+def pack_one(p: Params, dt: float) -> np.ndarray:
+    out = np.zeros(N_SLOT)
+    out[A], out[SD] = ou_coeffs(p.speed.value, p.vol.value, dt)
+    out[MEAN] = p.mean.value
+    out[LAM] = p.jump_intensity.value
+    out[JMU] = p.jump_mean.value
+    out[JSD] = p.jump_vol.value
     return out
 
 
-def loadings(p: dict, tenors_years) -> np.ndarray:
-    return np.array([nelson_siegel_loading(t, p["loading_scale"].years) for t in tenors_years])
+def pack(regimes: list, cal, reg_of_step) -> Packed:
+    P = stack(regimes, lambda sc: pack_one(sc.term_premium, cal.dt))
+    lam = np.array([P[reg_of_step[k]][LAM] for k in range(cal.n_steps)])
+    return Packed(P, np.concatenate([[0.0], np.cumsum(lam * cal.dt)]))
+
+
+def loadings(p: Params, tenors_years) -> np.ndarray:
+    return np.array([nelson_siegel_loading(t, p.loading_scale.years) for t in tenors_years])
 
 
 @njit(cache=True, nogil=True)
-def step(tp, P, e):
-    """Diffusive part of the step (jumps are applied by the kernel after all normals are drawn)."""
-    return P[MEAN] + (tp - P[MEAN]) * P[A] + P[SD] * e
+def step(S, S2, E, P):
+    """Diffusive part of the step of every path (jumps come after all normals are drawn: :func:`jumps`)."""
+    for p in range(S.shape[1]):
+        S2[TP, p] = P[MEAN] + (S[TP, p] - P[MEAN]) * P[A] + P[SD] * E[SH_TP, p]
+        S2[JUMP_THR, p] = S[JUMP_THR, p]
+
+
+@njit(cache=True, nogil=True)
+def first_jumps(rng, S, n_drawn):
+    """Each path's first jump threshold (an exponential); an antithetic partner shares its pair's."""
+    B = S.shape[1]
+    for p in range(n_drawn):
+        S[JUMP_THR, p] = rng.standard_exponential()
+    for p in range(n_drawn, B):
+        S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
+
+
+@njit(cache=True, nogil=True)
+def jumps(rng, S, k, r, n_drawn, pk):
+    """Jumps over step k (regime r), path by path in order; an antithetic partner takes the
+    mirrored size at the same time. ``pk``: :class:`Packed`."""
+    B = S.shape[1]
+    cum_lam = pk.cum_lam
+    if cum_lam[k + 1] > cum_lam[k]:
+        P = pk.P[r]
+        lam_end = cum_lam[k + 1]
+        for p in range(n_drawn):
+            mirror = p + n_drawn if p + n_drawn < B else -1
+            while S[JUMP_THR, p] <= lam_end:
+                z = rng.standard_normal()
+                S[TP, p] += P[JMU] + P[JSD] * z
+                S[JUMP_THR, p] += rng.standard_exponential()
+                if mirror >= 0:
+                    S[TP, mirror] += P[JMU] + P[JSD] * -z
+                    S[JUMP_THR, mirror] = S[JUMP_THR, p]

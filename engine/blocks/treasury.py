@@ -44,115 +44,231 @@ rate on marketable debt in 2025.
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
+from pydantic import Field, create_model, model_validator
 
-from ..schema import Bool, DatedPath, NameMap, Q, Section, Str
-from .fiscal_state import BUCKETS, MATURITY, N_B
+from ..core.buckets import BUCKET_YEARS
+from ..core.layout import (BUCKETS, CPN0, DEBT0, GAP, GROSS0, INFL, INTEREST, MATURITY, N_B, NGDP, OUT0, OUTLAYS,
+                           REVENUE, SCPN0, SOMA0, TGA, TGA_CHANGE)
+from ..schema import (Bool, Checks, GdpShare, Money, PositiveMoney, Rate, Section, Share, Tenor, choice, dated,
+                      fail, name_map)
 
 POLICIES = ("bill_share", "fixed_mix", "short_first")
 BILL_SHARE, FIXED_MIX, SHORT_FIRST = range(3)
-
-
-def _bucket(share: str, coupon: str) -> Section:
-    return Section({"share": Q("rate", "share of debt held by the public", share, lo=0.0, hi=1.0),
-                    "coupon": Q("rate", "average coupon (bills: average discount yield)", coupon)})
-
 
 _DEFAULT_SHARES = {"bills": ("22%", "4.0%"), "2y": ("5%", "3.9%"), "3y": ("6%", "3.7%"), "5y": ("12%", "3.4%"),
                    "7y": ("10%", "3.1%"), "10y": ("13%", "2.9%"), "20y": ("9%", "3.2%"), "30y": ("23%", "3.1%")}
 
 
-def _check_buckets(b, path, ctx):
-    s = sum(v["share"].value for v in b.values() if v and v["share"] is not None)
-    if abs(s - 1.0) > 1e-9:
-        ctx.error(path, f"bucket shares sum to {s * 100:.6g}%; expected 100%")
+class Bucket(Section):
+    share: Share
+    coupon: Rate
 
 
-def _check_issuance(s, path, ctx):
-    if s["policy"] is None or s["mix"] is None:
-        return
-    total = sum(q.value for q in s["mix"].values())
-    if s["policy"] == "fixed_mix":
-        if abs(total - 1.0) > 1e-9:
-            ctx.error(path + ("mix",), f"shares sum to {total * 100:.6g}%; a fixed_mix covers every bucket "
-                                       "including bills and must sum to 100%")
-    else:
-        if "bills" in s["mix"]:
-            ctx.error(path + ("mix", "bills"), f"bills take no share of the coupon mix under {s['policy']}; "
-                                               "the policy sets bill issuance")
+def _bucket(name: str) -> Any:
+    share, coupon = _DEFAULT_SHARES[name]
+    return create_model(f"Bucket{name.capitalize()}", __base__=Bucket,
+                        share=(Share, Field(share, description="share of debt held by the public")),
+                        coupon=(Rate, Field(coupon, description="average coupon (bills: average discount yield)")))
+
+
+class _BucketsBase(Section):
+    """Share of debt and average coupon of each maturity bucket."""
+
+    def get(self, name: str) -> Bucket:
+        return getattr(self, f"b_{name}")
+
+    @model_validator(mode="after")
+    def _total(self) -> _BucketsBase:
+        s = sum(self.get(b).share.value for b in BUCKETS)
+        if abs(s - 1.0) > 1e-9:
+            fail(((), f"bucket shares sum to {s * 100:.6g}%; expected 100%"))
+        return self
+
+
+Buckets = create_model("Buckets", __base__=_BucketsBase,  # type: ignore[call-overload]
+                       **{f"b_{b}": (_bucket(b), Field({}, alias=b)) for b in BUCKETS})
+
+
+class Issuance(Section):
+    """Issuance policy."""
+
+    policy: choice(*POLICIES) = Field("bill_share",  # type: ignore[valid-type]
+                                      description="how gross issuance is split across buckets")
+    bill_share: Share = Field("22%", description="target share of bills in debt (bill_share policy)")
+    mix: name_map(BUCKETS, Share) = Field(  # type: ignore[valid-type]
+        {"2y": "22%", "3y": "18%", "5y": "22%", "7y": "14%", "10y": "12%", "20y": "5%", "30y": "7%"},
+        description="issuance shares: over coupon buckets (bill_share, short_first policies) or over all buckets "
+                    "(fixed_mix)")
+
+    @model_validator(mode="after")
+    def _mix(self) -> Issuance:
+        total = sum(q.value for q in self.mix.values())
+        if self.policy == "fixed_mix":
+            if abs(total - 1.0) > 1e-9:
+                fail((("mix",), f"shares sum to {total * 100:.6g}%; a fixed_mix covers every bucket including bills "
+                                "and must sum to 100%"))
+        elif "bills" in self.mix:
+            fail((("mix", "bills"), f"bills take no share of the coupon mix under {self.policy}; the policy sets "
+                                    "bill issuance"))
         elif abs(total - 1.0) > 1e-9:
-            ctx.error(path + ("mix",), f"coupon shares sum to {total * 100:.6g}%; expected 100%")
+            fail((("mix",), f"coupon shares sum to {total * 100:.6g}%; expected 100%"))
+        return self
 
 
-SCHEMA = Section({
-    "enabled": Bool("switch the Treasury, Fed balance-sheet, backstop, holder and supply blocks on", False),
-    "nominal_gdp": Q("money", "nominal GDP at the start, annual rate", "31.0tn", lo=0.0, lo_open=True),
-    "potential_growth": DatedPath(Q("rate"), "real potential GDP growth per year (assumption; CBO's 2025 outlook: "
-                                  "~1.8% for the first decade, ~1.6% after; unverified)", "1.8%"),
-    "add_fed_remittances": Bool("add the simulated Fed remittances to revenue (false when the revenue path "
-                                "already includes a projection of them, as CBO's does)", True),
-    "revenue": DatedPath(Q("gdp_share", lo=0.0), "federal revenue excluding Fed remittances, % of GDP "
-                         "(CBO March 2025)",
-                         {"2025-09-30": "17.1% of gdp", "2035-09-30": "18.3% of gdp", "2055-09-30": "19.3% of gdp"}),
-    "outlays": DatedPath(Q("gdp_share", lo=0.0), "non-interest outlays, % of GDP (CBO March 2025: revenue plus the "
-                         "primary deficit, 3.0% in 2025 and 1.9% in 2055)",
-                         {"2025-09-30": "20.1% of gdp", "2035-09-30": "20.3% of gdp", "2055-09-30": "21.2% of gdp"}),
-    "debt": Q("money", "debt held by the public at the start (Dec 2025)", "30.1tn", lo=0.0, lo_open=True),
-    "buckets": Section({b: _bucket(*_DEFAULT_SHARES[b]) for b in BUCKETS},
-                       "share of debt and average coupon of each maturity bucket", check=_check_buckets),
-    "issuance": Section({
-        "policy": Str("how gross issuance is split across buckets", "bill_share", choices=list(POLICIES)),
-        "bill_share": Q("rate", "target share of bills in debt (bill_share policy)", "22%", lo=0.0, hi=1.0),
-        "mix": NameMap(BUCKETS, Q("rate", lo=0.0, hi=1.0), "issuance shares: over coupon buckets (bill_share, "
-                       "short_first policies) or over all buckets (fixed_mix)",
-                       {"2y": "22%", "3y": "18%", "5y": "22%", "7y": "14%", "10y": "12%", "20y": "5%", "30y": "7%"},
-                       total=False),
-    }, "issuance policy", check=_check_issuance),
-    "tga": Section({
-        "initial": Q("money", "TGA balance at the start", "850bn", lo=0.0),
-        "target": DatedPath(Q("money", lo=0.0), "TGA target (Treasury's end-Sept 2025 target: $850bn)", "850bn"),
-        "rebuild_half_life": Q("tenor", "half-life of the gap to the target (2025 rebuild: $282bn on Jul 11 to "
-                               "~$850bn by end-Sept, ~3 weeks)", "3w"),
-    }, "Treasury General Account: a target level rebuilt with bills"),
-}, doc="Treasury: GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA.")
+class Tga(Section):
+    """Treasury General Account: a target level rebuilt with bills."""
 
-# parameters
-ADD_REMIT, TGA_DECAY, POLICY, TARGET_BILL, N_T0 = range(5)
-RUNOFF0 = N_T0             # min(1, dt/maturity) per bucket
-MIX0 = RUNOFF0 + N_B       # issuance mix per bucket
-N_PARAM = MIX0 + N_B
+    initial: Money = Field("850bn", description="TGA balance at the start")
+    target: dated(Money) = Field("850bn", description="TGA target (Treasury's end-Sept 2025 target: $850bn)")  # type: ignore[valid-type]
+    rebuild_half_life: Tenor = Field("3w", description="half-life of the gap to the target (2025 rebuild: $282bn "
+                                                       "on Jul 11 to ~$850bn by end-Sept, ~3 weeks)")
 
 
-def is_on(sc_data: dict) -> bool:
-    return bool(sc_data["treasury"]["enabled"])
+class Params(Section):
+    """Treasury: GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA."""
+
+    enabled: Bool = Field(False, description="switch the Treasury, Fed balance-sheet, backstop, holder and supply "
+                                             "blocks on")
+    nominal_gdp: PositiveMoney = Field("31.0tn", description="nominal GDP at the start, annual rate")
+    potential_growth: dated(Rate) = Field(  # type: ignore[valid-type]
+        "1.8%", description="real potential GDP growth per year (assumption; CBO's 2025 outlook: ~1.8% for the first "
+                            "decade, ~1.6% after; unverified)")
+    add_fed_remittances: Bool = Field(True, description="add the simulated Fed remittances to revenue (false when the "
+                                                        "revenue path already includes a projection of them, as "
+                                                        "CBO's does)")
+    revenue: dated(GdpShare) = Field(  # type: ignore[valid-type]
+        {"2025-09-30": "17.1% of gdp", "2035-09-30": "18.3% of gdp", "2055-09-30": "19.3% of gdp"},
+        description="federal revenue excluding Fed remittances, % of GDP (CBO March 2025)")
+    outlays: dated(GdpShare) = Field(  # type: ignore[valid-type]
+        {"2025-09-30": "20.1% of gdp", "2035-09-30": "20.3% of gdp", "2055-09-30": "21.2% of gdp"},
+        description="non-interest outlays, % of GDP (CBO March 2025: revenue plus the primary deficit, 3.0% in "
+                    "2025 and 1.9% in 2055)")
+    debt: PositiveMoney = Field("30.1tn", description="debt held by the public at the start (Dec 2025)")
+    buckets: Buckets = Field({}, description="share of debt and average coupon of each maturity bucket")  # type: ignore[valid-type]
+    issuance: Issuance = Field({}, description="issuance policy")
+    tga: Tga = Field({}, description="Treasury General Account: a target level rebuilt with bills")
 
 
-def pack(p: dict, dt: float) -> np.ndarray:
-    out = np.zeros(N_PARAM)
-    out[ADD_REMIT] = 1.0 if p["add_fed_remittances"] else 0.0
-    out[TGA_DECAY] = 1.0 - math.exp(-math.log(2.0) * dt / p["tga"]["rebuild_half_life"].years)
-    out[POLICY] = POLICIES.index(p["issuance"]["policy"])
-    out[TARGET_BILL] = p["issuance"]["bill_share"].value
+# packed slots: remittances added to revenue (1/0), the TGA gap closed per step, the issuance
+# policy, the bill-share target, each bucket's runoff per step min(1, dt/maturity), the issuance mix
+ADD_REMIT, TGA_DECAY, POLICY, TARGET_BILL = range(4)
+RUNOFF0 = 4
+MIX0 = RUNOFF0 + N_B
+N_SLOT = MIX0 + N_B
+
+
+class Packed(NamedTuple):
+    """``P`` (slot); per time point k: revenue and outlays (shares of GDP), the TGA target (USD
+    bn) and potential growth (decimal per year)."""
+
+    P: np.ndarray
+    revenue: np.ndarray
+    outlays: np.ndarray
+    tga_target: np.ndarray
+    growth: np.ndarray
+
+
+def face(p: Params) -> np.ndarray:
+    """Face of debt by bucket at the start, USD bn."""
+    return np.array([p.buckets.get(b).share.value * p.debt.value for b in BUCKETS])
+
+
+def pack(sc, cal) -> Packed:
+    p: Params = sc.treasury
+    P = np.zeros(N_SLOT)
+    P[ADD_REMIT] = 1.0 if p.add_fed_remittances else 0.0
+    P[TGA_DECAY] = 1.0 - math.exp(-math.log(2.0) * cal.dt / p.tga.rebuild_half_life.years)
+    P[POLICY] = POLICIES.index(p.issuance.policy)
+    P[TARGET_BILL] = p.issuance.bill_share.value
     for b in range(N_B):
-        out[RUNOFF0 + b] = min(1.0, dt / MATURITY[b])
-    for name, q in p["issuance"]["mix"].items():
-        out[MIX0 + BUCKETS.index(name)] = q.value
-    return out
+        P[RUNOFF0 + b] = min(1.0, cal.dt / MATURITY[b])
+    for name, q in p.issuance.mix.items():
+        P[MIX0 + BUCKETS.index(name)] = q.value
+    days = cal.dates
+    return Packed(P, np.array([p.revenue.at(d) for d in days]), np.array([p.outlays.at(d) for d in days]),
+                  np.array([p.tga.target.at(d) for d in days]), np.array([p.potential_growth.at(d) for d in days]))
 
 
-def initial(p: dict) -> tuple[float, float, np.ndarray, np.ndarray]:
-    """(nominal GDP, TGA, face by bucket, coupon by bucket) at the start, USD bn / decimals."""
-    debt = p["debt"].value
-    face = np.array([p["buckets"][b]["share"].value * debt for b in BUCKETS])
-    cpn = np.array([p["buckets"][b]["coupon"].value for b in BUCKETS])
-    return p["nominal_gdp"].value, p["tga"]["initial"].value, face, cpn
+def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
+    """The Treasury's rows of the initial state ``x``; flows are the run rates at the start."""
+    p: Params = sc.treasury
+    f = face(p)
+    ngdp = p.nominal_gdp.value
+    x[NGDP], x[TGA] = ngdp, p.tga.initial.value
+    x[DEBT0:DEBT0 + N_B] = f
+    x[CPN0:CPN0 + N_B] = [p.buckets.get(b).coupon.value for b in BUCKETS]
+    x[REVENUE] = pk.revenue[0] * ngdp
+    x[OUTLAYS] = pk.outlays[0] * ngdp
+    x[INTEREST] = float(np.dot(f, x[CPN0:CPN0 + N_B]))
+    x[GROSS0:GROSS0 + N_B] = f / np.array(MATURITY)
 
 
 def wam(face: np.ndarray) -> float:
     """Weighted average maturity in years of a bucket profile (each bucket at half its maturity)."""
     return float(np.dot(face, MATURITY) / 2.0 / face.sum())
+
+
+# ------------------------------------------------------------------------------------ kernel
+@njit(cache=True, nogil=True)
+def grow(S, O, k, dt, tr):
+    """Nominal GDP over step k from potential growth, inflation and the change of the gap."""
+    g = tr.growth[k]
+    for p in range(S.shape[1]):
+        S[NGDP, p] = O[NGDP, p] * math.exp((g + S[INFL, p]) * dt + (S[GAP, p] - O[GAP, p]))
+
+
+@njit(cache=True, nogil=True)
+def finance(S, O, k, dt, tr, w):
+    """Revenue, outlays, interest and the TGA change over step k; maturing debt rolled and new
+    borrowing issued by the issuance policy at the bucket yields ``w.Y``, never paying a bucket
+    down below what the Fed keeps of it (``w.SMAT``/``w.reinvest``, from the Fed's runoff);
+    the new coupons, debt and gross issuance."""
+    B = S.shape[1]
+    Pt = tr.P
+    MAT, SMAT, ISS, LO = w.MAT, w.SMAT, w.ISS, w.LO
+    face, interest, revenue, outlays, d_tga, need = w.face, w.interest, w.revenue, w.outlays, w.d_tga, w.need
+    face[:] = 0.0
+    interest[:] = 0.0
+    for b in range(N_B):
+        ro = Pt[RUNOFF0 + b]
+        for p in range(B):
+            MAT[b, p] = O[DEBT0 + b, p] * ro
+            interest[p] += O[DEBT0 + b, p] * O[CPN0 + b, p]
+            face[p] += O[DEBT0 + b, p]
+    rev_k, out_k, tga_k = tr.revenue[k], tr.outlays[k], tr.tga_target[k]
+    add, decay = Pt[ADD_REMIT], Pt[TGA_DECAY]
+    for p in range(B):
+        interest[p] *= dt
+        revenue[p] = rev_k * S[NGDP, p] * dt + w.remit[p] * add
+        outlays[p] = out_k * S[NGDP, p] * dt
+        d_tga[p] = (tga_k - O[TGA, p]) * decay
+        need[p] = outlays[p] - revenue[p] + interest[p]  # borrowing before the TGA change
+    reinvest = w.reinvest
+    for b in range(N_B):
+        for p in range(B):
+            gap = (O[SOMA0 + b, p] - SMAT[b, p] + SMAT[b, p] * reinvest[p]) - (O[DEBT0 + b, p] - MAT[b, p])
+            LO[b, p] = gap if b == 0 else max(gap, 0.0)
+    allocate(Pt, face, O[DEBT0], MAT, need, d_tga, LO, ISS, w.gross)
+    debt, Y = w.debt, w.Y
+    debt[:] = 0.0
+    for b in range(N_B):
+        for p in range(B):
+            left = O[DEBT0 + b, p] - MAT[b, p]
+            iss = ISS[b, p]
+            f = left + iss
+            if f < 0.0:  # rounding only: allocate keeps every bucket >= 0
+                f = 0.0
+            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + Y[b, p] * iss) / f if (iss > 0.0) & (f > 0.0) \
+                else O[CPN0 + b, p]
+            S[DEBT0 + b, p] = f
+            S[GROSS0 + b, p] = iss / dt
+            debt[p] += f
+    for p in range(B):
+        S[TGA, p] = O[TGA, p] + d_tga[p]
 
 
 @njit(cache=True, nogil=True)
@@ -203,3 +319,52 @@ def allocate(P, debt, bills, maturing, need, d_tga, lo, issued, gross):
             short = lo[b, p] - issued[b, p]
             d_tga[p] = d_tga[p] + short if short > 0.0 else d_tga[p]
             issued[b, p] = lo[b, p] if short > 0.0 else issued[b, p]
+
+
+@njit(cache=True, nogil=True)
+def flows(S, dt, w):
+    """The step's revenue, outlays, interest and TGA change as annual rates."""
+    for p in range(S.shape[1]):
+        S[REVENUE, p] = w.revenue[p] / dt
+        S[OUTLAYS, p] = w.outlays[p] / dt
+        S[INTEREST, p] = w.interest[p] / dt
+        S[TGA_CHANGE, p] = w.d_tga[p] / dt
+
+
+_R = OUT0["treasury"]
+(R_NGDP, R_DEBT, R_DEBT_GDP, R_NI, R_NI_GDP, R_NI_REV, R_NI_OUT, R_DEF_GDP, R_PDEF_GDP, R_REV_GDP, R_AVG_RATE, R_WAM,
+ R_BILL_SHARE, R_TGA) = range(_R, _R + 14)
+R_GROSS0 = _R + 14
+R_GROSS = R_GROSS0 + N_B
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def record(S, out, w):
+    """The Treasury's recorded variables (engine.registry) of every path into the rows of ``out``
+    (recorded variable, paths); ``w`` holds the bucket totals (engine.core.buckets.totals)."""
+    B = S.shape[1]
+    debt, cost, wam_num, gross = w.debt, w.interest, w.face, w.gross
+    out[R_NGDP] = S[NGDP]
+    out[R_TGA] = S[TGA]
+    for b in range(N_B):
+        out[R_GROSS0 + b] = S[GROSS0 + b]
+    out[R_DEBT] = debt
+    out[R_GROSS] = gross
+    for p in range(B):
+        ngdp, ni, rev, outl = S[NGDP, p], S[INTEREST, p], S[REVENUE, p], S[OUTLAYS, p]
+        out[R_DEBT_GDP, p] = debt[p] / ngdp
+        out[R_NI, p] = ni
+        out[R_NI_GDP, p] = ni / ngdp
+        out[R_NI_REV, p] = ni / rev
+        out[R_NI_OUT, p] = ni / (outl + ni)
+        out[R_DEF_GDP, p] = (outl - rev + ni) / ngdp
+        out[R_PDEF_GDP, p] = (outl - rev) / ngdp
+        out[R_REV_GDP, p] = rev / ngdp
+    for p in range(B):
+        out[R_AVG_RATE, p] = cost[p] / debt[p]
+        out[R_WAM, p] = wam_num[p] / debt[p]
+        out[R_BILL_SHARE, p] = S[DEBT0, p] / debt[p]
+
+
+__all__ = ["Params", "Packed", "pack", "initial", "grow", "finance", "allocate", "flows", "record", "BUCKET_YEARS",
+           "SCPN0"]

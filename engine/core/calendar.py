@@ -14,7 +14,7 @@ import pandas as pd
 from pandas.tseries.holiday import USFederalHolidayCalendar
 from pandas.tseries.offsets import CustomBusinessDay
 
-from .units import BUSINESS_DAYS_PER_YEAR, Tenor
+from ..units import BUSINESS_DAYS_PER_YEAR, Tenor
 
 STEPS = {"1d": 1.0 / BUSINESS_DAYS_PER_YEAR, "1w": 1.0 / 52.0, "1m": 1.0 / 12.0}
 _BDAY = CustomBusinessDay(calendar=USFederalHolidayCalendar())

@@ -5,6 +5,8 @@ sd = s sqrt((1 - a^2) / (2k)) (and s sqrt(dt) when k = 0). Exact for any dt.
 """
 import math
 
+import numpy as np
+
 
 def ou_coeffs(speed: float, vol: float, dt: float) -> tuple[float, float]:
     """Return ``(a, sd)`` for speed (per year), vol (decimal per sqrt year), step dt (years)."""
@@ -24,3 +26,8 @@ def nelson_siegel_loading(tenor_years: float, scale_years: float, ref_years: flo
         x = t / scale_years
         return 1.0 - (-math.expm1(-x)) / x
     return h(tenor_years) / h(ref_years)
+
+
+def stack(regimes: list, pack_one) -> np.ndarray:
+    """(regime, slot) array of ``pack_one(regime)`` for every parameter regime (C-contiguous)."""
+    return np.ascontiguousarray(np.array([pack_one(r) for r in regimes]))

@@ -58,3 +58,21 @@ def sobol_bridge_normals(seed: int, block: int, n_paths: int, n_steps: int, n_dr
                 + np.sqrt((i - left) * (right - i) / span) * x[level]
     np.subtract(w[1:], w[:-1], out=out)
     return out
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """The pseudo-random generator of block ``block`` (paths block x 256 ...): one stream per
+    block, ``SeedSequence(seed, spawn_key=(block,))``, so results do not depend on chunks,
+    threads or workers."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+NO_NORMALS = np.empty((0, 0, 0))
+
+
+def block_normals(quasi_random: bool, seed: int, block: int, n_paths: int, n_steps: int, n_draw: int) -> np.ndarray:
+    """Quasi-random normals of one block (n_steps, n_draw, n_paths), or an empty array when the
+    Gaussian shocks are pseudo-random (drawn by the kernel from :func:`block_rng`)."""
+    if not quasi_random:
+        return NO_NORMALS
+    return sobol_bridge_normals(seed, block, n_paths, n_steps, n_draw)

@@ -1,0 +1,52 @@
+"""The named bundles the kernel takes (namedtuples of arrays: numba compiles through them and
+specialises on an optional bundle that is None). Built by :func:`engine.model.build`.
+
+Shapes use n = steps, n + 1 = time points, R = parameter regimes, B = paths of a block.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import NamedTuple
+
+import numpy as np
+
+from ..registry import core_blocks, fiscal_blocks
+
+
+class Grid(NamedTuple):
+    """Time: step length ``dt`` (years), the parameter regime of each step ``reg_of_step`` (n,),
+    the record slot of each time point ``rec_slot`` (n + 1; -1: not recorded), steps in a week
+    (0 when a step is longer), and whether paths come in antithetic pairs."""
+
+    dt: float
+    reg_of_step: np.ndarray
+    rec_slot: np.ndarray
+    steps_per_week: int
+    antithetic: bool
+
+
+class Shocks(NamedTuple):
+    """The step's Gaussian shocks: ``n_draw`` normals drawn per path (the active shocks), mapped to
+    the correlated shocks (engine.core.layout.SHOCK_NAMES) by a lower-triangular loading stored
+    row by row (CSR ``ptr``/``cols``/``vals``; rows of inactive shocks are empty)."""
+
+    n_draw: int
+    ptr: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+
+
+class Events(NamedTuple):
+    """Scheduled level shocks per step as CSR (``ptr`` (n + 1), state row ``row``, ``size``
+    decimal), and the decaying overlays of the yield components ``overlay`` (n + 1, component)."""
+
+    ptr: np.ndarray
+    row: np.ndarray
+    size: np.ndarray
+    overlay: np.ndarray
+
+
+#: Each core block's packed parameters (see the block's ``pack``), by block name.
+Params = namedtuple("Params", [b.name for b in core_blocks()], module=__name__)  # type: ignore[misc]
+#: The fiscal blocks' packed parameters by block name, and ``curve``: the bucket tenors' curve.
+Fiscal = namedtuple("Fiscal", [b.name for b in fiscal_blocks()] + ["curve"], module=__name__)  # type: ignore[misc]

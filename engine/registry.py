@@ -1,0 +1,235 @@
+"""The one table of the model: its blocks, their state rows and recorded variables, the Gaussian
+shocks, and the additive yield components. Everything else derives from it: the state layout
+(:mod:`engine.core.layout`), the scenario sections (:mod:`engine.scenario`), the packing of
+parameters and the initial state (:mod:`engine.model`), the shocks events can move, the yield
+components the curve composes and the results report, and the schema docs.
+
+This module is plain data and imports nothing from the engine, so every layer can read it. A
+block's code lives in ``engine.blocks.<name>`` (:func:`module`), which holds its parameter
+model ``Params``, its packing and its ``@njit`` step; the kernel's sequencer
+(:mod:`engine.kernel`) calls the steps in the order of DESIGN.md.
+
+Adding a block: its module, its entry in :data:`BLOCKS` (with :data:`SHOCKS` and
+:data:`COMPONENTS` rows if it draws shocks or adds a yield component), a line in the sequencer if
+it steps, and its tests.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from types import ModuleType
+
+#: Maturity buckets of the Treasury's debt and the Fed's holdings, and each bucket's original
+#: maturity in years (bills are rolled at the 3-month yield).
+BUCKETS = ("bills", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
+MATURITY = (0.25, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One row of the per-path state. ``fan``: the name it is recorded under (None: internal,
+    not recorded); ``unit``: the unit of the recorded value (``pct``: decimals shown as percent).
+    ``buckets``: the row is one per maturity bucket (``<name>_<bucket>``)."""
+
+    name: str
+    doc: str
+    fan: str | None = None
+    unit: str = "pct"
+    buckets: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    """A recorded variable that a block computes from the state (rather than a state row)."""
+
+    name: str
+    unit: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """An economic block. ``group``: ``core`` blocks always run; ``fiscal`` blocks run together
+    when ``treasury.enabled`` (they carry the debt). ``rows``: the state it owns, in order;
+    ``outputs``: what its ``record`` step writes, in order (fiscal blocks)."""
+
+    name: str
+    doc: str
+    group: str = "core"
+    rows: tuple[Row, ...] = ()
+    outputs: tuple[Output, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Shock:
+    """A Gaussian shock: drawn when its volatility (``block``'s ``vol`` parameter) is non-zero in
+    some regime. The order of :data:`SHOCKS` is the order of the normals drawn each step."""
+
+    name: str
+    block: str
+    vol: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Component:
+    """An additive yield component: ``sign`` x loading(tenor) x the ``row`` factor (plus event
+    overlays). ``block`` gives its loadings over tenors (``loadings(params, tenors_years)``)."""
+
+    name: str
+    block: str
+    row: str
+    sign: float = 1.0
+
+
+def _r(name: str, doc: str, fan: str | None = "", unit: str = "pct", buckets: bool = False) -> Row:
+    return Row(name, doc, name if fan == "" else fan, unit, buckets)
+
+
+def _i(name: str, doc: str, buckets: bool = False, unit: str = "") -> Row:
+    """An internal row (not recorded as it is)."""
+    return Row(name, doc, None, unit, buckets)
+
+
+BLOCKS: tuple[Block, ...] = (
+    Block("macro", "output gap, inflation, long-run inflation expectations, neutral real rate", rows=(
+        _r("output_gap", "output gap, decimal of potential GDP"),
+        _r("inflation", "inflation (core PCE y/y), decimal"),
+        _r("inflation_expectations", "long-run inflation expectations, decimal"),
+        _r("neutral_rate", "neutral real rate r*, decimal"))),
+    Block("policy", "policy rate: inertial Taylor rule, lower bound, FOMC steps, fixed path", rows=(
+        _r("policy_stance", "discretionary deviation of the Fed's target from the rule, decimal"),
+        _r("shadow_rate", "the rule's rate, not floored, decimal"),
+        _r("policy_rate", "policy rate (fed funds) actually set, decimal"),
+        _r("cum_rate", "integral of the policy rate since the start (years x decimal); recorded, and shown "
+           "as the discount factor exp(-x)", unit="ratio"))),
+    Block("term_premium", "10y term premium: mean-reverting factor with shocks and Poisson jumps", rows=(
+        _r("term_premium", "10y term-premium factor, decimal", fan="term_premium_10y"),)),
+    Block("inflation_risk_premium", "10y inflation risk premium, rising with de-anchoring", rows=(
+        _r("inflation_risk_premium", "10y inflation-risk-premium factor, decimal",
+           fan="inflation_risk_premium_10y"),)),
+    Block("convenience_yield", "3m convenience yield: the money-like value of Treasuries", rows=(
+        _r("convenience_yield", "3m convenience-yield factor, decimal", fan="convenience_yield_3m"),)),
+    Block("liquidity_wedge", "10y supply/liquidity wedge, moved by events", rows=(
+        _r("liquidity_wedge", "10y supply/liquidity wedge factor, decimal", fan="liquidity_wedge_10y"),)),
+    Block("fire_sale", "10y fire-sale dislocation, fast-decaying, moved by events", rows=(
+        _r("fire_sale", "10y fire-sale dislocation factor, decimal", fan="fire_sale_10y"),)),
+    # -- the Treasury, Fed balance-sheet, backstop, holder and supply blocks (treasury.enabled)
+    Block("treasury", "GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA", group="fiscal", rows=(
+        _i("nominal_gdp", "nominal GDP, USD bn per year", unit="usd_bn/yr"),
+        _i("tga", "Treasury General Account at the Fed, USD bn", unit="usd_bn"),
+        _i("debt", "face of debt held by the public, USD bn", buckets=True, unit="usd_bn"),
+        _i("coupon", "average coupon of each bucket, decimal", buckets=True, unit="pct"),
+        _i("gross", "gross issuance by bucket, USD bn per year", buckets=True, unit="usd_bn/yr"),
+        _i("revenue", "revenue incl. Fed remittances, USD bn per year", unit="usd_bn/yr"),
+        _i("outlays", "non-interest outlays, USD bn per year", unit="usd_bn/yr"),
+        _i("interest", "interest on debt held by the public, USD bn per year", unit="usd_bn/yr"),
+        _i("tga_change", "change in the TGA, USD bn per year", unit="usd_bn/yr")),
+        outputs=(Output("nominal_gdp", "usd_bn"), Output("debt", "usd_bn"), Output("debt_to_gdp", "pct"),
+                 Output("net_interest", "usd_bn/yr"), Output("net_interest_to_gdp", "pct"),
+                 Output("net_interest_to_revenue", "pct"), Output("net_interest_to_outlays", "pct"),
+                 Output("deficit_to_gdp", "pct"), Output("primary_deficit_to_gdp", "pct"),
+                 Output("revenue_to_gdp", "pct"), Output("average_interest_rate", "pct"), Output("wam_years", "years"),
+                 Output("bill_share", "pct"), Output("tga", "usd_bn"))
+        + tuple(Output(f"gross_issuance_{b}", "usd_bn/yr") for b in BUCKETS)
+        + (Output("gross_issuance", "usd_bn/yr"),)),
+    Block("fed_balance_sheet", "SOMA by bucket, QE, QT caps, reserves, ON RRP, income and remittances",
+          group="fiscal", rows=(
+              _i("soma", "Fed (SOMA) face holdings, USD bn", buckets=True, unit="usd_bn"),
+              _i("soma_coupon", "average coupon of SOMA holdings, decimal", buckets=True, unit="pct"),
+              _i("other_assets", "Fed's other assets (agency MBS and the rest), USD bn", unit="usd_bn"),
+              _i("reserves", "bank reserves (the balance-sheet residual), USD bn", unit="usd_bn"),
+              _i("rrp", "overnight reverse repo, USD bn", unit="usd_bn"),
+              _i("currency", "currency in circulation, USD bn", unit="usd_bn"),
+              _i("deferred_asset", "cumulative unremitted losses, USD bn", unit="usd_bn"),
+              _i("remittances", "Fed remittances to the Treasury, USD bn per year", unit="usd_bn/yr"),
+              _i("fed_income", "Fed net income before remittances, USD bn per year", unit="usd_bn/yr"),
+              _i("qt_runoff", "SOMA redemptions not reinvested, USD bn per year", unit="usd_bn/yr"),
+              _i("fed_purchases", "SOMA purchases (QE, backstops, reserve management), USD bn per year",
+                 unit="usd_bn/yr")),
+          outputs=(Output("soma", "usd_bn"), Output("fed_assets", "usd_bn"), Output("reserves", "usd_bn"),
+                   Output("on_rrp", "usd_bn"), Output("fed_net_income", "usd_bn/yr"),
+                   Output("remittances", "usd_bn/yr"), Output("deferred_asset", "usd_bn"),
+                   Output("qt_runoff", "usd_bn/yr"), Output("fed_purchases", "usd_bn/yr"))),
+    Block("backstops", "emergency Treasury purchases and a par-value lending facility, switched on by stress",
+          group="fiscal", rows=(
+              _i("btfp", "par-value lending facility balance, USD bn", unit="usd_bn"),
+              _i("ep_left", "emergency purchases still to make, USD bn", unit="usd_bn"),
+              _i("ep_time", "years the emergency purchases still run (<= 0: not running)", unit="years"),
+              _i("ep_fired", "1 once the emergency purchases have been triggered", unit="count"),
+              _i("btfp_time", "years the lending facility still runs", unit="years"),
+              _i("btfp_fired", "1 once the facility has been triggered", unit="count")),
+          outputs=(Output("btfp", "usd_bn"),)),
+    Block("holders", "foreign official demand, banks' securities book, rating downgrades", group="fiscal", rows=(
+        _i("foreign_official", "foreign official holdings, USD bn", unit="usd_bn"),
+        _i("bank_loss", "banks' unrealized securities losses (positive = loss), USD bn", unit="usd_bn"),
+        _i("downgrades", "rating downgrades so far", unit="count")),
+        outputs=(Output("foreign_official", "usd_bn"), Output("bank_treasuries", "usd_bn"),
+                 Output("other_private", "usd_bn"), Output("bank_unrealized_loss", "usd_bn"),
+                 Output("bank_loss_to_capital", "pct"), Output("bank_stress", "share"),
+                 Output("downgrades", "count"))),
+    Block("supply", "supply effects on the term premium and the bill convenience yield", group="fiscal", rows=(
+        _i("supply_term_premium", "supply + downgrade part of the 10y term premium, decimal"),
+        _i("supply_convenience_yield", "supply + downgrade part of the 3m convenience yield, decimal"),
+        _i("private_duration", "duration supply held privately, 10y equivalents / GDP, decimal"),
+        _i("private_bills", "bills held privately / GDP, decimal")),
+        outputs=(Output("private_duration_to_gdp", "pct"), Output("private_bills_to_gdp", "pct"),
+                 Output("supply_term_premium_10y", "pct"), Output("supply_convenience_yield_3m", "pct"))),
+)
+
+#: Internal rows of the core blocks, after every recorded core row (so the recorded rows are the
+#: first ones of the state and a record is a contiguous copy).
+CORE_INTERNAL: tuple[tuple[str, Row], ...] = (
+    ("term_premium", _i("jump_threshold", "next term-premium jump threshold in integrated intensity")),
+)
+
+#: The Gaussian shocks in the order their normals are drawn each step.
+SHOCKS: tuple[Shock, ...] = (
+    Shock("output_gap", "macro", "gap_vol"),
+    Shock("inflation", "macro", "inflation_vol"),
+    Shock("inflation_expectations", "macro", "expectations_vol"),
+    Shock("neutral_rate", "macro", "neutral_rate_vol"),
+    Shock("policy_rate", "policy", "shock_vol"),
+    Shock("term_premium", "term_premium", "vol"),
+    Shock("inflation_risk_premium", "inflation_risk_premium", "vol"),
+    Shock("convenience_yield", "convenience_yield", "vol"),
+    Shock("policy_stance", "policy", "stance_vol"),
+)
+
+#: The additive yield components, in the order the curve adds them (after the expected real
+#: short rate and expected inflation): y = real + inflation + sum(sign x loading x factor).
+COMPONENTS: tuple[Component, ...] = (
+    Component("inflation_risk_premium", "inflation_risk_premium", "inflation_risk_premium"),
+    Component("term_premium", "term_premium", "term_premium"),
+    Component("liquidity_wedge", "liquidity_wedge", "liquidity_wedge"),
+    Component("convenience_yield", "convenience_yield", "convenience_yield", sign=-1.0),
+    Component("fire_sale", "fire_sale", "fire_sale"),
+)
+
+#: The two parts of a yield that come from the expected short-rate path (closed form).
+EXPECTATION_PARTS = ("real_rate", "expected_inflation")
+
+#: Core rows a dated ``shock:`` event may move (a level change; components may also take a
+#: decaying overlay with ``half_life``). A shock to ``policy_rate`` moves the shadow rate too.
+EVENT_TARGETS = ("output_gap", "inflation", "inflation_expectations", "neutral_rate", "policy_stance",
+                 "policy_rate", "term_premium", "inflation_risk_premium", "convenience_yield", "liquidity_wedge",
+                 "fire_sale")
+
+
+def block(name: str) -> Block:
+    """The registry entry of block ``name``."""
+    for b in BLOCKS:
+        if b.name == name:
+            return b
+    raise KeyError(name)
+
+
+def module(name: str) -> ModuleType:
+    """The module ``engine.blocks.<name>`` holding a block's code."""
+    return importlib.import_module(f"engine.blocks.{name}")
+
+
+def core_blocks() -> tuple[Block, ...]:
+    return tuple(b for b in BLOCKS if b.group == "core")
+
+
+def fiscal_blocks() -> tuple[Block, ...]:
+    return tuple(b for b in BLOCKS if b.group == "fiscal")
