@@ -1,4 +1,5 @@
 """Run the kernel benchmark (same as `ustsim bench`); see README.md here."""
+
 import argparse
 
 from engine.bench import run_bench

@@ -10,27 +10,46 @@ Python API (mirrors the CLI)::
     res.metrics["thresholds"]     # crossing probabilities with standard errors
     engine.write_outputs(res, "out/baseline")
 """
+
 from . import _jitcache
 
-_jitcache.install()  # before any kernel is defined: cached kernels are stamped with the whole engine's source
+# before any kernel is defined: cached kernels are stamped with the whole engine's source. Without
+# it an edit to a block would silently run a stale cached kernel, so refuse to go on.
+if not _jitcache.install():  # pragma: no cover - only with a numba outside the pinned range
+    raise ImportError(
+        "ustsim: cannot install its numba cache locators (numba's internal CacheImpl._locator_classes "
+        "has changed); install a numba within the range pinned in pyproject.toml"
+    )
 
-from ._version import __version__  # noqa: E402
-from .errors import ResourceError, ScenarioError, UstsimError  # noqa: E402
-from .scenario import Scenario, json_schema, load_scenario, loads_scenario  # noqa: E402
+from ._version import __version__
+from .errors import ResourceError, ScenarioError, UstsimError
+from .scenario import Scenario, json_schema, load_scenario, loads_scenario
 
 
 def run(scenario, *, threads=None, progress=None, max_memory=None, client=None):
     """Run a scenario; returns :class:`engine.results.Results`. ``client``: an optional
     ``dask.distributed.Client`` to run on. See :mod:`engine.runner`."""
     from .runner import run as _run
+
     return _run(scenario, threads=threads, progress=progress, max_memory=max_memory, client=client)
 
 
 def write_outputs(results, out_dir, charts=None):
     """Write fans, metrics, resolved scenario and charts to ``out_dir`` atomically."""
     from .report import write_outputs as _w
+
     return _w(results, out_dir, charts=charts)
 
 
-__all__ = ["__version__", "load_scenario", "loads_scenario", "run", "write_outputs", "json_schema", "Scenario",
-           "ScenarioError", "ResourceError", "UstsimError"]
+__all__ = [
+    "ResourceError",
+    "Scenario",
+    "ScenarioError",
+    "UstsimError",
+    "__version__",
+    "json_schema",
+    "load_scenario",
+    "loads_scenario",
+    "run",
+    "write_outputs",
+]

@@ -14,6 +14,7 @@ The locator list is numba's internal ``CacheImpl._locator_classes``; if a numba 
 it, :func:`install` returns False and numba's per-file stamps apply
 (``tests/test_cache.py`` checks the kernels use these locators).
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,7 +26,7 @@ from numba.core import caching
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def source_stamp() -> str:
     """SHA-256 over the relative path and content of every ``.py`` file of the engine package."""
     files = []
@@ -47,15 +48,16 @@ class _EngineStamped:
     def from_function(cls, py_func, py_file):
         if not os.path.abspath(py_file).startswith(ROOT + os.sep):
             return None
-        return super().from_function(py_func, py_file)
+        return super().from_function(py_func, py_file)  # type: ignore[misc]  # the locator base it is mixed into
 
     def get_source_stamp(self):
         return source_stamp()
 
 
-LOCATORS = tuple(type("Engine" + base.__name__, (_EngineStamped, base), {"__module__": __name__})
-                 for base in (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator,
-                              caching.UserWideCacheLocator))
+LOCATORS = tuple(
+    type("Engine" + base.__name__, (_EngineStamped, base), {"__module__": __name__})
+    for base in (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator, caching.UserWideCacheLocator)
+)
 
 
 def install() -> bool:
@@ -63,7 +65,7 @@ def install() -> bool:
     ``@njit(cache=True)`` functions are defined. Returns whether numba's list was found."""
     impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
     current = getattr(impl, "_locator_classes", None)
-    if not isinstance(current, list):
+    if impl is None or not isinstance(current, list):
         return False
     if not any(c in LOCATORS for c in current):
         impl._locator_classes = list(LOCATORS) + current

@@ -15,6 +15,7 @@ measured together mean anything):
 
 Before timing, the kernel's result is checked against the twin's on the same paths.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,9 @@ def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             S = np.repeat(model.init[:, None], n, axis=1)
-            simulate_block(block_rng(seed, b), block_normals(model, seed, b, n), S, *bundles, out[:, :, :n],
-                           met[:, :, :n])
+            simulate_block(
+                block_rng(seed, b), block_normals(model, seed, b, n), S, *bundles, out[:, :, :n], met[:, :, :n]
+            )
 
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:
@@ -82,8 +84,16 @@ def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
 
 
 def _bench_model(paths: int, steps: int, scenario: str = BASELINE, extra=()):
-    sc = load_scenario(scenario, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m",
-                                            "simulation.step=1m", "simulation.record=1m", *extra])
+    sc = load_scenario(
+        scenario,
+        overrides=[
+            f"simulation.paths={paths}",
+            f"simulation.horizon={steps}m",
+            "simulation.step=1m",
+            "simulation.record=1m",
+            *extra,
+        ],
+    )
     return build(sc)
 
 
@@ -101,14 +111,25 @@ def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tu
 def _time_to_result(cache_dir: str, scenario: str) -> float:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "engine.cli", "run", scenario], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run(
+        [sys.executable, "-m", "engine.cli", "run", scenario],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     return time.perf_counter() - t
 
 
-def run_bench(paths: int = 100_000, steps: int = 120, threads: int | None = None, quick: bool = False,
-              json_path: str | None = None, out=None) -> dict:
+def run_bench(
+    paths: int = 100_000,
+    steps: int = 120,
+    threads: int | None = None,
+    quick: bool = False,
+    json_path: str | None = None,
+    out=None,
+) -> dict:
     out = out or sys.stdout
     threads = threads or default_threads()
     if quick:
@@ -142,42 +163,62 @@ def run_bench(paths: int = 100_000, steps: int = 120, threads: int | None = None
     lam = model.params.term_premium.cum_lam[-1] / (model.cal.n_steps * model.cal.dt) if model.jumps_possible else 0.0
     jump_draws = 2 * lam * model.cal.dt + (1.0 / model.cal.n_steps if model.jumps_possible else 0.0)
     normals_per_step = model.n_draw + jump_draws
-    bare = bare_generator_speed(int(min(2e8, max(2e7, normals_per_step * path_steps))) if not quick else
-                                2_000_000, threads)
+    bare = bare_generator_speed(
+        int(min(2e8, max(2e7, normals_per_step * path_steps))) if not quick else 2_000_000, threads
+    )
     share = kernel_rate * normals_per_step / bare
 
-    res = {"paths": paths, "steps": model.cal.n_steps, "threads": threads,
-           "kernel_path_steps_per_s": kernel_rate, "simulate_path_steps_per_s": sim_rate,
-           "twin_path_steps_per_s": twin_rate, "kernel_over_twin": kernel_rate / twin_rate,
-           "simulate_over_twin": sim_rate / twin_rate, "normals_per_path_step": normals_per_step,
-           "bare_generator_normals_per_s": bare, "kernel_share_of_generator": share,
-           "simulate_seconds": t_sim, "simulate_first_seconds": t_sims[0], "twin_seconds": t_twin}
+    res = {
+        "paths": paths,
+        "steps": model.cal.n_steps,
+        "threads": threads,
+        "kernel_path_steps_per_s": kernel_rate,
+        "simulate_path_steps_per_s": sim_rate,
+        "twin_path_steps_per_s": twin_rate,
+        "kernel_over_twin": kernel_rate / twin_rate,
+        "simulate_over_twin": sim_rate / twin_rate,
+        "normals_per_path_step": normals_per_step,
+        "bare_generator_normals_per_s": bare,
+        "kernel_share_of_generator": share,
+        "simulate_seconds": t_sim,
+        "simulate_first_seconds": t_sims[0],
+        "twin_seconds": t_twin,
+    }
     fp, fs = (2048, 24) if quick else (100_000, 360)
     core_rate, full_rate = full_model_throughput(fp, fs, seed, threads)
-    res.update(full_paths=fp, full_steps=fs, core_path_steps_per_s=core_rate, full_path_steps_per_s=full_rate,
-               full_cost_over_core=core_rate / full_rate)
+    res.update(
+        full_paths=fp,
+        full_steps=fs,
+        core_path_steps_per_s=core_rate,
+        full_path_steps_per_s=full_rate,
+        full_cost_over_core=core_rate / full_rate,
+    )
     if not quick:
         with tempfile.TemporaryDirectory() as cache:
             res["baseline_cold_s"] = _time_to_result(cache, BASELINE)
             res["baseline_warm_s"] = _time_to_result(cache, BASELINE)
-    lines = [f"ustsim bench: {paths:,} paths x {model.cal.n_steps} monthly steps, {threads} thread(s)"
-             + ("  [--quick: sizes too small for meaningful figures]" if quick else ""),
-             f"  numba kernel      {kernel_rate / 1e6:10.2f} M path-steps/s   (compute; records to a reused buffer)",
-             f"  simulate()        {sim_rate / 1e6:10.2f} M path-steps/s   ({t_sim:.2f} s incl. the "
-             f"{model.n_rec * model.n_var * paths * 8 / 2**30:.2f} GiB record array; first call in the process "
-             f"{t_sims[0]:.2f} s)",
-             f"  numpy twin        {twin_rate / 1e6:10.2f} M path-steps/s   ({t_twin:.2f} s, 1 thread)",
-             f"  kernel / twin     {kernel_rate / twin_rate:10.2f} x          (target >= 5x; simulate() / twin "
-             f"{sim_rate / twin_rate:.2f} x)",
-             f"  normals drawn     {normals_per_step:10.3f} per path-step",
-             f"  bare generator    {bare / 1e6:10.1f} M normals/s     (PCG64 in numba, {threads} thread(s))",
-             f"  kernel share      {100 * share:10.1f} % of the generator's speed per normal (target >= 60%)",
-             f"  full model        {full_rate / 1e6:10.2f} M path-steps/s   ({fp:,} paths x {fs} monthly steps with the "
-             f"Treasury/Fed/holder blocks; core alone {core_rate / 1e6:.2f} M: the blocks cost "
-             f"{core_rate / full_rate:.2f} x the core, target <= 3 x)"]
+    lines = [
+        f"ustsim bench: {paths:,} paths x {model.cal.n_steps} monthly steps, {threads} thread(s)"
+        + ("  [--quick: sizes too small for meaningful figures]" if quick else ""),
+        f"  numba kernel      {kernel_rate / 1e6:10.2f} M path-steps/s   (compute; records to a reused buffer)",
+        f"  simulate()        {sim_rate / 1e6:10.2f} M path-steps/s   ({t_sim:.2f} s incl. the "
+        f"{model.n_rec * model.n_var * paths * 8 / 2**30:.2f} GiB record array; first call in the process "
+        f"{t_sims[0]:.2f} s)",
+        f"  numpy twin        {twin_rate / 1e6:10.2f} M path-steps/s   ({t_twin:.2f} s, 1 thread)",
+        f"  kernel / twin     {kernel_rate / twin_rate:10.2f} x          (target >= 5x; simulate() / twin "
+        f"{sim_rate / twin_rate:.2f} x)",
+        f"  normals drawn     {normals_per_step:10.3f} per path-step",
+        f"  bare generator    {bare / 1e6:10.1f} M normals/s     (PCG64 in numba, {threads} thread(s))",
+        f"  kernel share      {100 * share:10.1f} % of the generator's speed per normal (target >= 60%)",
+        f"  full model        {full_rate / 1e6:10.2f} M path-steps/s   ({fp:,} paths x {fs} monthly steps with the "
+        f"Treasury/Fed/holder blocks; core alone {core_rate / 1e6:.2f} M: the blocks cost "
+        f"{core_rate / full_rate:.2f} x the core, target <= 3 x)",
+    ]
     if "baseline_cold_s" in res:
-        lines += [f"  baseline run      {res['baseline_cold_s']:10.2f} s cold (compile), "
-                  f"{res['baseline_warm_s']:.2f} s warm  (target warm < 3 s)"]
+        lines += [
+            f"  baseline run      {res['baseline_cold_s']:10.2f} s cold (compile), "
+            f"{res['baseline_warm_s']:.2f} s warm  (target warm < 3 s)"
+        ]
     print("\n".join(lines), file=out)
     if json_path:
         with open(json_path, "w") as fh:

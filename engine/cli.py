@@ -8,6 +8,7 @@
 A user error prints one line per problem (``file:line: key: what is wrong``) and exits with
 status 2, before anything is written; ``--debug`` shows tracebacks of unexpected errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,14 @@ def _parser() -> argparse.ArgumentParser:
 
     def scenario_args(sp):
         sp.add_argument("file", help="scenario YAML file")
-        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a scenario key, e.g. --set policy.shock_vol=0.5%%/sqrt(yr) (repeatable)")
+        sp.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a scenario key, e.g. --set policy.shock_vol=0.5%%/sqrt(yr) (repeatable)",
+        )
         sp.add_argument("--paths", type=int, help="shorthand for --set simulation.paths=N")
         sp.add_argument("--seed", type=int, help="shorthand for --set simulation.seed=N")
         sp.add_argument("--horizon", help="shorthand for --set simulation.horizon=T (e.g. 30y)")
@@ -36,12 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario: summary table, and files under --out")
     scenario_args(r)
     r.add_argument("--out", help="folder for fans.parquet/csv, metrics.json, scenario.resolved.yaml, charts")
-    r.add_argument("--threads", type=int, help="worker threads (default: NUMBA_NUM_THREADS or CPU count; "
-                                               "results do not depend on it)")
+    r.add_argument(
+        "--threads",
+        type=int,
+        help="worker threads (default: NUMBA_NUM_THREADS or CPU count; results do not depend on it)",
+    )
     r.add_argument("--no-charts", action="store_true", help="do not write PNG charts")
-    r.add_argument("--dask", metavar="local:N|tcp://host:port",
-                   help="run the chunks on Dask: a new local cluster of N worker processes, or an existing "
-                        "scheduler (needs pip install \"ustsim[dask]\"); results are identical to a local run")
+    r.add_argument(
+        "--dask",
+        metavar="local:N|tcp://host:port",
+        help="run the chunks on Dask: a new local cluster of N worker processes, or an existing "
+        'scheduler (needs pip install "ustsim[dask]"); results are identical to a local run',
+    )
     r.add_argument("--quiet", action="store_true", help="print no summary table")
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
@@ -55,10 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--threads", type=int)
     b.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures not meaningful)")
     b.add_argument("--json", help="also write the figures to this JSON file")
-    b.add_argument("--peers", action="store_true", help="the Vasicek workload in ustsim, QuantLib and pyesg side by "
-                                                        "side (needs pip install \"ustsim[peers]\")")
-    b.add_argument("--scaling", action="store_true", help="throughput and peak memory against paths, steps, "
-                                                          "threads and Dask workers (a child process per point)")
+    b.add_argument(
+        "--peers",
+        action="store_true",
+        help='the Vasicek workload in ustsim, QuantLib and pyesg side by side (needs pip install "ustsim[peers]")',
+    )
+    b.add_argument(
+        "--scaling",
+        action="store_true",
+        help="throughput and peak memory against paths, steps, threads and Dask workers (a child process per point)",
+    )
     b.add_argument("--markdown", help="with --peers or --scaling: also write the table to this markdown file")
     return p
 
@@ -92,7 +111,7 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=err)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last-resort report for the user
+    except Exception as exc:
         if a.debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=err)
@@ -108,44 +127,61 @@ def _dispatch(a, out, err) -> int:
     if a.command == "bench":
         if a.scaling:
             from .scaling import run_scaling
+
             run_scaling(quick=a.quick, out=out, json_path=a.json, markdown_path=a.markdown)
             return 0
         if a.peers:
             from .peers import run_peers
+
             paths = 2000 if a.quick else a.paths
-            run_peers(paths=paths, steps=a.steps, threads=a.threads, out=out, json_path=a.json,
-                      markdown_path=a.markdown)
+            run_peers(
+                paths=paths, steps=a.steps, threads=a.threads, out=out, json_path=a.json, markdown_path=a.markdown
+            )
             return 0
         from .bench import run_bench
+
         run_bench(paths=a.paths, steps=a.steps, threads=a.threads, quick=a.quick, json_path=a.json, out=out)
         return 0
     sc = load_scenario(a.file, overrides=_overrides(a))
     sim = sc.simulation
     if a.command == "validate":
-        print(f"{a.file}: ok ({sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}, "
-              f"seed {sim.seed})", file=out)
+        print(
+            f"{a.file}: ok ({sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}, seed {sim.seed})",
+            file=out,
+        )
         return 0
 
     from .runner import run
 
     def on_estimate(need, lim):
         if not a.quiet:
-            print(f"{sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}; "
-                  f"memory needed ~{format_bytes(need)} (limit {format_bytes(lim)})", file=err)
+            print(
+                f"{sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}; "
+                f"memory needed ~{format_bytes(need)} (limit {format_bytes(lim)})",
+                file=err,
+            )
 
     client = cluster = None
     if a.dask:
         from .dask_backend import connect
+
         client, cluster = connect(a.dask)
     try:
-        res = run(sc, threads=a.threads, progress=None if a.quiet else ProgressBar(err), on_estimate=on_estimate,
-                  client=client)
+        res = run(
+            sc,
+            threads=a.threads,
+            progress=None if a.quiet else ProgressBar(err),
+            on_estimate=on_estimate,
+            client=client,
+        )
     finally:
         if client is not None:
             from .dask_backend import close
+
             close(client, cluster)
     if a.out:
         from .report import write_outputs
+
         names = write_outputs(res, a.out, charts=False if a.no_charts else None)
         if not a.quiet:
             print(f"wrote {', '.join(names)} to {a.out}", file=err)
@@ -172,8 +208,10 @@ class ProgressBar:
         frac = done / total
         fill = int(self.width * frac)
         eta = el / frac - el if frac > 0 else 0.0
-        self.stream.write(f"\r  [{'#' * fill}{'.' * (self.width - fill)}] {done:,}/{total:,} paths "
-                          f"{el:5.1f}s elapsed, {eta:5.1f}s left")
+        self.stream.write(
+            f"\r  [{'#' * fill}{'.' * (self.width - fill)}] {done:,}/{total:,} paths "
+            f"{el:5.1f}s elapsed, {eta:5.1f}s left"
+        )
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()

@@ -11,6 +11,7 @@ gives the same numbers because every block seeds its own generator.
 
 Dask is optional: ``pip install "ustsim[dask]"``.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import CancelledError
@@ -37,8 +38,9 @@ def connect(spec: str):
         n = spec.split(":", 1)[1]
         if not n.isdigit() or int(n) < 1:
             raise UstsimError(f"--dask {spec}: expected local:N with N a positive number of workers")
-        cluster = distributed.LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
-                                           dashboard_address=":0", silence_logs=40)
+        cluster = distributed.LocalCluster(
+            n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        )
         return distributed.Client(cluster), cluster
     if "://" not in spec:
         raise UstsimError(f"--dask {spec}: expected local:N or a scheduler address like tcp://host:8786")
@@ -90,8 +92,10 @@ def run_tasks(client, shared: list, fn, items: list, args: tuple, on_result) -> 
         except CancelledError:  # distributed's FutureCancelledError; its status can lag the raise
             attempts[i] += 1
             if attempts[i] > RETRIES:
-                raise UstsimError(f"Dask task for chunk {i} was cancelled {attempts[i]} times "
-                                  "(its inputs were lost with the workers holding them); giving up") from None
+                raise UstsimError(
+                    f"Dask task for chunk {i} was cancelled {attempts[i]} times "
+                    "(its inputs were lost with the workers holding them); giving up"
+                ) from None
             if gen == generation[0]:  # the first casualty of this loss re-scatters the inputs
                 generation[:] = [gen + 1, client.scatter(shared, broadcast=True, hash=False)]
             new = submit(i)

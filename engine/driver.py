@@ -7,12 +7,13 @@
   the kernel releases the GIL, so threads run in parallel.
 * Before a run, the memory it needs is estimated; a run over the limit is refused.
 """
+
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
-from typing import Callable
 
 import numpy as np
 
@@ -24,8 +25,18 @@ from .core.sketch import NB, NC
 from .errors import ResourceError, format_bytes
 from .kernel import simulate_block
 from .model import Model
-from .reduction import (GROUP_BLOCKS, PILOT_PATHS, UNIT_BLOCKS, Partial, Plan, Summary, View, fan_names, reduce_unit,
-                        scalar_names)
+from .reduction import (
+    GROUP_BLOCKS,
+    PILOT_PATHS,
+    UNIT_BLOCKS,
+    Partial,
+    Plan,
+    Summary,
+    View,
+    fan_names,
+    reduce_unit,
+    scalar_names,
+)
 
 
 def default_threads() -> int:
@@ -69,6 +80,7 @@ def peak_rss_bytes() -> int:
     if peak is not None:
         return peak
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -100,8 +112,14 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     pilot_units = math.ceil(n_pilot / unit_paths)
     pilot_phase = pilot + (min(threads, pilot_units) + 1) * partial  # the pilot's records, its partials, the total
     chunk_phase = (min(2 * threads, n_chunks) + 1) * partial + threads * group
-    return int(BASE_BYTES + max(pilot_phase, chunk_phase) + plan + min(keep, n_paths) * per_path + fans_table
-               + model.curve.coef_n.nbytes * 3)
+    return int(
+        BASE_BYTES
+        + max(pilot_phase, chunk_phase)
+        + plan
+        + min(keep, n_paths) * per_path
+        + fans_table
+        + model.curve.coef_n.nbytes * 3
+    )
 
 
 def check_memory(model: Model, n_paths: int, threads: int, limit: int | None, keep: int = 0) -> tuple[int, int]:
@@ -109,9 +127,11 @@ def check_memory(model: Model, n_paths: int, threads: int, limit: int | None, ke
     need = memory_estimate(model, n_paths, threads, keep)
     lim = int(limit) if limit else int(0.8 * available_memory())
     if need > lim:
-        raise ResourceError(f"the run needs an estimated {format_bytes(need)}, over the limit of {format_bytes(lim)}; "
-                            f"keep fewer paths (outputs.keep_paths), record less often (simulation.record), "
-                            f"record fewer tenors or quantiles, or use fewer threads")
+        raise ResourceError(
+            f"the run needs an estimated {format_bytes(need)}, over the limit of {format_bytes(lim)}; "
+            f"keep fewer paths (outputs.keep_paths), record less often (simulation.record), "
+            f"record fewer tenors or quantiles, or use fewer threads"
+        )
     return need, lim
 
 
@@ -128,8 +148,9 @@ def chunk_blocks(model: Model, n_paths: int, chunk_paths: int | None = None) -> 
     return [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]
 
 
-def run_blocks(model: Model, seed: int, blocks: list[int], n_paths: int, out: np.ndarray, met: np.ndarray,
-               offset: int = 0) -> int:
+def run_blocks(
+    model: Model, seed: int, blocks: list[int], n_paths: int, out: np.ndarray, met: np.ndarray, offset: int = 0
+) -> int:
     """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
     Returns the number of paths simulated."""
     bundles = model.bundles
@@ -137,8 +158,14 @@ def run_blocks(model: Model, seed: int, blocks: list[int], n_paths: int, out: np
     for b in blocks:
         p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
         S = np.repeat(model.init[:, None], p1 - p0, axis=1)
-        simulate_block(block_rng(seed, b), block_normals(model, seed, b, p1 - p0), S, *bundles,
-                       out[:, :, p0 - offset:p1 - offset], met[:, :, p0 - offset:p1 - offset])
+        simulate_block(
+            block_rng(seed, b),
+            block_normals(model, seed, b, p1 - p0),
+            S,
+            *bundles,
+            out[:, :, p0 - offset : p1 - offset],
+            met[:, :, p0 - offset : p1 - offset],
+        )
         done += p1 - p0
     return done
 
@@ -153,7 +180,7 @@ def block_groups(blocks: list[int], n_paths: int) -> list[list[int]]:
     """``blocks`` (consecutive) in groups of up to ``GROUP_BLOCKS`` of equal size (the last,
     partial block of a run forms a group of its own)."""
     full = [b for b in blocks if (b + 1) * BLOCK_PATHS <= n_paths]
-    out = [full[i:i + GROUP_BLOCKS] for i in range(0, len(full), GROUP_BLOCKS)]
+    out = [full[i : i + GROUP_BLOCKS] for i in range(0, len(full), GROUP_BLOCKS)]
     return out + [[b] for b in blocks if (b + 1) * BLOCK_PATHS > n_paths]
 
 
@@ -161,10 +188,10 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
     """Simulate ``blocks`` group by group, yielding each group's records (G, n_rec, n_var, B)
     and metrics (G, N_MET, n_tenor, B) in buffers reused from group to group; the first ``keep``
     paths are also copied into ``kept`` as (first path, records, metrics)."""
-    out = met = None
+    out = met = np.empty((0, 0, 0, 0))
     for group in block_groups(blocks, n_paths):
         B = min(BLOCK_PATHS, n_paths - group[0] * BLOCK_PATHS)
-        if out is None or out.shape[0] != len(group) or out.shape[3] != B:
+        if out.shape[0] != len(group) or out.shape[3] != B:
             out = np.empty((len(group), model.n_rec, model.n_var, B))
             met = np.empty((len(group), N_MET, model.n_tenor, B))
         for g, b in enumerate(group):
@@ -176,7 +203,9 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
         yield out, met
 
 
-def reduce_chunk(model: Model, plan, seed: int, n_paths: int, keep: int, units: list[tuple[int, list[int]]]):
+def reduce_chunk(
+    model: Model, plan: Plan, seed: int, n_paths: int, keep: int, units: list[tuple[int, list[int]]]
+) -> tuple[Partial, list]:
     """Simulate and reduce whole units; returns (Partial, kept path pieces). Runs in a worker
     thread or a Dask task."""
     partial = Partial(plan)
@@ -186,8 +215,16 @@ def reduce_chunk(model: Model, plan, seed: int, n_paths: int, keep: int, units: 
     return partial, kept
 
 
-def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
-              progress: Callable[[int, int], None] | None = None, client=None, keep: int = 0):
+def summarise(
+    model: Model,
+    n_paths: int,
+    seed: int,
+    threads: int | None = None,
+    chunk_paths: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    client=None,
+    keep: int = 0,
+):
     """Run all paths and reduce them as they come into a bounded-memory :class:`~engine.summary.Summary`.
 
     1. The pilot: the first ``PILOT_PATHS`` paths are simulated with full records, which fix the
@@ -202,23 +239,27 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
     units = list(enumerate(unit_blocks(n_paths)))
     n_pilot_units = min(len(units), PILOT_PATHS // (UNIT_BLOCKS * BLOCK_PATHS))
     n_pilot = min(n_paths, n_pilot_units * UNIT_BLOCKS * BLOCK_PATHS)
-    R, M = simulate(model, n_pilot, seed, threads=threads, chunk_paths=UNIT_BLOCKS * BLOCK_PATHS, client=None)
-    plan = Plan.from_pilot(View(model), R, M)
+    pilot = list(simulate(model, n_pilot, seed, threads=threads, chunk_paths=UNIT_BLOCKS * BLOCK_PATHS, client=None))
+    plan = Plan.from_pilot(View(model), *pilot)
     summary = Summary(plan)
     kept_R = np.empty((model.n_rec, model.n_var, keep))
     kept_M = np.empty((N_MET, model.n_tenor, keep))
 
     def place(pieces):
         for p0, r, m in pieces:
-            kept_R[:, :, p0:p0 + r.shape[2]] = r
-            kept_M[:, :, p0:p0 + r.shape[2]] = m
+            kept_R[:, :, p0 : p0 + r.shape[2]] = r
+            kept_M[:, :, p0 : p0 + r.shape[2]] = m
 
     def pilot_groups(blocks):
         for group in block_groups(blocks, n_paths):
             p0, p1 = group[0] * BLOCK_PATHS, min((group[-1] + 1) * BLOCK_PATHS, n_pilot)
             G = len(group)
-            yield (np.ascontiguousarray(R[:, :, p0:p1].reshape(R.shape[0], R.shape[1], G, -1).transpose(2, 0, 1, 3)),
-                   np.ascontiguousarray(M[:, :, p0:p1].reshape(M.shape[0], M.shape[1], G, -1).transpose(2, 0, 1, 3)))
+            yield (
+                *(
+                    np.ascontiguousarray(X[:, :, p0:p1].reshape(X.shape[0], X.shape[1], G, -1).transpose(2, 0, 1, 3))
+                    for X in pilot
+                ),
+            )
 
     def reduce_pilot_unit(unit) -> Partial:
         part = Partial(plan)
@@ -228,21 +269,20 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
     with ThreadPoolExecutor(max_workers=max(1, min(threads, n_pilot_units))) as ex:
         for part in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
             summary.merge(part)
-    place([(0, R[:, :, :keep], M[:, :, :keep])] if keep else [])
-    R = M = part = None  # free the pilot's records before the chunks run
+    place([(0, pilot[0][:, :, :keep], pilot[1][:, :, :keep])] if keep else [])
+    pilot.clear()  # free the pilot's records before the chunks run
     done = n_pilot
     if progress:
         progress(done, n_paths)
 
     rest = units[n_pilot_units:]
-    per_chunk = max(1, (chunk_paths or model.scenario.simulation.chunk_paths) //
-                    (UNIT_BLOCKS * BLOCK_PATHS))
+    per_chunk = max(1, (chunk_paths or model.scenario.simulation.chunk_paths) // (UNIT_BLOCKS * BLOCK_PATHS))
     if client is not None:
         # each task ships a partial summary back (tens of MB): about four tasks per worker, not
         # hundreds; the units, and so the results, stay the same
         workers = max(1, len(client.scheduler_info()["workers"]))
         per_chunk = max(per_chunk, math.ceil(len(rest) / (4 * workers)))
-    chunks = [rest[i:i + per_chunk] for i in range(0, len(rest), per_chunk)]
+    chunks = [rest[i : i + per_chunk] for i in range(0, len(rest), per_chunk)]
 
     def paths_of(chunk) -> int:
         return sum(min((b + 1) * BLOCK_PATHS, n_paths) - b * BLOCK_PATHS for _, bl in chunk for b in bl)
@@ -256,8 +296,14 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
             progress(done, n_paths)
 
     if client is not None and chunks:
-        dask_backend.run_tasks(client, [model, plan], reduce_chunk, chunks, (seed, n_paths, keep),
-                               lambda chunk, res: finish(res[0], res[1], chunk))
+        dask_backend.run_tasks(
+            client,
+            [model, plan],
+            reduce_chunk,
+            chunks,
+            (seed, n_paths, keep),
+            lambda chunk, res: finish(res[0], res[1], chunk),
+        )
     elif threads == 1 or len(chunks) <= 1:
         for c in chunks:
             finish(*reduce_chunk(model, plan, seed, n_paths, keep, c), c)
@@ -278,15 +324,23 @@ def summarise(model: Model, n_paths: int, seed: int, threads: int | None = None,
             while pending:
                 ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in ready:
-                    finish(*f.result(), pending.pop(f))
+                    partial, pieces = f.result()
+                    finish(partial, pieces, pending.pop(f))
                     submit_next()
-                del ready, f
+                del ready, f, partial, pieces  # drop the finished partials before waiting again
     summary.complete(len(units))
     return summary, kept_R, kept_M
 
 
-def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, chunk_paths: int | None = None,
-             progress: Callable[[int, int], None] | None = None, client=None) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    model: Model,
+    n_paths: int,
+    seed: int,
+    threads: int | None = None,
+    chunk_paths: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    client=None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Run all paths. Returns ``(records, metrics)``: (n_rec, n_var, n_paths) and (N_MET, n_tenor, n_paths).
 
     With a ``dask.distributed.Client`` the chunks run as Dask tasks (:mod:`engine.dask_backend`);
@@ -303,14 +357,20 @@ def simulate(model: Model, n_paths: int, seed: int, threads: int | None = None, 
     if client is not None:
         # compile (or load) the kernels here first, so workers find them in the numba cache
         # instead of compiling them concurrently
-        run_blocks(model, seed, [0], min(n_paths, 2), np.empty((model.n_rec, model.n_var, 2)),
-                   np.empty((N_MET, model.n_tenor, 2)))
+        run_blocks(
+            model,
+            seed,
+            [0],
+            min(n_paths, 2),
+            np.empty((model.n_rec, model.n_var, 2)),
+            np.empty((N_MET, model.n_tenor, 2)),
+        )
         placed = [0]
 
         def place(blocks, res) -> None:
             p0, rec, m = res
-            out[:, :, p0:p0 + rec.shape[2]] = rec
-            met[:, :, p0:p0 + rec.shape[2]] = m
+            out[:, :, p0 : p0 + rec.shape[2]] = rec
+            met[:, :, p0 : p0 + rec.shape[2]] = m
             placed[0] += rec.shape[2]
             if progress:
                 progress(placed[0], n_paths)

@@ -4,6 +4,7 @@ A :class:`ScenarioError` carries every problem found in a scenario at once; each
 one line ``file:line: dotted.key: what is wrong, what is expected``. The CLI prints them and
 exits with status 2 before anything is written.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -18,16 +18,43 @@ Random numbers are drawn in a fixed order that the numpy twin (:mod:`engine.twin
 step's normals in path-major order, then for each path in order its jumps (a normal for the
 size, an exponential for the next threshold). The fiscal blocks draw none.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from .blocks import (backstops, convenience_yield, curve, fed_balance_sheet, fire_sale, holders,
-                     inflation_risk_premium, liquidity_wedge, macro, policy, supply, term_premium, treasury)
+from .blocks import (
+    backstops,
+    convenience_yield,
+    curve,
+    fed_balance_sheet,
+    fire_sale,
+    holders,
+    inflation_risk_premium,
+    liquidity_wedge,
+    macro,
+    policy,
+    supply,
+    term_premium,
+    treasury,
+)
 from .core import buckets
-from .core.layout import (MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_REC,
-                          N_SHOCK, OVERLAY_COLUMN, POLICY, ROW, SHADOW)
+from .core.layout import (
+    MET_FALL,
+    MET_FALL_W,
+    MET_PEAK,
+    MET_RISE,
+    MET_RISE_W,
+    MET_SUMSQ,
+    MET_TROUGH,
+    N_REC,
+    N_SHOCK,
+    OVERLAY_COLUMN,
+    POLICY,
+    ROW,
+    SHADOW,
+)
 
 # overlay column recorded with each recorded row (-1: none)
 _REC_OVERLAY = np.array([OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_REC]], dtype=np.int64)
@@ -49,9 +76,9 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
     n_steps = grid.reg_of_step.shape[0]
     B = S.shape[1]
     S_in = S
-    S2 = S.copy()                   # the step reads S and writes S2; the two swap every step
+    S2 = S.copy()  # the step reads S and writes S2; the two swap every step
     ZT = np.empty((shocks.n_draw, B))  # the step's normals, drawn path by path, stored shock-major
-    E = np.zeros((N_SHOCK, B))      # correlated shocks
+    E = np.zeros((N_SHOCK, B))  # correlated shocks
     n_ten = cv.coef_n.shape[1]
     spw = grid.steps_per_week
     hist = np.empty((n_ten, max(spw, 1), B))
@@ -137,8 +164,7 @@ def _step_core(S, S2, E, k, r, params, dt):
 def _step_fiscal(S, O, k, r, dt, params, overlay, fiscal, w):
     """The Treasury, Fed balance-sheet, backstop, holder and supply blocks' step k: from the
     state O at time point k to S at k + 1, whose core rows are already stepped."""
-    tr, fed, bs, hol, sup = fiscal.treasury, fiscal.fed_balance_sheet, fiscal.backstops, fiscal.holders, \
-        fiscal.supply
+    tr, fed, bs, hol, sup = fiscal.treasury, fiscal.fed_balance_sheet, fiscal.backstops, fiscal.holders, fiscal.supply
     supply.persist(S, O, params.term_premium.P[r, term_premium.A], params.convenience_yield[r, convenience_yield.A])
     curve.compose_all(S, k + 1, fiscal.curve, overlay, w.Y)
     treasury.grow(S, O, k, dt, tr)
@@ -241,4 +267,4 @@ def kernel_args(model) -> tuple:
     return model.bundles
 
 
-__all__ = ["simulate_block", "kernel_args"]
+__all__ = ["kernel_args", "simulate_block"]

@@ -6,20 +6,44 @@ state (``initial``); this module builds the time grid, the shocks and events, pr
 closed-form expectation coefficients for every time point and tenor, and fits the initial term
 premium to an observed curve.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
 from . import units
-from .blocks import curve
-from .core.bundles import Fiscal, Grid, Params
+from .blocks import curve, policy
+from .core.bundles import Events, Fiscal, Grid, Params, Shocks
+from .core.calendar import Calendar
 from .core.events import compile_events, regimes
-from .core.layout import (CY, FIRE, FISCAL_NAMES, GAP, INFL, INFL_EXP, IRP, JUMP_THR, MATURITY, N_FULL_STATE,
-                          N_STATE, POLICY, REC_NAMES, ROW, RSTAR, SHADOW, STANCE, TP, WEDGE, X_STATES)
-from .core.shocks import active_shocks, build as build_shocks
+from .core.layout import (
+    CY,
+    FIRE,
+    FISCAL_NAMES,
+    GAP,
+    INFL,
+    INFL_EXP,
+    IRP,
+    JUMP_THR,
+    MATURITY,
+    N_FULL_STATE,
+    N_STATE,
+    POLICY,
+    REC_NAMES,
+    ROW,
+    RSTAR,
+    SHADOW,
+    STANCE,
+    TP,
+    WEDGE,
+    X_STATES,
+)
+from .core.shocks import active_shocks
+from .core.shocks import build as build_shocks
 from .registry import COMPONENTS, core_blocks, fiscal_blocks, module
 from .scenario import Scenario
 
@@ -29,17 +53,17 @@ class Model:
     """A scenario ready to simulate: the kernel's bundles and what the results need to read them."""
 
     scenario: Scenario
-    cal: object                    # engine.core.calendar.Calendar
-    tenors: list[units.Tenor]      # recorded tenors
-    init: np.ndarray               # (rows,) initial state of every path
+    cal: Calendar
+    tenors: list[units.Tenor]  # recorded tenors
+    init: np.ndarray  # (rows,) initial state of every path
     grid: Grid
-    shocks: object                 # engine.core.bundles.Shocks
-    events: object                 # engine.core.bundles.Events
-    params: Params
-    curve: curve.Curve             # at every time point, for the recorded tenors
-    fiscal: Fiscal | None          # the Treasury/Fed/holder blocks, when treasury.enabled
+    shocks: Shocks
+    events: Events
+    params: Any  # engine.core.bundles.Params: each core block's packed parameters
+    curve: curve.Curve  # at every time point, for the recorded tenors
+    fiscal: Any  # engine.core.bundles.Fiscal of the Treasury/Fed/holder blocks, or None
     active_shocks: list[int]
-    fit: dict                      # initial curve fit: tenor -> (observed, model) decimals
+    fit: dict  # initial curve fit: tenor -> (observed, model) decimals
 
     @property
     def bundles(self) -> tuple:
@@ -49,7 +73,7 @@ class Model:
     @property
     def n_draw(self) -> int:
         """Normals drawn per path per step."""
-        return self.shocks.n_draw  # type: ignore[attr-defined]
+        return self.shocks.n_draw
 
     @property
     def jumps_possible(self) -> bool:
@@ -61,7 +85,7 @@ class Model:
 
     @property
     def n_rec(self) -> int:
-        return len(self.cal.record_points)  # type: ignore[attr-defined]
+        return len(self.cal.record_points)
 
     @property
     def rec_names(self) -> tuple[str, ...]:
@@ -88,7 +112,6 @@ def build(sc: Scenario) -> Model:
     events = compile_events(sc.events, cal)
     tenors = list(sc.outputs.tenors)
 
-    from .blocks import policy
     curve_reg = np.concatenate([[reg_of_step[0]], reg_of_step]).astype(np.int64)
     lb_t = np.array([params.policy.P[curve_reg[i]][policy.LB] for i in range(n + 1)])
     coefficients = _expectation_coefficients(sc, regs, curve_reg, cal, params.policy)
@@ -104,7 +127,7 @@ def build(sc: Scenario) -> Model:
     return Model(sc, cal, tenors, init, grid, shocks, events, params, cv, fiscal, active, fit)
 
 
-def _fiscal(sc: Scenario, cal, init: np.ndarray, cv_b: curve.Curve, overlay) -> tuple[np.ndarray, Fiscal]:
+def _fiscal(sc: Scenario, cal, init: np.ndarray, cv_b: curve.Curve, overlay) -> tuple[np.ndarray, Any]:
     """The fiscal blocks' packed parameters and rows of the initial state, in registry order (each
     reads the rows of the blocks before it); the banks' book is at par at the start bucket yields."""
     full = np.zeros(N_FULL_STATE)
@@ -202,7 +225,7 @@ def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, also: lis
         out = []
         for i, tau in enumerate(ty):
             cs, _ = coefficients(tau)
-            y = max(cs[curve.N_X] + cs[:curve.N_X] @ x0[list(X_STATES)], lb)
+            y = max(cs[curve.N_X] + cs[: curve.N_X] @ x0[list(X_STATES)], lb)
             for c, row in enumerate(rows):
                 y = y + load[c, i] * x0[row]
             out.append(y)

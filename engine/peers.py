@@ -13,6 +13,7 @@ trapezoid rule on the monthly grid - run three ways:
 Each reports its price, error against the closed form, and path-steps per second. The timing
 covers generating the paths and pricing; model set-up is excluded for all three.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,16 @@ def run_ustsim(paths: int, steps: int, seed: int, threads: int | None = None) ->
     from .driver import simulate
     from .model import build
     from .scenario import load_scenario
-    sc = load_scenario(VASICEK, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m",
-                                           f"simulation.record={steps}m", f"simulation.seed={seed}"])
+
+    sc = load_scenario(
+        VASICEK,
+        overrides=[
+            f"simulation.paths={paths}",
+            f"simulation.horizon={steps}m",
+            f"simulation.record={steps}m",
+            f"simulation.seed={seed}",
+        ],
+    )
     model = build(sc)
     simulate(model, min(paths, 64), seed, threads=threads)  # compile / load outside the timing
     t = time.perf_counter()
@@ -58,6 +67,7 @@ def run_ustsim(paths: int, steps: int, seed: int, threads: int | None = None) ->
 
 def run_quantlib(paths: int, steps: int, seed: int) -> dict:
     import QuantLib as ql
+
     process = ql.OrnsteinUhlenbeckProcess(A, SIGMA, R0, B)
     rsg = ql.GaussianRandomSequenceGenerator(ql.UniformRandomSequenceGenerator(steps, ql.UniformRandomGenerator(seed)))
     gen = ql.GaussianPathGenerator(process, steps / 12.0, steps, rsg, False)
@@ -72,6 +82,7 @@ def run_quantlib(paths: int, steps: int, seed: int) -> dict:
 
 def run_pyesg(paths: int, steps: int, seed: int) -> dict:
     import pyesg
+
     process = pyesg.OrnsteinUhlenbeckProcess(mu=B, sigma=SIGMA, theta=A)
     t = time.perf_counter()
     out = process.scenarios(R0, dt=1.0 / 12, n_scenarios=paths, n_steps=steps, random_state=seed)
@@ -79,33 +90,46 @@ def run_pyesg(paths: int, steps: int, seed: int) -> dict:
     return {"price": price, "std_error": se, "seconds": time.perf_counter() - t}
 
 
-def run_peers(paths: int = 100_000, steps: int = 120, seed: int = 1, threads: int | None = None, out=None,
-              json_path: str | None = None, markdown_path: str | None = None) -> dict:
+def run_peers(
+    paths: int = 100_000,
+    steps: int = 120,
+    seed: int = 1,
+    threads: int | None = None,
+    out=None,
+    json_path: str | None = None,
+    markdown_path: str | None = None,
+) -> dict:
     """Run the workload in each tool that is installed; print a table; save JSON/markdown."""
     out = out or sys.stdout
     exact = closed_form_price(steps / 12.0)
-    rows = {"ustsim": run_ustsim(paths, steps, seed, threads)}
+    rows: dict[str, dict | None] = {"ustsim": run_ustsim(paths, steps, seed, threads)}
     for name, fn in (("QuantLib", run_quantlib), ("pyesg", run_pyesg)):
         try:
             rows[name] = fn(paths, steps, seed)
         except ImportError:
             rows[name] = None
-    ours = rows["ustsim"]["seconds"]
+    ours = rows["ustsim"]["seconds"]  # type: ignore[index]
     for r in rows.values():
         if r is not None:
             r["error"] = r["price"] - exact
             r["path_steps_per_s"] = paths * steps / r["seconds"]
             r["ustsim_speedup"] = r["seconds"] / ours
-    table = ["| tool | price | error vs closed form | s.e. | path-steps/s | ustsim is faster by |",
-             "|---|---|---|---|---|---|"]
+    table = [
+        "| tool | price | error vs closed form | s.e. | path-steps/s | ustsim is faster by |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, r in rows.items():
         if r is None:
-            table.append(f"| {name} | not installed (pip install \"ustsim[peers]\") | | | | |")
+            table.append(f'| {name} | not installed (pip install "ustsim[peers]") | | | | |')
         else:
-            table.append(f"| {name} | {r['price']:.6f} | {r['error']:+.2e} | {r['std_error']:.1e} | "
-                         f"{r['path_steps_per_s'] / 1e6:.2f} M | {r['ustsim_speedup']:.1f}x |")
-    head = (f"Vasicek a={A}, b={B:.0%}, sigma={SIGMA:.0%}, r0={R0:.0%}: {paths:,} paths x {steps} monthly steps, "
-            f"{steps / 12:g}y zero-coupon price (closed form {exact:.6f})")
+            table.append(
+                f"| {name} | {r['price']:.6f} | {r['error']:+.2e} | {r['std_error']:.1e} | "
+                f"{r['path_steps_per_s'] / 1e6:.2f} M | {r['ustsim_speedup']:.1f}x |"
+            )
+    head = (
+        f"Vasicek a={A}, b={B:.0%}, sigma={SIGMA:.0%}, r0={R0:.0%}: {paths:,} paths x {steps} monthly steps, "
+        f"{steps / 12:g}y zero-coupon price (closed form {exact:.6f})"
+    )
     print(head + "\n" + "\n".join(table), file=out)
     result = {"workload": head, "closed_form": exact, "paths": paths, "steps": steps, "results": rows}
     if json_path:

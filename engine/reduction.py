@@ -12,6 +12,7 @@ The quantile windows are placed by a *pilot*: the run's own first ``PILOT_PATHS`
 ``tests/test_summary.py`` checks the stated error bound against exact quantiles of runs that
 keep every path.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,30 +22,69 @@ import numpy as np
 from numba import njit
 
 from .blocks import curve
-from .core.layout import (CUM_RATE, MET_FALL, MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH,
-                          N_REC, REC_NAMES)
-from .core.sketch import (GROUP_BLOCK, GROUP_PAIR, GROUP_PATH, N_GROUP_SUMS, PILOT_HIST, Hist, Moments, Sketch,
-                          accumulate, group_sums, set_windows, std_error, window_ranks)
+from .core.layout import (
+    CUM_RATE,
+    MET_FALL,
+    MET_FALL_W,
+    MET_PEAK,
+    MET_RISE,
+    MET_RISE_W,
+    MET_SUMSQ,
+    MET_TROUGH,
+    N_REC,
+    REC_NAMES,
+)
+from .core.sketch import (
+    GROUP_BLOCK,
+    GROUP_PAIR,
+    GROUP_PATH,
+    N_GROUP_SUMS,
+    PILOT_HIST,
+    Hist,
+    Moments,
+    Sketch,
+    accumulate,
+    group_sums,
+    set_windows,
+    std_error,
+    window_ranks,
+)
 from .registry import COMPONENTS, EXPECTATION_PARTS
+from .sections import THRESHOLD_RE
 from .units import parse
 
 PILOT_PATHS = 8192  # the first paths of the run fix the windows (they are reduced like all others)
-UNIT_BLOCKS = 16    # blocks per merge unit (4096 paths): moments merge block by block within a unit
-GROUP_BLOCKS = 8    # blocks reduced together, date by date (their histograms for a date stay in cache)
+UNIT_BLOCKS = 16  # blocks per merge unit (4096 paths): moments merge block by block within a unit
+GROUP_BLOCKS = 8  # blocks reduced together, date by date (their histograms for a date stay in cache)
 
-STATE_SCALARS = ("policy_rate", "inflation", "inflation_expectations", "output_gap", "neutral_rate",
-                 "policy_stance", "term_premium_10y")
+STATE_SCALARS = (
+    "policy_rate",
+    "inflation",
+    "inflation_expectations",
+    "output_gap",
+    "neutral_rate",
+    "policy_stance",
+    "term_premium_10y",
+)
 # per-path scalar metrics of each tenor, in decimals (sumsq in decimal^2)
-TENOR_SCALARS = ("horizon", "change_to_horizon", "peak", "trough", "max_rise_1step", "max_fall_1step",
-                 "realized_vol", "sumsq")
+TENOR_SCALARS = (
+    "horizon",
+    "change_to_horizon",
+    "peak",
+    "trough",
+    "max_rise_1step",
+    "max_fall_1step",
+    "realized_vol",
+    "sumsq",
+)
 WEEK_SCALARS = ("max_rise_1w", "max_fall_1w")
 
 #: the parts of every yield, in the order the curve composes them
 PARTS = EXPECTATION_PARTS + tuple(c.name for c in COMPONENTS)
 _FAN_ROWS = np.array([i for i, n in enumerate(REC_NAMES) if n != "cum_rate"], dtype=np.int64)
-N_FAN_STATES = len(_FAN_ROWS)      # every recorded state but cum_rate
-V_DF = N_FAN_STATES                # the discount factor
-V_TENOR0 = V_DF + 1                # then per tenor: the yield and its parts
+N_FAN_STATES = len(_FAN_ROWS)  # every recorded state but cum_rate
+V_DF = N_FAN_STATES  # the discount factor
+V_TENOR0 = V_DF + 1  # then per tenor: the yield and its parts
 PER_TENOR = 1 + curve.N_PARTS
 
 
@@ -98,7 +138,7 @@ def fan_values(R, d, cv, vals):
         vals[V_DF, p] = math.exp(-R[CUM_RATE, p])
     for j in range(n_ten):
         b = V_TENOR0 + PER_TENOR * j
-        curve.compose(R, d, j, cv, None, vals[b], vals[b + 1:b + PER_TENOR])
+        curve.compose(R, d, j, cv, None, vals[b], vals[b + 1 : b + PER_TENOR])
 
 
 @njit(cache=True, nogil=True)
@@ -220,11 +260,16 @@ class View:
         self.qs = np.array(sorted(q.value for q in sc.outputs.quantiles))
         self.thresholds = list(sc.outputs.thresholds)
         n = len(self.thresholds)
-        th = Thresholds(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), -np.ones(n, dtype=np.int64),
-                        np.zeros(n, dtype=np.bool_), np.zeros(n))
-        from .scenario import THRESHOLD_RE
+        th = Thresholds(
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=np.int64),
+            -np.ones(n, dtype=np.int64),
+            np.zeros(n, dtype=np.bool_),
+            np.zeros(n),
+        )
         for k, expr in enumerate(self.thresholds):
             m = THRESHOLD_RE.match(expr)
+            assert m is not None  # the scenario validated it
             a, b, op, lvl = m.group(1), m.group(2), m.group(3), parse(m.group(4), "rate").value
             th.gt[k], th.level[k] = op == ">", lvl
             if b is None and a.startswith("yield_") and a[6:] in self.labels:
@@ -235,10 +280,14 @@ class View:
                     th.b[k] = self.fan_names.index(b)
         self.th = th
         weekly = cal.steps_per_week > 0
-        self.layout = Layout(model.curve.at(cal.record_points), th,
-                             np.array([self.fan_names.index(n) for n in STATE_SCALARS], dtype=np.int64),
-                             cal.n_steps * cal.dt, weekly,
-                             GROUP_BLOCK if sim.quasi_random else GROUP_PAIR if sim.antithetic else GROUP_PATH)
+        self.layout = Layout(
+            model.curve.at(cal.record_points),
+            th,
+            np.array([self.fan_names.index(n) for n in STATE_SCALARS], dtype=np.int64),
+            cal.n_steps * cal.dt,
+            weekly,
+            GROUP_BLOCK if sim.quasi_random else GROUP_PAIR if sim.antithetic else GROUP_PATH,
+        )
         self.scalar_names = scalar_names(self.labels, weekly, self.thresholds)
         self.n_rec = len(cal.record_points)
 
@@ -294,8 +343,11 @@ class Partial:
 
     @property
     def nbytes(self) -> int:
-        return self.fan.nbytes + self.scal.nbytes + sum(u[2].nbytes * 2 + u[4].nbytes * 2 + u[6].nbytes
-                                                        for u in self.units)
+        return (
+            self.fan.nbytes
+            + self.scal.nbytes
+            + sum(u[2].nbytes * 2 + u[4].nbytes * 2 + u[6].nbytes for u in self.units)
+        )
 
 
 def reduce_unit(plan: Plan, unit: int, groups_of_blocks, partial: Partial) -> None:
@@ -312,8 +364,13 @@ def reduce_unit(plan: Plan, unit: int, groups_of_blocks, partial: Partial) -> No
     for R, M in groups_of_blocks:
         G, B = R.shape[0], R.shape[3]
         if w is None or w.vals.shape[1] != B or w.first.shape[0] != G:
-            w = Scratch(np.empty((v.n_fan, B)), np.empty((G, v.n_fan, B)), np.empty((G, v.n_fan, B)),
-                        np.empty((G, len(v.thresholds), B)), np.empty((v.n_scalar, B)))
+            w = Scratch(
+                np.empty((v.n_fan, B)),
+                np.empty((G, v.n_fan, B)),
+                np.empty((G, v.n_fan, B)),
+                np.empty((G, len(v.thresholds), B)),
+                np.empty((v.n_scalar, B)),
+            )
         reduce_group(R, M, v.layout, fan, f_mom, scal, s_mom, plan.shift, gsum, n, w)
         n += G * B
     partial.units.append((unit, n, f_mom.mean, f_mom.m2, s_mom.mean, s_mom.m2, gsum))
@@ -353,8 +410,9 @@ class Summary:
 
     def complete(self, n_units: int) -> None:
         if self._pending or self._next != n_units:
-            raise RuntimeError(f"summary incomplete: {self._next} of {n_units} units merged, "
-                               f"{len(self._pending)} waiting")
+            raise RuntimeError(
+                f"summary incomplete: {self._next} of {n_units} units merged, {len(self._pending)} waiting"
+            )
 
     def quantiles(self, which: str = "fan") -> tuple[np.ndarray, np.ndarray]:
         """(estimates, error bounds), each (D, V, nq), decimals, for the plan's sorted quantiles."""

@@ -13,6 +13,7 @@ Adding a block: its module, its entry in :data:`BLOCKS` (with :data:`SHOCKS` and
 :data:`COMPONENTS` rows if it draws shocks or adds a yield component), a line in the sequencer if
 it steps, and its tests.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -90,89 +91,176 @@ def _i(name: str, doc: str, buckets: bool = False, unit: str = "") -> Row:
 
 
 BLOCKS: tuple[Block, ...] = (
-    Block("macro", "output gap, inflation, long-run inflation expectations, neutral real rate", rows=(
-        _r("output_gap", "output gap, decimal of potential GDP"),
-        _r("inflation", "inflation (core PCE y/y), decimal"),
-        _r("inflation_expectations", "long-run inflation expectations, decimal"),
-        _r("neutral_rate", "neutral real rate r*, decimal"))),
-    Block("policy", "policy rate: inertial Taylor rule, lower bound, FOMC steps, fixed path", rows=(
-        _r("policy_stance", "discretionary deviation of the Fed's target from the rule, decimal"),
-        _r("shadow_rate", "the rule's rate, not floored, decimal"),
-        _r("policy_rate", "policy rate (fed funds) actually set, decimal"),
-        _r("cum_rate", "integral of the policy rate since the start (years x decimal); recorded, and shown "
-           "as the discount factor exp(-x)", unit="ratio"))),
-    Block("term_premium", "10y term premium: mean-reverting factor with shocks and Poisson jumps", rows=(
-        _r("term_premium", "10y term-premium factor, decimal", fan="term_premium_10y"),)),
-    Block("inflation_risk_premium", "10y inflation risk premium, rising with de-anchoring", rows=(
-        _r("inflation_risk_premium", "10y inflation-risk-premium factor, decimal",
-           fan="inflation_risk_premium_10y"),)),
-    Block("convenience_yield", "3m convenience yield: the money-like value of Treasuries", rows=(
-        _r("convenience_yield", "3m convenience-yield factor, decimal", fan="convenience_yield_3m"),)),
-    Block("liquidity_wedge", "10y supply/liquidity wedge, moved by events", rows=(
-        _r("liquidity_wedge", "10y supply/liquidity wedge factor, decimal", fan="liquidity_wedge_10y"),)),
-    Block("fire_sale", "10y fire-sale dislocation, fast-decaying, moved by events", rows=(
-        _r("fire_sale", "10y fire-sale dislocation factor, decimal", fan="fire_sale_10y"),)),
+    Block(
+        "macro",
+        "output gap, inflation, long-run inflation expectations, neutral real rate",
+        rows=(
+            _r("output_gap", "output gap, decimal of potential GDP"),
+            _r("inflation", "inflation (core PCE y/y), decimal"),
+            _r("inflation_expectations", "long-run inflation expectations, decimal"),
+            _r("neutral_rate", "neutral real rate r*, decimal"),
+        ),
+    ),
+    Block(
+        "policy",
+        "policy rate: inertial Taylor rule, lower bound, FOMC steps, fixed path",
+        rows=(
+            _r("policy_stance", "discretionary deviation of the Fed's target from the rule, decimal"),
+            _r("shadow_rate", "the rule's rate, not floored, decimal"),
+            _r("policy_rate", "policy rate (fed funds) actually set, decimal"),
+            _r(
+                "cum_rate",
+                "integral of the policy rate since the start (years x decimal); recorded, and shown "
+                "as the discount factor exp(-x)",
+                unit="ratio",
+            ),
+        ),
+    ),
+    Block(
+        "term_premium",
+        "10y term premium: mean-reverting factor with shocks and Poisson jumps",
+        rows=(_r("term_premium", "10y term-premium factor, decimal", fan="term_premium_10y"),),
+    ),
+    Block(
+        "inflation_risk_premium",
+        "10y inflation risk premium, rising with de-anchoring",
+        rows=(
+            _r(
+                "inflation_risk_premium", "10y inflation-risk-premium factor, decimal", fan="inflation_risk_premium_10y"
+            ),
+        ),
+    ),
+    Block(
+        "convenience_yield",
+        "3m convenience yield: the money-like value of Treasuries",
+        rows=(_r("convenience_yield", "3m convenience-yield factor, decimal", fan="convenience_yield_3m"),),
+    ),
+    Block(
+        "liquidity_wedge",
+        "10y supply/liquidity wedge, moved by events",
+        rows=(_r("liquidity_wedge", "10y supply/liquidity wedge factor, decimal", fan="liquidity_wedge_10y"),),
+    ),
+    Block(
+        "fire_sale",
+        "10y fire-sale dislocation, fast-decaying, moved by events",
+        rows=(_r("fire_sale", "10y fire-sale dislocation factor, decimal", fan="fire_sale_10y"),),
+    ),
     # -- the Treasury, Fed balance-sheet, backstop, holder and supply blocks (treasury.enabled)
-    Block("treasury", "GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA", group="fiscal", rows=(
-        _i("nominal_gdp", "nominal GDP, USD bn per year", unit="usd_bn/yr"),
-        _i("tga", "Treasury General Account at the Fed, USD bn", unit="usd_bn"),
-        _i("debt", "face of debt held by the public, USD bn", buckets=True, unit="usd_bn"),
-        _i("coupon", "average coupon of each bucket, decimal", buckets=True, unit="pct"),
-        _i("gross", "gross issuance by bucket, USD bn per year", buckets=True, unit="usd_bn/yr"),
-        _i("revenue", "revenue incl. Fed remittances, USD bn per year", unit="usd_bn/yr"),
-        _i("outlays", "non-interest outlays, USD bn per year", unit="usd_bn/yr"),
-        _i("interest", "interest on debt held by the public, USD bn per year", unit="usd_bn/yr"),
-        _i("tga_change", "change in the TGA, USD bn per year", unit="usd_bn/yr")),
-        outputs=(Output("nominal_gdp", "usd_bn"), Output("debt", "usd_bn"), Output("debt_to_gdp", "pct"),
-                 Output("net_interest", "usd_bn/yr"), Output("net_interest_to_gdp", "pct"),
-                 Output("net_interest_to_revenue", "pct"), Output("net_interest_to_outlays", "pct"),
-                 Output("deficit_to_gdp", "pct"), Output("primary_deficit_to_gdp", "pct"),
-                 Output("revenue_to_gdp", "pct"), Output("average_interest_rate", "pct"), Output("wam_years", "years"),
-                 Output("bill_share", "pct"), Output("tga", "usd_bn"))
+    Block(
+        "treasury",
+        "GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA",
+        group="fiscal",
+        rows=(
+            _i("nominal_gdp", "nominal GDP, USD bn per year", unit="usd_bn/yr"),
+            _i("tga", "Treasury General Account at the Fed, USD bn", unit="usd_bn"),
+            _i("debt", "face of debt held by the public, USD bn", buckets=True, unit="usd_bn"),
+            _i("coupon", "average coupon of each bucket, decimal", buckets=True, unit="pct"),
+            _i("gross", "gross issuance by bucket, USD bn per year", buckets=True, unit="usd_bn/yr"),
+            _i("revenue", "revenue incl. Fed remittances, USD bn per year", unit="usd_bn/yr"),
+            _i("outlays", "non-interest outlays, USD bn per year", unit="usd_bn/yr"),
+            _i("interest", "interest on debt held by the public, USD bn per year", unit="usd_bn/yr"),
+            _i("tga_change", "change in the TGA, USD bn per year", unit="usd_bn/yr"),
+        ),
+        outputs=(
+            Output("nominal_gdp", "usd_bn"),
+            Output("debt", "usd_bn"),
+            Output("debt_to_gdp", "pct"),
+            Output("net_interest", "usd_bn/yr"),
+            Output("net_interest_to_gdp", "pct"),
+            Output("net_interest_to_revenue", "pct"),
+            Output("net_interest_to_outlays", "pct"),
+            Output("deficit_to_gdp", "pct"),
+            Output("primary_deficit_to_gdp", "pct"),
+            Output("revenue_to_gdp", "pct"),
+            Output("average_interest_rate", "pct"),
+            Output("wam_years", "years"),
+            Output("bill_share", "pct"),
+            Output("tga", "usd_bn"),
+        )
         + tuple(Output(f"gross_issuance_{b}", "usd_bn/yr") for b in BUCKETS)
-        + (Output("gross_issuance", "usd_bn/yr"),)),
-    Block("fed_balance_sheet", "SOMA by bucket, QE, QT caps, reserves, ON RRP, income and remittances",
-          group="fiscal", rows=(
-              _i("soma", "Fed (SOMA) face holdings, USD bn", buckets=True, unit="usd_bn"),
-              _i("soma_coupon", "average coupon of SOMA holdings, decimal", buckets=True, unit="pct"),
-              _i("other_assets", "Fed's other assets (agency MBS and the rest), USD bn", unit="usd_bn"),
-              _i("reserves", "bank reserves (the balance-sheet residual), USD bn", unit="usd_bn"),
-              _i("rrp", "overnight reverse repo, USD bn", unit="usd_bn"),
-              _i("currency", "currency in circulation, USD bn", unit="usd_bn"),
-              _i("deferred_asset", "cumulative unremitted losses, USD bn", unit="usd_bn"),
-              _i("remittances", "Fed remittances to the Treasury, USD bn per year", unit="usd_bn/yr"),
-              _i("fed_income", "Fed net income before remittances, USD bn per year", unit="usd_bn/yr"),
-              _i("qt_runoff", "SOMA redemptions not reinvested, USD bn per year", unit="usd_bn/yr"),
-              _i("fed_purchases", "SOMA purchases (QE, backstops, reserve management), USD bn per year",
-                 unit="usd_bn/yr")),
-          outputs=(Output("soma", "usd_bn"), Output("fed_assets", "usd_bn"), Output("reserves", "usd_bn"),
-                   Output("on_rrp", "usd_bn"), Output("fed_net_income", "usd_bn/yr"),
-                   Output("remittances", "usd_bn/yr"), Output("deferred_asset", "usd_bn"),
-                   Output("qt_runoff", "usd_bn/yr"), Output("fed_purchases", "usd_bn/yr"))),
-    Block("backstops", "emergency Treasury purchases and a par-value lending facility, switched on by stress",
-          group="fiscal", rows=(
-              _i("btfp", "par-value lending facility balance, USD bn", unit="usd_bn"),
-              _i("ep_left", "emergency purchases still to make, USD bn", unit="usd_bn"),
-              _i("ep_time", "years the emergency purchases still run (<= 0: not running)", unit="years"),
-              _i("ep_fired", "1 once the emergency purchases have been triggered", unit="count"),
-              _i("btfp_time", "years the lending facility still runs", unit="years"),
-              _i("btfp_fired", "1 once the facility has been triggered", unit="count")),
-          outputs=(Output("btfp", "usd_bn"),)),
-    Block("holders", "foreign official demand, banks' securities book, rating downgrades", group="fiscal", rows=(
-        _i("foreign_official", "foreign official holdings, USD bn", unit="usd_bn"),
-        _i("bank_loss", "banks' unrealized securities losses (positive = loss), USD bn", unit="usd_bn"),
-        _i("downgrades", "rating downgrades so far", unit="count")),
-        outputs=(Output("foreign_official", "usd_bn"), Output("bank_treasuries", "usd_bn"),
-                 Output("other_private", "usd_bn"), Output("bank_unrealized_loss", "usd_bn"),
-                 Output("bank_loss_to_capital", "pct"), Output("bank_stress", "share"),
-                 Output("downgrades", "count"))),
-    Block("supply", "supply effects on the term premium and the bill convenience yield", group="fiscal", rows=(
-        _i("supply_term_premium", "supply + downgrade part of the 10y term premium, decimal"),
-        _i("supply_convenience_yield", "supply + downgrade part of the 3m convenience yield, decimal"),
-        _i("private_duration", "duration supply held privately, 10y equivalents / GDP, decimal"),
-        _i("private_bills", "bills held privately / GDP, decimal")),
-        outputs=(Output("private_duration_to_gdp", "pct"), Output("private_bills_to_gdp", "pct"),
-                 Output("supply_term_premium_10y", "pct"), Output("supply_convenience_yield_3m", "pct"))),
+        + (Output("gross_issuance", "usd_bn/yr"),),
+    ),
+    Block(
+        "fed_balance_sheet",
+        "SOMA by bucket, QE, QT caps, reserves, ON RRP, income and remittances",
+        group="fiscal",
+        rows=(
+            _i("soma", "Fed (SOMA) face holdings, USD bn", buckets=True, unit="usd_bn"),
+            _i("soma_coupon", "average coupon of SOMA holdings, decimal", buckets=True, unit="pct"),
+            _i("other_assets", "Fed's other assets (agency MBS and the rest), USD bn", unit="usd_bn"),
+            _i("reserves", "bank reserves (the balance-sheet residual), USD bn", unit="usd_bn"),
+            _i("rrp", "overnight reverse repo, USD bn", unit="usd_bn"),
+            _i("currency", "currency in circulation, USD bn", unit="usd_bn"),
+            _i("deferred_asset", "cumulative unremitted losses, USD bn", unit="usd_bn"),
+            _i("remittances", "Fed remittances to the Treasury, USD bn per year", unit="usd_bn/yr"),
+            _i("fed_income", "Fed net income before remittances, USD bn per year", unit="usd_bn/yr"),
+            _i("qt_runoff", "SOMA redemptions not reinvested, USD bn per year", unit="usd_bn/yr"),
+            _i(
+                "fed_purchases", "SOMA purchases (QE, backstops, reserve management), USD bn per year", unit="usd_bn/yr"
+            ),
+        ),
+        outputs=(
+            Output("soma", "usd_bn"),
+            Output("fed_assets", "usd_bn"),
+            Output("reserves", "usd_bn"),
+            Output("on_rrp", "usd_bn"),
+            Output("fed_net_income", "usd_bn/yr"),
+            Output("remittances", "usd_bn/yr"),
+            Output("deferred_asset", "usd_bn"),
+            Output("qt_runoff", "usd_bn/yr"),
+            Output("fed_purchases", "usd_bn/yr"),
+        ),
+    ),
+    Block(
+        "backstops",
+        "emergency Treasury purchases and a par-value lending facility, switched on by stress",
+        group="fiscal",
+        rows=(
+            _i("btfp", "par-value lending facility balance, USD bn", unit="usd_bn"),
+            _i("ep_left", "emergency purchases still to make, USD bn", unit="usd_bn"),
+            _i("ep_time", "years the emergency purchases still run (<= 0: not running)", unit="years"),
+            _i("ep_fired", "1 once the emergency purchases have been triggered", unit="count"),
+            _i("btfp_time", "years the lending facility still runs", unit="years"),
+            _i("btfp_fired", "1 once the facility has been triggered", unit="count"),
+        ),
+        outputs=(Output("btfp", "usd_bn"),),
+    ),
+    Block(
+        "holders",
+        "foreign official demand, banks' securities book, rating downgrades",
+        group="fiscal",
+        rows=(
+            _i("foreign_official", "foreign official holdings, USD bn", unit="usd_bn"),
+            _i("bank_loss", "banks' unrealized securities losses (positive = loss), USD bn", unit="usd_bn"),
+            _i("downgrades", "rating downgrades so far", unit="count"),
+        ),
+        outputs=(
+            Output("foreign_official", "usd_bn"),
+            Output("bank_treasuries", "usd_bn"),
+            Output("other_private", "usd_bn"),
+            Output("bank_unrealized_loss", "usd_bn"),
+            Output("bank_loss_to_capital", "pct"),
+            Output("bank_stress", "share"),
+            Output("downgrades", "count"),
+        ),
+    ),
+    Block(
+        "supply",
+        "supply effects on the term premium and the bill convenience yield",
+        group="fiscal",
+        rows=(
+            _i("supply_term_premium", "supply + downgrade part of the 10y term premium, decimal"),
+            _i("supply_convenience_yield", "supply + downgrade part of the 3m convenience yield, decimal"),
+            _i("private_duration", "duration supply held privately, 10y equivalents / GDP, decimal"),
+            _i("private_bills", "bills held privately / GDP, decimal"),
+        ),
+        outputs=(
+            Output("private_duration_to_gdp", "pct"),
+            Output("private_bills_to_gdp", "pct"),
+            Output("supply_term_premium_10y", "pct"),
+            Output("supply_convenience_yield_3m", "pct"),
+        ),
+    ),
 )
 
 #: Internal rows of the core blocks, after every recorded core row (so the recorded rows are the
@@ -209,9 +297,19 @@ EXPECTATION_PARTS = ("real_rate", "expected_inflation")
 
 #: Core rows a dated ``shock:`` event may move (a level change; components may also take a
 #: decaying overlay with ``half_life``). A shock to ``policy_rate`` moves the shadow rate too.
-EVENT_TARGETS = ("output_gap", "inflation", "inflation_expectations", "neutral_rate", "policy_stance",
-                 "policy_rate", "term_premium", "inflation_risk_premium", "convenience_yield", "liquidity_wedge",
-                 "fire_sale")
+EVENT_TARGETS = (
+    "output_gap",
+    "inflation",
+    "inflation_expectations",
+    "neutral_rate",
+    "policy_stance",
+    "policy_rate",
+    "term_premium",
+    "inflation_risk_premium",
+    "convenience_yield",
+    "liquidity_wedge",
+    "fire_sale",
+)
 
 
 def block(name: str) -> Block:

@@ -8,6 +8,7 @@ output. An existing folder is replaced only if it is a previous ustsim output.
     fan_yield_<T>.png          fan chart of the 10y (or longest tenor)
     components_<T>.png         the 10y's components over time
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,9 @@ def write_outputs(results, out_dir: str, charts: bool | None = None) -> list[str
     """Write all outputs of ``results`` into ``out_dir``; returns the file names written."""
     out_dir = os.path.abspath(out_dir)
     parent = os.path.dirname(out_dir)
-    if os.path.exists(out_dir) and (not os.path.isdir(out_dir) or (os.listdir(out_dir) and
-                                                                   not os.path.exists(os.path.join(out_dir, MARKER)))):
+    if os.path.exists(out_dir) and (
+        not os.path.isdir(out_dir) or (os.listdir(out_dir) and not os.path.exists(os.path.join(out_dir, MARKER)))
+    ):
         raise UstsimError(f"{out_dir}: exists and is not a ustsim output folder; choose another --out")
     os.makedirs(parent, exist_ok=True)
     if charts is None:
@@ -62,6 +64,7 @@ def _nan_free(x):
 
 def _charts(results, folder: str) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
@@ -73,8 +76,15 @@ def _charts(results, folder: str) -> None:
     fig, ax = plt.subplots(figsize=(9, 4.8), dpi=110)
     pairs = [(qs[i], qs[-1 - i]) for i in range(len(qs) // 2)]
     for k, (lo, hi) in enumerate(pairs):
-        ax.fill_between(fan.index, fan[f"q{100 * lo:g}"], fan[f"q{100 * hi:g}"], color="tab:blue",
-                        alpha=0.15 + 0.15 * k, lw=0, label=f"{100 * lo:g}-{100 * hi:g}%")
+        ax.fill_between(
+            fan.index,
+            fan[f"q{100 * lo:g}"],
+            fan[f"q{100 * hi:g}"],
+            color="tab:blue",
+            alpha=0.15 + 0.15 * k,
+            lw=0,
+            label=f"{100 * lo:g}-{100 * hi:g}%",
+        )
     if 0.5 in qs:
         ax.plot(fan.index, fan["q50"], color="tab:blue", lw=1.8, label="median")
     ax.plot(fan.index, fan["mean"], color="black", lw=1, ls="--", label="mean")
@@ -101,8 +111,10 @@ def _charts(results, folder: str) -> None:
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-    fig.suptitle(f"{results.scenario.name}: {ten} yield and its components, % (mean and "
-                 f"{100 * qs[0]:g}-{100 * qs[-1]:g}% band)", fontsize=10)
+    fig.suptitle(
+        f"{results.scenario.name}: {ten} yield and its components, % (mean and {100 * qs[0]:g}-{100 * qs[-1]:g}% band)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(os.path.join(folder, f"components_{ten}.png"))
     plt.close(fig)

@@ -5,6 +5,7 @@ Units: in DataFrames and files, rates are in percent (unit ``pct``), moves and v
 basis points (``_bp`` in names), the discount factor is a ratio. Raw arrays from :meth:`raw`
 are in decimals.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -16,8 +17,8 @@ import pandas as pd
 from ._version import __version__
 from .blocks import curve
 from .core.layout import BLOCK_PATHS, CUM_RATE, FISCAL_UNITS, GAP, N_REC, RSTAR, STANCE, TP
-from .model import Model
 from .core.sketch import NB
+from .model import Model
 from .reduction import PARTS, STATE_SCALARS, fan_names
 from .registry import COMPONENTS as _COMPONENTS
 
@@ -85,7 +86,7 @@ class Results:
         if name in self.model.rec_names:
             return R[:, self.model.rec_names.index(name)]
         if name.startswith("yield_"):
-            tenor, _, comp = name[len("yield_"):].partition("/")
+            tenor, _, comp = name[len("yield_") :].partition("/")
             labels = self.tenor_labels()
             if tenor in labels:
                 y, parts = self._decompose(labels.index(tenor))
@@ -114,7 +115,7 @@ class Results:
     def component_sum(self, tenor: str) -> np.ndarray:
         """Sum of the parts of ``yield_<tenor>`` with their signs, in the kernel's order (equals
         the yield)."""
-        y, parts = self._decompose(self.tenor_labels().index(tenor))
+        _, parts = self._decompose(self.tenor_labels().index(tenor))
         out = parts[:, 0] + parts[:, 1]
         for k, name in enumerate(COMPONENTS[2:], start=2):
             out = out - parts[:, k] if name in COMPONENT_SIGN else out + parts[:, k]
@@ -149,8 +150,9 @@ class Results:
         per quantile."""
         v = self._fan_index(name)
         _, bound = self._quantiles("fan")
-        return pd.DataFrame({_qname(q): bound[:, v, self._qcol(q)] * self._scale(name) for q in self.quantiles},
-                            index=self.dates)
+        return pd.DataFrame(
+            {_qname(q): bound[:, v, self._qcol(q)] * self._scale(name) for q in self.quantiles}, index=self.dates
+        )
 
     def _fan_index(self, name: str) -> int:
         names = self.stats.plan.view.fan_names
@@ -203,7 +205,7 @@ class Results:
             n = min(BLOCK_PATHS, self.n_paths - p0)
             half = (n + 1) // 2
             local = np.arange(min(n, self.n_kept - p0))
-            ids[p0:p0 + local.size] = offset + np.where(local < half, local, local - half)
+            ids[p0 : p0 + local.size] = offset + np.where(local < half, local, local - half)
             offset += half
         return ids
 
@@ -219,9 +221,10 @@ class Results:
         if self.scenario.simulation.quasi_random:
             ids = np.arange(x.size) // BLOCK_PATHS
         else:
-            ids = self.pair_ids()
-            if ids is None:
+            pairs = self.pair_ids()
+            if pairs is None:
                 return float(x.std(ddof=1) / math.sqrt(x.size))
+            ids = pairs
         w = np.bincount(ids).astype(float)
         means = np.bincount(ids, weights=x) / w
         g = len(w)
@@ -238,8 +241,11 @@ class Results:
         k = s.plan.view.scalar_names.index(name)
         est, _ = self._quantiles("scalar")
         mom = s.scal_mom
-        out = {"mean": float(mom.mean[0, k] * scale), "std": float(mom.std()[0, k] * scale),
-               "std_error": float(s.std_error()[k] * scale)}
+        out = {
+            "mean": float(mom.mean[0, k] * scale),
+            "std": float(mom.std()[0, k] * scale),
+            "std_error": float(s.std_error()[k] * scale),
+        }
         for q in self.quantiles:
             out[_qname(q)] = float(est[0, k, self._qcol(q)] * scale)
         return out
@@ -262,8 +268,9 @@ class Results:
                 "max_rise_1step_bp": self.scalar(f"{y}:max_rise_1step", 1e4),
                 "max_fall_1step_bp": self.scalar(f"{y}:max_fall_1step", 1e4),
                 "realized_vol_bp_per_yr": self.scalar(f"{y}:realized_vol", 1e4),
-                "step_change_rms_bp": float(np.sqrt(s.scal_mom.mean[0, view.scalar_names.index(f"{y}:sumsq")]
-                                                    / cal.n_steps) * 1e4),
+                "step_change_rms_bp": float(
+                    np.sqrt(s.scal_mom.mean[0, view.scalar_names.index(f"{y}:sumsq")] / cal.n_steps) * 1e4
+                ),
             }
             if cal.steps_per_week > 0:
                 d["max_rise_1w_bp"] = self.scalar(f"{y}:max_rise_1w", 1e4)
@@ -273,10 +280,18 @@ class Results:
         thresholds = []
         for k, expr in enumerate(view.thresholds):
             d = self.scalar(f"threshold:{expr}")
-            thresholds.append({"expr": expr, "probability": d["mean"], "std_error": d["std_error"],
-                               "resolution": "every step" if view.th.kind[k] == 0 else "recorded dates"})
-        fit = {t: {"observed_pct": o * 100, "model_pct": m * 100, "residual_bp": (m - o) * 1e4}
-               for t, (o, m) in self.model.fit.items()}
+            thresholds.append(
+                {
+                    "expr": expr,
+                    "probability": d["mean"],
+                    "std_error": d["std_error"],
+                    "resolution": "every step" if view.th.kind[k] == 0 else "recorded dates",
+                }
+            )
+        fit = {
+            t: {"observed_pct": o * 100, "model_pct": m * 100, "residual_bp": (m - o) * 1e4}
+            for t, (o, m) in self.model.fit.items()
+        }
         init = self.model.init
         fitted = {"term_premium_10y_pct": float(init[TP] * 100)}
         for name, st in (("policy_stance", STANCE), ("neutral_rate", RSTAR), ("output_gap", GAP)):
@@ -307,10 +322,14 @@ class Results:
                 "pilot_paths": s.plan.pilot_paths,
                 "bins_per_quantile_window": NB,
                 "window_misses": s.misses,
-                "max_quantile_error_bp": {"rates": float(worst[rates].max() * 1e4) if rates else 0.0,
-                                          **{view.fan_names[i]: float(worst[i] * 1e4) for i in rates
-                                             if view.fan_names[i].startswith("yield_") and "/" not in
-                                             view.fan_names[i]}},
+                "max_quantile_error_bp": {
+                    "rates": float(worst[rates].max() * 1e4) if rates else 0.0,
+                    **{
+                        view.fan_names[i]: float(worst[i] * 1e4)
+                        for i in rates
+                        if view.fan_names[i].startswith("yield_") and "/" not in view.fan_names[i]
+                    },
+                },
             },
             "initial_fit": {"curve": fit, "fitted": fitted} if fit else {"fitted": fitted},
             "yields": yields,
@@ -323,42 +342,56 @@ class Results:
     def summary(self) -> str:
         m = self.metrics
         cal = self.model.cal
-        lines = [f"ustsim {m['engine_version']} | {m['scenario_name']} | seed {m['seed']} | {m['paths']:,} paths"
-                 f"{' (antithetic)' if m['antithetic'] else ''}{' (Sobol + Brownian bridge)' if m['quasi_random'] else ''} x {m['steps']} steps of {m['step']} | "
-                 f"{m['start']} -> {m['end']}"]
+        lines = [
+            f"ustsim {m['engine_version']} | {m['scenario_name']} | seed {m['seed']} | {m['paths']:,} paths"
+            f"{' (antithetic)' if m['antithetic'] else ''}"
+            f"{' (Sobol + Brownian bridge)' if m['quasi_random'] else ''} x {m['steps']} steps of {m['step']} | "
+            f"{m['start']} -> {m['end']}"
+        ]
         fit = m["initial_fit"]
         if "curve" in fit:
-            parts = [f"{t} {v['observed_pct']:.2f}% (model {v['model_pct']:.2f}%, {v['residual_bp']:+.0f}bp)"
-                     for t, v in fit["curve"].items()]
+            parts = [
+                f"{t} {v['observed_pct']:.2f}% (model {v['model_pct']:.2f}%, {v['residual_bp']:+.0f}bp)"
+                for t, v in fit["curve"].items()
+            ]
             lines.append("initial curve fit: " + ", ".join(parts))
-        lines.append("fitted at start: " + ", ".join(f"{k[:-4].replace('_', ' ')} {v:.2f}%" for k, v in
-                                                     fit["fitted"].items()))
+        lines.append(
+            "fitted at start: " + ", ".join(f"{k[:-4].replace('_', ' ')} {v:.2f}%" for k, v in fit["fitted"].items())
+        )
         q_lo, q_hi = _qname(min(self.quantiles)), _qname(max(self.quantiles))
         wk = cal.steps_per_week > 0
-        hdr = (f"{'':<10}{'start':>8}{'horizon':>9}{q_lo + ' to ' + q_hi:>19}{'peak ' + q_hi:>10}"
-               f"{'max rise ' + ('1w' if wk else '1step') + ' ' + q_hi:>20}{'real.vol':>10}")
+        hdr = (
+            f"{'':<10}{'start':>8}{'horizon':>9}{q_lo + ' to ' + q_hi:>19}{'peak ' + q_hi:>10}"
+            f"{'max rise ' + ('1w' if wk else '1step') + ' ' + q_hi:>20}{'real.vol':>10}"
+        )
         lines += ["", hdr + "   (%, bp, bp/yr)"]
         for t, d in m["yields"].items():
             rise = d["max_rise_1w_bp" if wk else "max_rise_1step_bp"][q_hi]
-            lines.append(f"{'yield_' + t:<10}{d['start_pct']:>7.2f}%{d['horizon_pct']['mean']:>8.2f}%"
-                         f"{d['horizon_pct'][q_lo]:>8.2f} to {d['horizon_pct'][q_hi]:.2f}%"
-                         f"{d['peak_pct'][q_hi]:>9.2f}%{rise:>18.0f}bp{d['realized_vol_bp_per_yr']['mean']:>10.0f}")
+            lines.append(
+                f"{'yield_' + t:<10}{d['start_pct']:>7.2f}%{d['horizon_pct']['mean']:>8.2f}%"
+                f"{d['horizon_pct'][q_lo]:>8.2f} to {d['horizon_pct'][q_hi]:.2f}%"
+                f"{d['peak_pct'][q_hi]:>9.2f}%{rise:>18.0f}bp{d['realized_vol_bp_per_yr']['mean']:>10.0f}"
+            )
         for n in ("policy_rate", "inflation"):
             d = m["states"][n]["horizon_pct"]
             lines.append(f"{n:<18}{d['mean']:>8.2f}%{d[q_lo]:>8.2f} to {d[q_hi]:.2f}%  (at horizon)")
         ten = "10y" if "10y" in self.tenor_labels() else self.tenor_labels()[-1]
         comp = self.components(ten)
         idx = sorted({0, min(len(comp) - 1, _index_after(cal, 1.0, self.dates)), len(comp) - 1})
-        lines += ["", f"{ten} decomposition (mean, %)".ljust(28) + "".join(f"{str(comp.index[i].date()):>12}"
-                                                                        for i in idx)]
+        lines += [
+            "",
+            f"{ten} decomposition (mean, %)".ljust(28) + "".join(f"{comp.index[i].date()!s:>12}" for i in idx),
+        ]
         for c in comp.columns:
             sign = "- " if c in COMPONENT_SIGN else "  "
             lines.append(f"  {sign}{c:<24}" + "".join(f"{comp[c].iloc[i]:>12.2f}" for i in idx))
         if m["thresholds"]:
             lines += ["", "probability of crossing (any time, +/- s.e.)"]
             for t in m["thresholds"]:
-                lines.append(f"  {t['expr']:<30}{100 * t['probability']:>6.1f}% +/- {100 * t['std_error']:.1f}%"
-                             f"   [{t['resolution']}]")
+                lines.append(
+                    f"  {t['expr']:<30}{100 * t['probability']:>6.1f}% +/- {100 * t['std_error']:.1f}%"
+                    f"   [{t['resolution']}]"
+                )
         return "\n".join(lines)
 
 

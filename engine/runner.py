@@ -1,4 +1,5 @@
 """``run``: scenario -> model -> memory check -> simulation -> :class:`Results`."""
+
 from __future__ import annotations
 
 import time
@@ -9,8 +10,15 @@ from .results import Results
 from .scenario import Scenario
 
 
-def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_memory: float | None = None,
-        on_estimate=None, client=None) -> Results:
+def run(
+    scenario: Scenario,
+    *,
+    threads: int | None = None,
+    progress=None,
+    max_memory: float | None = None,
+    on_estimate=None,
+    client=None,
+) -> Results:
     """Simulate ``scenario``. ``threads`` defaults to NUMBA_NUM_THREADS or the CPU count (results
     do not depend on it). ``progress(done, total)`` is called as chunks finish. ``on_estimate(need,
     limit)`` is called with the memory estimate (bytes) before anything runs; a run over the limit
@@ -22,14 +30,20 @@ def run(scenario: Scenario, *, threads: int | None = None, progress=None, max_me
     threads = threads or driver.default_threads()
     limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
     keep = scenario.outputs.keep_paths
-    need, lim = driver.check_memory(model, sim.paths, threads, limit, keep=keep)
+    need, lim = driver.check_memory(model, sim.paths, threads, int(limit) if limit else None, keep=keep)
     if on_estimate:
         on_estimate(need, lim)
     t1 = time.perf_counter()
-    summary, records, metrics = driver.summarise(model, sim.paths, sim.seed, threads=threads,
-                                                 progress=progress, client=client, keep=keep)
+    summary, records, metrics = driver.summarise(
+        model, sim.paths, sim.seed, threads=threads, progress=progress, client=client, keep=keep
+    )
     t2 = time.perf_counter()
-    info = {"threads": threads, "dask_workers": len(client.scheduler_info()["workers"]) if client else 0,
-            "memory_estimate_bytes": need, "memory_limit_bytes": lim,
-            "seconds_build": round(t1 - t0, 4), "seconds_simulate": round(t2 - t1, 4)}
+    info = {
+        "threads": threads,
+        "dask_workers": len(client.scheduler_info()["workers"]) if client else 0,
+        "memory_estimate_bytes": need,
+        "memory_limit_bytes": lim,
+        "seconds_build": round(t1 - t0, 4),
+        "seconds_simulate": round(t2 - t1, 4),
+    }
     return Results(model, summary, records, metrics, info)

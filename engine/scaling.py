@@ -10,6 +10,7 @@ workers; see the cold/warm figures of ``ustsim bench``), starting a Dask cluster
 files. With Dask the measured process also hosts the scheduler, which the run's memory estimate
 does not cover. Points whose memory estimate exceeds the limit are skipped and say so.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,15 @@ BASELINE = os.path.join(ROOT, "scenarios", "baseline.yaml")
 def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = BASELINE, quick: bool = True) -> dict:
     spec = {"paths": paths, "steps": steps, "threads": threads, "dask": dask, "scenario": scenario}
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True, timeout=POINT_TIMEOUT_S[quick]).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=POINT_TIMEOUT_S[quick],
+    ).stdout
     row = {**spec, **json.loads(out.strip().splitlines()[-1])}
     row.pop("scenario")
     if "seconds" in row:
@@ -69,14 +77,19 @@ def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = 
 
 def plan(quick: bool, with_dask: bool) -> list[dict]:
     if quick:
-        pts = [dict(paths=p, steps=12, threads=1) for p in (256, 1024)] + [dict(paths=1024, steps=24, threads=2)]
+        pts = [{"paths": p, "steps": 12, "threads": 1} for p in (256, 1024)] + [
+            {"paths": 1024, "steps": 24, "threads": 2}
+        ]
         # past the pilot (8,192 paths, run on the client), so the workers have chunks to run
-        return pts + ([dict(paths=9216, steps=6, threads=1, dask=1)] if with_dask else [])
-    pts = [dict(paths=p, steps=360, threads=2) for p in (1_000, 10_000, 100_000, 1_000_000)]
-    pts += [dict(paths=100_000, steps=s, threads=2) for s in (12, 120)]
-    pts += [dict(paths=100_000, steps=360, threads=1)]
+        return pts + ([{"paths": 9216, "steps": 6, "threads": 1, "dask": 1}] if with_dask else [])
+    pts = [{"paths": p, "steps": 360, "threads": 2} for p in (1_000, 10_000, 100_000, 1_000_000)]
+    pts += [{"paths": 100_000, "steps": s, "threads": 2} for s in (12, 120)]
+    pts += [{"paths": 100_000, "steps": 360, "threads": 1}]
     if with_dask:
-        pts += [dict(paths=100_000, steps=360, threads=1, dask=1), dict(paths=1_000_000, steps=360, threads=1, dask=2)]
+        pts += [
+            {"paths": 100_000, "steps": 360, "threads": 1, "dask": 1},
+            {"paths": 1_000_000, "steps": 360, "threads": 1, "dask": 2},
+        ]
     return pts
 
 
@@ -84,24 +97,33 @@ def run_scaling(quick: bool = False, out=None, json_path: str | None = None, mar
     out = out or sys.stdout
     try:
         import distributed  # noqa: F401
+
         with_dask = True
     except ImportError:
         with_dask = False
     _point(64, 2, 1)  # compile (or load) the kernels once, outside the timed points
     rows = [_point(**p, quick=quick) for p in plan(quick, with_dask)]
-    table = ["| paths | steps | threads | dask workers | path-steps/s | seconds | peak RSS | estimate |",
-             "|---|---|---|---|---|---|---|---|"]
+    table = [
+        "| paths | steps | threads | dask workers | path-steps/s | seconds | peak RSS | estimate |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if "skipped" in r:
-            table.append(f"| {r['paths']:,} | {r['steps']} | {r['threads']} | {r['dask'] or '-'} | skipped: "
-                         f"{r['skipped']} | | | |")
+            table.append(
+                f"| {r['paths']:,} | {r['steps']} | {r['threads']} | {r['dask'] or '-'} | skipped: "
+                f"{r['skipped']} | | | |"
+            )
         else:
-            table.append(f"| {r['paths']:,} | {r['steps']} | {r['threads']} | {r['dask'] or '-'} | "
-                         f"{r['path_steps_per_s'] / 1e6:.2f} M | {r['seconds']:.2f} | "
-                         f"{r['peak_rss_bytes'] / 2**20:,.0f} MiB | {r['memory_estimate_bytes'] / 2**20:,.0f} MiB |")
+            table.append(
+                f"| {r['paths']:,} | {r['steps']} | {r['threads']} | {r['dask'] or '-'} | "
+                f"{r['path_steps_per_s'] / 1e6:.2f} M | {r['seconds']:.2f} | "
+                f"{r['peak_rss_bytes'] / 2**20:,.0f} MiB | {r['memory_estimate_bytes'] / 2**20:,.0f} MiB |"
+            )
     head = "ustsim scaling: baseline model, monthly steps, full recording; one child process per point"
-    print(head + ("  [--quick: sizes too small for meaningful figures]" if quick else "") + "\n" + "\n".join(table),
-          file=out)
+    print(
+        head + ("  [--quick: sizes too small for meaningful figures]" if quick else "") + "\n" + "\n".join(table),
+        file=out,
+    )
     if json_path:
         with open(json_path, "w") as fh:
             json.dump({"rows": rows}, fh, indent=1)

@@ -6,6 +6,7 @@ It draws from each block's generator exactly what the kernel draws, in the same 
 step's normals as one (B, n_draw) fill, then jumps path by path), and evaluates every formula
 in the same order, so on the same machine its results equal the kernel's bit for bit.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,10 +20,46 @@ from .blocks import liquidity_wedge as lwb
 from .blocks import macro as mb
 from .blocks import policy as pb
 from .blocks import term_premium as tpb
-from .core.layout import (BLOCK_PATHS, COMP_ROW, CUM_RATE, CY, FIRE, GAP, INFL, INFL_EXP, IRP, JUMP_THR, MET_FALL,
-                          MET_FALL_W, MET_PEAK, MET_RISE, MET_RISE_W, MET_SUMSQ, MET_TROUGH, N_MET, N_REC, N_SHOCK,
-                          OVERLAY_COLUMN, POLICY, ROW, RSTAR, SH_CY, SH_GAP, SH_INFL, SH_INFL_EXP, SH_IRP, SH_POLICY,
-                          SH_RSTAR, SH_STANCE, SH_TP, SHADOW, STANCE, TP, WEDGE, X_STATES)
+from .core.layout import (
+    BLOCK_PATHS,
+    COMP_ROW,
+    CUM_RATE,
+    CY,
+    FIRE,
+    GAP,
+    INFL,
+    INFL_EXP,
+    IRP,
+    JUMP_THR,
+    MET_FALL,
+    MET_FALL_W,
+    MET_PEAK,
+    MET_RISE,
+    MET_RISE_W,
+    MET_SUMSQ,
+    MET_TROUGH,
+    N_MET,
+    N_REC,
+    N_SHOCK,
+    OVERLAY_COLUMN,
+    POLICY,
+    ROW,
+    RSTAR,
+    SH_CY,
+    SH_GAP,
+    SH_INFL,
+    SH_INFL_EXP,
+    SH_IRP,
+    SH_POLICY,
+    SH_RSTAR,
+    SH_STANCE,
+    SH_TP,
+    SHADOW,
+    STANCE,
+    TP,
+    WEDGE,
+    X_STATES,
+)
 from .core.sampling import block_normals, block_rng
 from .model import Model
 
@@ -51,32 +88,47 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     def mirrored(x_drawn, n):  # a block's values: the drawn paths, then their mirrors
         return np.concatenate([x_drawn, x_drawn[: n - len(x_drawn)]]) if anti else x_drawn
 
-    quasi = [block_normals(True, seed, b, n, model.cal.n_steps, model.n_draw) for b, n in enumerate(sizes)] \
-        if model.scenario.simulation.quasi_random else None
+    quasi = (
+        [block_normals(True, seed, b, n, model.cal.n_steps, model.n_draw) for b, n in enumerate(sizes)]
+        if model.scenario.simulation.quasi_random
+        else None
+    )
     if model.jumps_possible:
         S[JUMP_THR] = np.concatenate([mirrored(g.standard_exponential(h), n) for g, h, n in zip(rngs, drawn, sizes)])
     _curve_point(S, 0, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     pol, cum_lam = params.policy, params.term_premium.cum_lam
     for k in range(model.cal.n_steps):
         r = grid.reg_of_step[k]
-        pm, pp, ptp, pirp, pcy, pw, pf = (params.macro[r], pol.P[r], params.term_premium.P[r],
-                                          params.inflation_risk_premium[r], params.convenience_yield[r],
-                                          params.liquidity_wedge[r], params.fire_sale[r])
+        pm, pp, ptp, pirp, pcy, pw, pf = (
+            params.macro[r],
+            pol.P[r],
+            params.term_premium.P[r],
+            params.inflation_risk_premium[r],
+            params.convenience_yield[r],
+            params.liquidity_wedge[r],
+            params.fire_sale[r],
+        )
         if quasi:
             Z = np.concatenate([zb[k].T for zb in quasi])
         else:
-            Z = np.concatenate([_antithetic(g.standard_normal((h, model.n_draw)), n) if anti else
-                                g.standard_normal((h, model.n_draw)) for g, h, n in zip(rngs, drawn, sizes)])
+            Z = np.concatenate(
+                [
+                    _antithetic(g.standard_normal((h, model.n_draw)), n)
+                    if anti
+                    else g.standard_normal((h, model.n_draw))
+                    for g, h, n in zip(rngs, drawn, sizes)
+                ]
+            )
         for e in range(events.ptr[k], events.ptr[k + 1]):
             S[events.row[e]] += events.size[e]
             if events.row[e] == POLICY:
                 S[SHADOW] += events.size[e]
         eps = np.zeros((N_SHOCK, n_paths))
-        for s in range(N_SHOCK):
+        for sh in range(N_SHOCK):
             acc = np.zeros(n_paths)
-            for q in range(shocks.ptr[s], shocks.ptr[s + 1]):
+            for q in range(shocks.ptr[sh], shocks.ptr[sh + 1]):
                 acc = acc + shocks.vals[q] * Z[:, shocks.cols[q]]
-            eps[s] = acc
+            eps[sh] = acc
         # macro
         x, pi, pe, rs = S[GAP].copy(), S[INFL].copy(), S[INFL_EXP].copy(), S[RSTAR].copy()
         S[GAP] = x * pm[mb.A_X] + pm[mb.SD_X] * eps[SH_GAP]
@@ -115,7 +167,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         if lam_end > cum_lam[k]:
             for b, g in enumerate(rngs):
                 h = drawn[b]
-                for p in np.nonzero(S[JUMP_THR, starts[b]:starts[b] + h] <= lam_end)[0] + starts[b]:
+                for p in np.nonzero(S[JUMP_THR, starts[b] : starts[b] + h] <= lam_end)[0] + starts[b]:
                     mirror = p + h if p + h < starts[b + 1] else -1
                     while S[JUMP_THR, p] <= lam_end:
                         z = g.standard_normal()
@@ -139,11 +191,25 @@ def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
     cn, cpi, lb, load = cv.coef_n[i], cv.coef_pi[i], cv.lb[i], cv.load
     X = [S[s] for s in X_STATES]
     for j in range(cn.shape[0]):
-        en = cn[j, 6] + cn[j, 0] * X[0] + cn[j, 1] * X[1] + cn[j, 2] * X[2] + cn[j, 3] * X[3] + cn[j, 4] * X[4] \
+        en = (
+            cn[j, 6]
+            + cn[j, 0] * X[0]
+            + cn[j, 1] * X[1]
+            + cn[j, 2] * X[2]
+            + cn[j, 3] * X[3]
+            + cn[j, 4] * X[4]
             + cn[j, 5] * X[5]
+        )
         en = np.maximum(en, lb)
-        ei = cpi[j, 6] + cpi[j, 0] * X[0] + cpi[j, 1] * X[1] + cpi[j, 2] * X[2] + cpi[j, 3] * X[3] \
-            + cpi[j, 4] * X[4] + cpi[j, 5] * X[5]
+        ei = (
+            cpi[j, 6]
+            + cpi[j, 0] * X[0]
+            + cpi[j, 1] * X[1]
+            + cpi[j, 2] * X[2]
+            + cpi[j, 3] * X[3]
+            + cpi[j, 4] * X[4]
+            + cpi[j, 5] * X[5]
+        )
         y = (en - ei) + ei
         for c, row in enumerate(COMP_ROW):  # signed loadings: sign x loading x (factor + overlay)
             y = y + load[c, j] * (S[row] + ov[c])

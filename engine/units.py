@@ -20,6 +20,7 @@ A day (``d``) is a business day: 252 of them make a year. A month is 1/12 year.
 Parsing keeps the text as written, so a resolved scenario written back to YAML
 round-trips exactly.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -98,11 +99,17 @@ EXAMPLES = {
 }
 
 _PERIOD_YEARS = {
-    "day": 1.0 / BUSINESS_DAYS_PER_YEAR, "d": 1.0 / BUSINESS_DAYS_PER_YEAR,
-    "week": 1.0 / WEEKS_PER_YEAR, "w": 1.0 / WEEKS_PER_YEAR,
-    "month": 1.0 / 12.0, "m": 1.0 / 12.0,
-    "quarter": 0.25, "q": 0.25,
-    "year": 1.0, "yr": 1.0, "y": 1.0,
+    "day": 1.0 / BUSINESS_DAYS_PER_YEAR,
+    "d": 1.0 / BUSINESS_DAYS_PER_YEAR,
+    "week": 1.0 / WEEKS_PER_YEAR,
+    "w": 1.0 / WEEKS_PER_YEAR,
+    "month": 1.0 / 12.0,
+    "m": 1.0 / 12.0,
+    "quarter": 0.25,
+    "q": 0.25,
+    "year": 1.0,
+    "yr": 1.0,
+    "y": 1.0,
 }
 _MONEY_BN = {"mn": 1e-3, "bn": 1.0, "tn": 1e3}
 _MEMORY = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -130,9 +137,16 @@ def parse(value, dim: str):
     if isinstance(value, bool) or value is None:
         raise UnitError(f"{describe(value)} is not {EXAMPLES[dim]}")
     if isinstance(value, (int, float)):
-        hint = {"rate": f"{value}% or {value}bp", "money": f"{value}bn", "flow": f"{value}bn/month",
-                "tenor": f"{value}y", "speed": f"{value}/yr", "vol": f"{value}%/sqrt(yr)",
-                "memory": f"{value}GB", "gdp_share": f"{value}% of gdp"}[dim]
+        hint = {
+            "rate": f"{value}% or {value}bp",
+            "money": f"{value}bn",
+            "flow": f"{value}bn/month",
+            "tenor": f"{value}y",
+            "speed": f"{value}/yr",
+            "vol": f"{value}%/sqrt(yr)",
+            "memory": f"{value}GB",
+            "gdp_share": f"{value}% of gdp",
+        }[dim]
         raise UnitError(f"'{value}' has no unit; write {hint}")
     if not isinstance(value, str):
         raise UnitError(f"{describe(value)} is not {EXAMPLES[dim]}")

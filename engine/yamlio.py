@@ -5,6 +5,7 @@ dates. Any other tag (``!!python/object`` and friends) is an error, as are dupli
 Loading returns the data and a map from key paths (tuples of keys and list indices) to the
 line they were written on, so later errors can point at ``file:line``.
 """
+
 from __future__ import annotations
 
 import yaml
@@ -12,8 +13,12 @@ import yaml
 from .errors import Problem, ScenarioError
 
 _PLAIN_TAGS = {
-    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
 }
 
 
@@ -55,28 +60,42 @@ def _convert(loader, node, path, lines, problems, filename):
     lines.setdefault(path, node.start_mark.line + 1)
     allowed = _COLLECTION_TAGS if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) else _PLAIN_TAGS
     if node.tag not in allowed:
-        problems.append(Problem(filename, node.start_mark.line + 1, dotted(path),
-                                f"YAML tag {node.tag!r} is not allowed; scenario files hold plain data only"))
+        problems.append(
+            Problem(
+                filename,
+                node.start_mark.line + 1,
+                dotted(path),
+                f"YAML tag {node.tag!r} is not allowed; scenario files hold plain data only",
+            )
+        )
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for knode, vnode in node.value:
             if not isinstance(knode, yaml.ScalarNode) or knode.tag not in _PLAIN_TAGS:
-                problems.append(Problem(filename, knode.start_mark.line + 1, dotted(path),
-                                        "keys must be plain names"))
+                problems.append(Problem(filename, knode.start_mark.line + 1, dotted(path), "keys must be plain names"))
                 continue
             try:
                 key = loader.construct_object(knode)
             except (yaml.constructor.ConstructorError, ValueError) as exc:
-                problems.append(Problem(filename, knode.start_mark.line + 1, dotted(path + (knode.value,)),
-                                        f"cannot read key: {exc}"))
+                problems.append(
+                    Problem(
+                        filename, knode.start_mark.line + 1, dotted(path + (knode.value,)), f"cannot read key: {exc}"
+                    )
+                )
                 continue
             if not isinstance(key, str):
                 key = str(key)
             kpath = path + (key,)
             if key in out:
-                problems.append(Problem(filename, knode.start_mark.line + 1, dotted(kpath),
-                                        f"duplicate key (first given on line {lines[kpath]})"))
+                problems.append(
+                    Problem(
+                        filename,
+                        knode.start_mark.line + 1,
+                        dotted(kpath),
+                        f"duplicate key (first given on line {lines[kpath]})",
+                    )
+                )
                 continue
             lines[kpath] = knode.start_mark.line + 1
             out[key] = _convert(loader, vnode, kpath, lines, problems, filename)

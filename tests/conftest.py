@@ -1,5 +1,6 @@
 """Shared fixtures. Monte Carlo tests use fixed seeds and tolerances derived from the standard
 error; runs are kept small so the suite stays fast (long runs are marked ``slow``)."""
+
 import os
 
 import pytest
@@ -10,17 +11,30 @@ BASELINE = os.path.join(SCENARIOS, "baseline.yaml")
 SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 
 # Everything except the short rate switched off (used by analytic tests).
-NO_VOL = ["macro.gap_vol=0%/sqrt(yr)", "macro.inflation_vol=0%/sqrt(yr)", "macro.expectations_vol=0%/sqrt(yr)",
-          "macro.neutral_rate_vol=0%/sqrt(yr)", "term_premium.vol=0%/sqrt(yr)", "inflation_risk_premium.vol=0%/sqrt(yr)",
-          "convenience_yield.vol=0%/sqrt(yr)", "term_premium.jump_intensity=0/yr"]
+NO_VOL = [
+    "macro.gap_vol=0%/sqrt(yr)",
+    "macro.inflation_vol=0%/sqrt(yr)",
+    "macro.expectations_vol=0%/sqrt(yr)",
+    "macro.neutral_rate_vol=0%/sqrt(yr)",
+    "term_premium.vol=0%/sqrt(yr)",
+    "inflation_risk_premium.vol=0%/sqrt(yr)",
+    "convenience_yield.vol=0%/sqrt(yr)",
+    "term_premium.jump_intensity=0/yr",
+]
 
 
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="run long Monte Carlo tests")
-    parser.addoption("--update-goldens", action="store_true",
-                     help="rewrite tests/golden/*.csv from this code (say in the commit why they moved)")
-    parser.addoption("--golden-exact", action="store_true",
-                     help="compare golden outputs bit for bit instead of within their tolerances")
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/golden/*.csv from this code (say in the commit why they moved)",
+    )
+    parser.addoption(
+        "--golden-exact",
+        action="store_true",
+        help="compare golden outputs bit for bit instead of within their tolerances",
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -9,6 +9,7 @@ Regenerate after an intended change of results, and say in the commit why the nu
 
     python -m pytest tests/test_golden.py --update-goldens
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,10 @@ SCENARIOS = os.path.join(os.path.dirname(HERE), "scenarios")
 SMALL = ["simulation.paths=600", "outputs.keep_paths=0"]
 VARIANTS = {
     "baseline_antithetic": ("baseline", ["simulation.horizon=2y", "simulation.antithetic=true"]),
-    "baseline_quasi_random": ("baseline", ["simulation.horizon=2y", "simulation.quasi_random=true",
-                                           "simulation.paths=768"]),
+    "baseline_quasi_random": (
+        "baseline",
+        ["simulation.horizon=2y", "simulation.quasi_random=true", "simulation.paths=768"],
+    ),
     # the pilot (8,192 paths) and two more units, the last one ending in a partial block
     "baseline_streaming": ("baseline", ["simulation.horizon=3y", "simulation.paths=13000"]),
 }
@@ -37,8 +40,11 @@ VARIANTS = {
 
 def cases() -> dict[str, tuple[str, list[str]]]:
     """Golden name -> (scenario file stem, overrides)."""
-    out = {os.path.splitext(f)[0]: (os.path.splitext(f)[0], []) for f in sorted(os.listdir(SCENARIOS))
-           if f.endswith(".yaml")}
+    out = {
+        os.path.splitext(f)[0]: (os.path.splitext(f)[0], [])
+        for f in sorted(os.listdir(SCENARIOS))
+        if f.endswith(".yaml")
+    }
     out.update(VARIANTS)
     return out
 
@@ -49,13 +55,32 @@ def run_case(name: str):
     return engine.run(sc, threads=2)
 
 
-FAN_VARIABLES = ("policy_rate", "inflation", "inflation_expectations", "term_premium_10y", "discount_factor",
-                 "yield_3m", "yield_2y", "yield_10y", "yield_30y", "yield_10y/real_rate",
-                 "yield_10y/expected_inflation", "yield_10y/term_premium", "yield_10y/convenience_yield",
-                 "yield_10y/fire_sale", "yield_3m/convenience_yield",
-                 # the Treasury / Fed / holder blocks, when on
-                 "debt_to_gdp", "net_interest_to_revenue", "bill_share", "soma", "reserves",
-                 "bank_unrealized_loss", "supply_term_premium_10y", "downgrades")
+FAN_VARIABLES = (
+    "policy_rate",
+    "inflation",
+    "inflation_expectations",
+    "term_premium_10y",
+    "discount_factor",
+    "yield_3m",
+    "yield_2y",
+    "yield_10y",
+    "yield_30y",
+    "yield_10y/real_rate",
+    "yield_10y/expected_inflation",
+    "yield_10y/term_premium",
+    "yield_10y/convenience_yield",
+    "yield_10y/fire_sale",
+    "yield_3m/convenience_yield",
+    # the Treasury / Fed / holder blocks, when on
+    "debt_to_gdp",
+    "net_interest_to_revenue",
+    "bill_share",
+    "soma",
+    "reserves",
+    "bank_unrealized_loss",
+    "supply_term_premium_10y",
+    "downgrades",
+)
 FAN_STATISTICS = ("mean", "std", "q5", "q50", "q95")
 N_DATES = 9  # recorded dates per fan, spread evenly from the start to the horizon
 
@@ -144,4 +169,4 @@ def differences(expected: dict[str, float], got: dict[str, float], exact: bool) 
     return out
 
 
-__all__ = ["cases", "run_case", "summarise", "read", "write", "differences", "np"]
+__all__ = ["cases", "differences", "np", "read", "run_case", "summarise", "write"]

@@ -5,24 +5,36 @@ Monte Carlo tolerances are multiples of the standard error (fixed seeds keep the
 stable; the multiple keeps them honest): 4.5 s.e. when one statistic is checked at up to 121
 correlated dates (the chance that any of 121 independent N(0,1) exceed 4.5 is 0.08%).
 """
+
 import math
 
 import numpy as np
 import pytest
+from conftest import BASELINE, NO_VOL
 
 import engine
-from conftest import BASELINE, NO_VOL
 
 A, B_, SIG, R0 = 0.1, 0.04, 0.01, 0.03  # Vasicek: speed, mean, volatility, initial rate
 Z = 4.5
 
 # Macro pinned at its steady state with r* + pi* = b, so the Taylor target is the constant b.
 VASICEK = NO_VOL + [
-    "macro.inflation_target=2%", "macro.neutral_rate_mean=2%", "initial.inflation=2%",
-    "initial.inflation_expectations=2%", "initial.neutral_rate=2%", "initial.output_gap=0%",
-    "initial.curve=null", "initial.fit_also=[]", "initial.term_premium=0%", "initial.policy_stance=0bp",
-    f"initial.fed_funds={100 * R0}%", f"policy.rule_speed={A}/yr", f"policy.shock_vol={100 * SIG}%/sqrt(yr)",
-    "policy.lower_bound=-100%", "simulation.horizon=10y", "simulation.step=1m",
+    "macro.inflation_target=2%",
+    "macro.neutral_rate_mean=2%",
+    "initial.inflation=2%",
+    "initial.inflation_expectations=2%",
+    "initial.neutral_rate=2%",
+    "initial.output_gap=0%",
+    "initial.curve=null",
+    "initial.fit_also=[]",
+    "initial.term_premium=0%",
+    "initial.policy_stance=0bp",
+    f"initial.fed_funds={100 * R0}%",
+    f"policy.rule_speed={A}/yr",
+    f"policy.shock_vol={100 * SIG}%/sqrt(yr)",
+    "policy.lower_bound=-100%",
+    "simulation.horizon=10y",
+    "simulation.step=1m",
 ]
 
 
@@ -87,10 +99,19 @@ def test_wrong_model_would_fail_the_price_test(vasicek_run):
 
 @pytest.fixture(scope="module")
 def deterministic():
-    sc = engine.load_scenario(BASELINE, overrides=VASICEK + [
-        "policy.shock_vol=0%/sqrt(yr)", "simulation.paths=300", "simulation.seed=3",
-        "inflation_risk_premium.mean=0%", "initial.inflation_risk_premium=0%", "convenience_yield.mean=0%",
-        "initial.convenience_yield=0%"])
+    sc = engine.load_scenario(
+        BASELINE,
+        overrides=VASICEK
+        + [
+            "policy.shock_vol=0%/sqrt(yr)",
+            "simulation.paths=300",
+            "simulation.seed=3",
+            "inflation_risk_premium.mean=0%",
+            "initial.inflation_risk_premium=0%",
+            "convenience_yield.mean=0%",
+            "initial.convenience_yield=0%",
+        ],
+    )
     return engine.run(sc)
 
 
@@ -116,10 +137,18 @@ def test_expectations_part_of_the_curve_is_the_vasicek_average(deterministic, te
 
 @pytest.mark.parametrize("tenor", ["3m", "2y", "5y", "10y", "30y"])
 def test_components_sum_to_the_yield(tenor):
-    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=300", "simulation.horizon=2y",
-                                                   "initial.liquidity_wedge=20bp", "initial.fire_sale=15bp"])
+    sc = engine.load_scenario(
+        BASELINE,
+        overrides=[
+            "simulation.paths=300",
+            "simulation.horizon=2y",
+            "initial.liquidity_wedge=20bp",
+            "initial.fire_sale=15bp",
+        ],
+    )
     res = engine.run(sc)
-    from engine.results import COMPONENTS, COMPONENT_SIGN
+    from engine.results import COMPONENT_SIGN, COMPONENTS
+
     parts = [res.raw(f"yield_{tenor}/{c}") * COMPONENT_SIGN.get(c, 1.0) for c in COMPONENTS]
     total = np.array([math.fsum(v) for v in zip(*[p.ravel() for p in parts])]).reshape(parts[0].shape)
     y = res.raw(f"yield_{tenor}")
@@ -132,14 +161,30 @@ def test_with_no_premia_the_curve_is_the_expected_average_short_rate():
     equals the mean of the realised average policy rate over the next 2 years (all shocks on, no
     floor). Weekly steps; tolerance 4.5 s.e. + 1 bp for the operator-splitting discretisation
     (measured at about 0.3 bp)."""
-    sc = engine.load_scenario(BASELINE, overrides=[
-        "simulation.step=1w", "simulation.horizon=2y", "simulation.paths=8000", "simulation.seed=5",
-        "term_premium.vol=0%/sqrt(yr)", "term_premium.jump_intensity=0/yr", "term_premium.mean=0%",
-        "initial.curve=null", "initial.fit_also=[]", "initial.term_premium=0%", "initial.policy_stance=-1%",
-        "inflation_risk_premium.vol=0%/sqrt(yr)", "inflation_risk_premium.mean=0%",
-        "inflation_risk_premium.deanchoring_sensitivity=0", "initial.inflation_risk_premium=0%",
-        "convenience_yield.vol=0%/sqrt(yr)", "convenience_yield.mean=0%", "initial.convenience_yield=0%",
-        "policy.lower_bound=-100%"])
+    sc = engine.load_scenario(
+        BASELINE,
+        overrides=[
+            "simulation.step=1w",
+            "simulation.horizon=2y",
+            "simulation.paths=8000",
+            "simulation.seed=5",
+            "term_premium.vol=0%/sqrt(yr)",
+            "term_premium.jump_intensity=0/yr",
+            "term_premium.mean=0%",
+            "initial.curve=null",
+            "initial.fit_also=[]",
+            "initial.term_premium=0%",
+            "initial.policy_stance=-1%",
+            "inflation_risk_premium.vol=0%/sqrt(yr)",
+            "inflation_risk_premium.mean=0%",
+            "inflation_risk_premium.deanchoring_sensitivity=0",
+            "initial.inflation_risk_premium=0%",
+            "convenience_yield.vol=0%/sqrt(yr)",
+            "convenience_yield.mean=0%",
+            "initial.convenience_yield=0%",
+            "policy.lower_bound=-100%",
+        ],
+    )
     res = engine.run(sc)
     y2 = res.raw("yield_2y")[0, 0]
     assert (res.raw("yield_2y/real_rate") + res.raw("yield_2y/expected_inflation") == res.raw("yield_2y")).all()

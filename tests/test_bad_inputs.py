@@ -1,13 +1,14 @@
 """Bad scenario inputs: exit status 2, one clear line per problem naming file, line and key,
 and nothing written to the output folder."""
+
 import io
 import os
 import re
 
 import pytest
+from conftest import BASELINE, write
 
 from engine.cli import main
-from conftest import BASELINE, write
 
 BASE_REL = os.path.relpath(BASELINE)
 
@@ -24,62 +25,169 @@ CASES = [
     ("bad date", "simulation:\n  start: 2025-13-45\n", 3, "simulation.start", "cannot read value"),
     ("negative paths", "simulation:\n  paths: -5\n", 3, "simulation.paths", "-5 is out of range"),
     ("negative kept paths", "outputs:\n  keep_paths: -1\n", 3, "outputs.keep_paths", "-1 is out of range"),
-    ("horizon shorter than a step", "simulation:\n  horizon: 1w\n", 3, "simulation.horizon",
-     "shorter than one step"),
+    ("horizon shorter than a step", "simulation:\n  horizon: 1w\n", 3, "simulation.horizon", "shorter than one step"),
     ("record shorter than step", "simulation:\n  record: 1w\n", 3, "simulation.record", "shorter than the step"),
     ("unsupported step", "simulation:\n  step: 2d\n", 3, "simulation.step", "not a supported step"),
-    ("python object tag", "name: !!python/object/apply:os.system ['echo pwned']\n", 2, "name",
-     "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
-    ("half-life on a level-only state", "events:\n  - {date: 2026-03-02, shock: inflation, size: 1%, half_life: 6m}\n",
-     3, "events[0].half_life", "inflation takes level shocks only"),
-    ("unknown shock", "events:\n  - {date: 2026-03-02, shock: term_premum, size: 10bp}\n", 3, "events[0].shock",
-     "did you mean 'term_premium'"),
-    ("event outside the run", "events:\n  - {date: 2040-01-01, shock: term_premium, size: 10bp}\n", 3,
-     "events[0].date", "outside the simulation"),
-    ("set of an unknown parameter", "events:\n  - {date: 2026-03-02, set: macro.inflation_targ, value: 3%}\n", 3,
-     "events[0].set", "did you mean 'macro.inflation_target'"),
-    ("correlation out of range", "correlations:\n  term_premium: {policy_rate: 1.5}\n", 3,
-     "correlations.term_premium.policy_rate", "strictly between -1 and 1"),
-    ("threshold on unknown variable", "outputs:\n  thresholds: ['yield_7y > 5%']\n", 3, "outputs.thresholds[0]",
-     "unknown variable 'yield_7y'"),
+    (
+        "python object tag",
+        "name: !!python/object/apply:os.system ['echo pwned']\n",
+        2,
+        "name",
+        "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+    ),
+    (
+        "half-life on a level-only state",
+        "events:\n  - {date: 2026-03-02, shock: inflation, size: 1%, half_life: 6m}\n",
+        3,
+        "events[0].half_life",
+        "inflation takes level shocks only",
+    ),
+    (
+        "unknown shock",
+        "events:\n  - {date: 2026-03-02, shock: term_premum, size: 10bp}\n",
+        3,
+        "events[0].shock",
+        "did you mean 'term_premium'",
+    ),
+    (
+        "event outside the run",
+        "events:\n  - {date: 2040-01-01, shock: term_premium, size: 10bp}\n",
+        3,
+        "events[0].date",
+        "outside the simulation",
+    ),
+    (
+        "set of an unknown parameter",
+        "events:\n  - {date: 2026-03-02, set: macro.inflation_targ, value: 3%}\n",
+        3,
+        "events[0].set",
+        "did you mean 'macro.inflation_target'",
+    ),
+    (
+        "correlation out of range",
+        "correlations:\n  term_premium: {policy_rate: 1.5}\n",
+        3,
+        "correlations.term_premium.policy_rate",
+        "strictly between -1 and 1",
+    ),
+    (
+        "threshold on unknown variable",
+        "outputs:\n  thresholds: ['yield_7y > 5%']\n",
+        3,
+        "outputs.thresholds[0]",
+        "unknown variable 'yield_7y'",
+    ),
     ("duplicate key", "policy:\n  lower_bound: 0%\n  lower_bound: 1%\n", 4, "policy.lower_bound", "duplicate key"),
-    ("fixed path without end", "policy:\n  fixed_path: [{date: 2026-01-01, rate: 3%}]\n", 2, "policy.fixed_until",
-     "a fixed_path needs the date after which the rule takes over"),
-    ("fixed path ending before the start", "policy:\n  fixed_path: [{date: 2025-01-01, rate: 3%}]\n"
-     "  fixed_until: 2025-06-01\n", 4, "policy.fixed_until", "is not after the simulation start"),
+    (
+        "fixed path without end",
+        "policy:\n  fixed_path: [{date: 2026-01-01, rate: 3%}]\n",
+        2,
+        "policy.fixed_until",
+        "a fixed_path needs the date after which the rule takes over",
+    ),
+    (
+        "fixed path ending before the start",
+        "policy:\n  fixed_path: [{date: 2025-01-01, rate: 3%}]\n  fixed_until: 2025-06-01\n",
+        4,
+        "policy.fixed_until",
+        "is not after the simulation start",
+    ),
     ("quantile above 100%", "outputs:\n  quantiles: [5%, 150%]\n", 3, "outputs.quantiles[1]", "out of range"),
-    ("both curve and term premium", "initial:\n  term_premium: 1%\n", 3, "initial.term_premium",
-     "give exactly one of initial.curve"),
+    (
+        "both curve and term premium",
+        "initial:\n  term_premium: 1%\n",
+        3,
+        "initial.term_premium",
+        "give exactly one of initial.curve",
+    ),
     # the Treasury / Fed / holder blocks
-    ("negative QT cap", "treasury:\n  enabled: true\nfed_balance_sheet:\n  qt:\n"
-     "    - {start: 2026-01-01, end: 2027-01-01, cap: -5bn/month}\n", 6, "fed_balance_sheet.qt[0].cap",
-     "'-5bn/month' is out of range; expected a value at least 0bn/yr"),
-    ("issuance shares not summing to 100%", "treasury:\n  enabled: true\n  issuance:\n    policy: fixed_mix\n"
-     "    mix: {bills: 50%, 10y: 30%}\n", 6, "treasury.issuance.mix", "shares sum to 80%"),
-    ("bucket shares not summing to 100%", "treasury:\n  buckets:\n    bills: {share: 50%}\n", 3,
-     "treasury.buckets", "bucket shares sum to 128%; expected 100%"),
-    ("unknown bucket", "fed_balance_sheet:\n  soma_buckets: {bills: 50%, 4y: 50%}\n", 3,
-     "fed_balance_sheet.soma_buckets.4y", "unknown bucket; expected one of bills, 2y, 3y"),
-    ("backstop with no trigger", "treasury:\n  enabled: true\nbackstops:\n  btfp:\n    enabled: true\n", 5,
-     "backstops.btfp.trigger", "an enabled backstop needs a trigger"),
-    ("unknown stress measure", "treasury:\n  enabled: true\nbackstops:\n  btfp:\n    enabled: true\n"
-     "    trigger: {measure: vix, above: 30%}\n", 7, "backstops.btfp.trigger.measure",
-     "'vix' is not one of fire_sale_10y"),
-    ("QE with the Treasury block off", "fed_balance_sheet:\n  qe:\n"
-     "    - {start: 2026-01-01, end: 2027-01-01, pace: 50bn/month}\n", 3, "fed_balance_sheet.qe",
-     "needs treasury.enabled: true"),
-    ("QE ending before it starts", "treasury:\n  enabled: true\nfed_balance_sheet:\n  qe:\n"
-     "    - {start: 2027-01-01, end: 2026-01-01, pace: 50bn/month}\n", 6, "fed_balance_sheet.qe[0].end",
-     "is not after start"),
-    ("bad date in a fiscal path", "treasury:\n  enabled: true\n  revenue: {2026-13-01: 17% of gdp}\n", 4,
-     "treasury.revenue.2026-13-01", "cannot read key"),
-    ("share of gdp without a unit", "treasury:\n  enabled: true\n  revenue: 17\n", 4, "treasury.revenue",
-     "'17' has no unit; write 17% of gdp"),
-    ("SOMA larger than the debt", "treasury:\n  enabled: true\n  debt: 5tn\nholders:\n"
-     "  foreign_official: {holdings: 0bn}\n  banks: {securities: 0bn}\n", None, "fed_balance_sheet.soma",
-     "SOMA holds more than the debt outstanding in"),
-    ("not positive definite", "correlations:\n  term_premium: {policy_rate: 0.9, inflation: 0.9}\n"
-     "  policy_rate: {inflation: -0.9}\n", 2, "correlations", "not form a valid"),
+    (
+        "negative QT cap",
+        "treasury:\n  enabled: true\nfed_balance_sheet:\n  qt:\n"
+        "    - {start: 2026-01-01, end: 2027-01-01, cap: -5bn/month}\n",
+        6,
+        "fed_balance_sheet.qt[0].cap",
+        "'-5bn/month' is out of range; expected a value at least 0bn/yr",
+    ),
+    (
+        "issuance shares not summing to 100%",
+        "treasury:\n  enabled: true\n  issuance:\n    policy: fixed_mix\n    mix: {bills: 50%, 10y: 30%}\n",
+        6,
+        "treasury.issuance.mix",
+        "shares sum to 80%",
+    ),
+    (
+        "bucket shares not summing to 100%",
+        "treasury:\n  buckets:\n    bills: {share: 50%}\n",
+        3,
+        "treasury.buckets",
+        "bucket shares sum to 128%; expected 100%",
+    ),
+    (
+        "unknown bucket",
+        "fed_balance_sheet:\n  soma_buckets: {bills: 50%, 4y: 50%}\n",
+        3,
+        "fed_balance_sheet.soma_buckets.4y",
+        "unknown bucket; expected one of bills, 2y, 3y",
+    ),
+    (
+        "backstop with no trigger",
+        "treasury:\n  enabled: true\nbackstops:\n  btfp:\n    enabled: true\n",
+        5,
+        "backstops.btfp.trigger",
+        "an enabled backstop needs a trigger",
+    ),
+    (
+        "unknown stress measure",
+        "treasury:\n  enabled: true\nbackstops:\n  btfp:\n    enabled: true\n    trigger: {measure: vix, above: 30%}\n",
+        7,
+        "backstops.btfp.trigger.measure",
+        "'vix' is not one of fire_sale_10y",
+    ),
+    (
+        "QE with the Treasury block off",
+        "fed_balance_sheet:\n  qe:\n    - {start: 2026-01-01, end: 2027-01-01, pace: 50bn/month}\n",
+        3,
+        "fed_balance_sheet.qe",
+        "needs treasury.enabled: true",
+    ),
+    (
+        "QE ending before it starts",
+        "treasury:\n  enabled: true\nfed_balance_sheet:\n  qe:\n"
+        "    - {start: 2027-01-01, end: 2026-01-01, pace: 50bn/month}\n",
+        6,
+        "fed_balance_sheet.qe[0].end",
+        "is not after start",
+    ),
+    (
+        "bad date in a fiscal path",
+        "treasury:\n  enabled: true\n  revenue: {2026-13-01: 17% of gdp}\n",
+        4,
+        "treasury.revenue.2026-13-01",
+        "cannot read key",
+    ),
+    (
+        "share of gdp without a unit",
+        "treasury:\n  enabled: true\n  revenue: 17\n",
+        4,
+        "treasury.revenue",
+        "'17' has no unit; write 17% of gdp",
+    ),
+    (
+        "SOMA larger than the debt",
+        "treasury:\n  enabled: true\n  debt: 5tn\nholders:\n"
+        "  foreign_official: {holdings: 0bn}\n  banks: {securities: 0bn}\n",
+        None,
+        "fed_balance_sheet.soma",
+        "SOMA holds more than the debt outstanding in",
+    ),
+    (
+        "not positive definite",
+        "correlations:\n  term_premium: {policy_rate: 0.9, inflation: 0.9}\n  policy_rate: {inflation: -0.9}\n",
+        2,
+        "correlations",
+        "not form a valid",
+    ),
 ]
 
 
@@ -106,8 +214,11 @@ def test_bad_input_gives_one_clear_line_and_no_output(tmp_path, name, text, line
 
 
 def test_all_problems_are_reported_at_once(tmp_path):
-    path = write(tmp_path, "bad.yaml", scenario("simulation:\n  paths: -1\npolicy:\n  shock_vol: 1\n"
-                                                "macro:\n  gap_vol: 1%/sqrt(yr)\n  gapp: 1\n"))
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        scenario("simulation:\n  paths: -1\npolicy:\n  shock_vol: 1\nmacro:\n  gap_vol: 1%/sqrt(yr)\n  gapp: 1\n"),
+    )
     rc, _, err = run_cli(["validate", path])
     assert rc == 2
     keys = sorted(re.findall(r"^\S+:\d+: (\S+):", err, flags=re.M))
@@ -118,9 +229,12 @@ def test_missing_extends_file_points_at_the_extends_line(tmp_path):
     path = write(tmp_path, "a.yaml", "name: a\nextends: nowhere.yaml\n")
     rc, _, err = run_cli(["validate", path])
     assert rc == 2
-    assert err.strip() == f"{path}:2: extends: file '{os.path.join(os.path.dirname(path), 'nowhere.yaml')}' " \
-                          "not found; expected a scenario file path relative to this file" or \
-        ("extends: file" in err and "not found" in err and f"{path}:2:" in err)
+    assert (
+        err.strip()
+        == f"{path}:2: extends: file '{os.path.join(os.path.dirname(path), 'nowhere.yaml')}' "
+        "not found; expected a scenario file path relative to this file"
+        or ("extends: file" in err and "not found" in err and f"{path}:2:" in err)
+    )
 
 
 def test_extends_cycle_is_reported(tmp_path):
@@ -157,12 +271,15 @@ def test_memory_over_the_limit_is_refused_before_running(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("text", [
-    "name: !!python/object/apply:os.system ['echo pwned']\n",
-    "name: !!python/object:datetime.date {year: 2025, month: 1, day: 1}\n",
-    "name: !!python/name:os.system\n",
-    "name: !custom 1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: !!python/object/apply:os.system ['echo pwned']\n",
+        "name: !!python/object:datetime.date {year: 2025, month: 1, day: 1}\n",
+        "name: !!python/name:os.system\n",
+        "name: !custom 1\n",
+    ],
+)
 def test_no_yaml_tag_can_build_objects(tmp_path, text):
     path = write(tmp_path, "bad.yaml", scenario(text))
     rc, _, err = run_cli(["validate", path])

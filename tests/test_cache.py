@@ -1,6 +1,8 @@
 """Compiled kernels are cached on disk: a second process running the same scenario loads every
 kernel from the cache instead of compiling it; a core scenario never compiles the fiscal blocks
-(the kernel's specialisation without them); an edit to a block module (not to the kernel's own file) recompiles the kernel that inlines it."""
+(the kernel's specialisation without them); an edit to a block module (not to the kernel's own
+file) recompiles the kernel that inlines it."""
+
 import json
 import os
 import shutil
@@ -23,14 +25,16 @@ print(json.dumps(stats))
 def _run(cache_dir, code_dir=ROOT):
     """Run CHILD in a fresh process importing ``engine`` from ``code_dir``; its cache statistics."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(code_dir))
-    out = subprocess.run([sys.executable, "-c", CHILD, BASELINE], env=env, cwd=code_dir, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, BASELINE], env=env, cwd=code_dir, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def test_kernels_are_stamped_with_the_whole_engine_source():
     from engine import _jitcache, kernel
     from engine.blocks import treasury
+
     for f in (kernel.simulate_block, kernel._step_fiscal, treasury.finance):
         locator = f._cache._impl._locator
         assert isinstance(locator, _jitcache.LOCATORS), type(locator)
@@ -39,8 +43,9 @@ def test_kernels_are_stamped_with_the_whole_engine_source():
 
 def test_second_run_loads_compiled_kernels_from_cache(tmp_path):
     code = tmp_path / "code"  # a copy of the engine, so that the test can edit a block module
-    shutil.copytree(os.path.join(ROOT, "engine"), code / "engine",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    shutil.copytree(
+        os.path.join(ROOT, "engine"), code / "engine", ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc")
+    )
     cache = tmp_path / "cache"
     first = _run(cache, code)
     second = _run(cache, code)

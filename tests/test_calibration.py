@@ -10,14 +10,15 @@ varies by regime (21.0 bp in 2010-19, 30.0 bp in 2022-25; daily 4.9-7.8 bp in CA
 so +/-20%. Twelve-month: 30 years give about 30 independent observations, so the relative
 standard error of the s.d. is 1/sqrt(2*30) = 13%; two of them, +/-26%.
 """
+
 import os
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BASELINE, SHARED_DATA
 
 import engine
-from conftest import BASELINE, SHARED_DATA
 
 DGS10 = os.path.join(SHARED_DATA, "fred", "DGS10.csv")
 
@@ -28,8 +29,11 @@ def history():
         pytest.skip("../shared/data is not beside this checkout")
     d = pd.read_csv(DGS10, parse_dates=[0], index_col=0).iloc[:, 0].dropna()
     m = d.resample("ME").last()["1990":"2019"]
-    return {"monthly_sd_bp": m.diff().std() * 100, "annual_sd_bp": m.diff(12).std() * 100,
-            "daily_sd_bp": d["1990":"2019"].diff().std() * 100}
+    return {
+        "monthly_sd_bp": m.diff().std() * 100,
+        "annual_sd_bp": m.diff(12).std() * 100,
+        "daily_sd_bp": d["1990":"2019"].diff().std() * 100,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +63,16 @@ def test_baseline_10y_one_year_level_distribution(baseline, history):
 def test_calibration_holds_with_daily_steps(history):
     """The model is continuous-time, so the same parameters stepped daily must give the daily
     volatility of DGS10 (5.75 bp, 1990-2019; same +/-20% regime tolerance as the monthly test)."""
-    res = engine.run(engine.load_scenario(BASELINE, overrides=[
-        "simulation.step=1d", "simulation.record=1d", "simulation.horizon=1y", "simulation.paths=3000"]))
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=["simulation.step=1d", "simulation.record=1d", "simulation.horizon=1y", "simulation.paths=3000"],
+        )
+    )
     daily = np.diff(res.raw("yield_10y"), axis=0).std() * 1e4
     assert abs(daily / history["daily_sd_bp"] - 1) < 0.20, (daily, history["daily_sd_bp"])
     vol = res.metrics["yields"]["10y"]["realized_vol_bp_per_yr"]["mean"]
-    assert abs(vol / (history["daily_sd_bp"] * 252 ** 0.5) - 1) < 0.20
+    assert abs(vol / (history["daily_sd_bp"] * 252**0.5) - 1) < 0.20
 
 
 def test_baseline_starts_at_the_end_2025_curve(baseline):

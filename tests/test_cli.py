@@ -1,15 +1,16 @@
 """The command line, run in-process: files, stamps, round trip, atomic writes, validate, schema."""
+
 import io
 import json
 import os
 
 import pandas as pd
 import pytest
+from conftest import BASELINE
 
 import engine
 from engine import report
 from engine.cli import main
-from conftest import BASELINE
 
 SMALL = ["--paths", "400", "--horizon", "2y", "--set", "simulation.seed=7"]
 
@@ -30,8 +31,17 @@ def run_dir(tmp_path_factory):
 
 def test_run_writes_every_output(run_dir):
     d, _, err = run_dir
-    assert sorted(os.listdir(d)) == sorted(["fans.parquet", "fans.csv", "metrics.json", "scenario.resolved.yaml",
-                                            "fan_yield_10y.png", "components_10y.png", report.MARKER])
+    assert sorted(os.listdir(d)) == sorted(
+        [
+            "fans.parquet",
+            "fans.csv",
+            "metrics.json",
+            "scenario.resolved.yaml",
+            "fan_yield_10y.png",
+            "components_10y.png",
+            report.MARKER,
+        ]
+    )
     assert "memory needed" in err and "wrote" in err
     for png in ("fan_yield_10y.png", "components_10y.png"):
         assert (d / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -40,8 +50,14 @@ def test_run_writes_every_output(run_dir):
 def test_summary_table_reports_curve_decomposition_and_thresholds(run_dir):
     _, out, _ = run_dir
     assert "400 paths x 24 steps of 1m" in out
-    for line in ("yield_10y", "10y decomposition", "term_premium", "- convenience_yield", "yield_10y > 5%",
-                 "initial curve fit: 2y 3.45%"):
+    for line in (
+        "yield_10y",
+        "10y decomposition",
+        "term_premium",
+        "- convenience_yield",
+        "yield_10y > 5%",
+        "initial curve fit: 2y 3.45%",
+    ):
         assert line in out, line
 
 
@@ -55,8 +71,9 @@ def test_fans_are_tidy_with_units_and_match_the_api(run_dir):
     assert len(csv) == len(fans)
     res = engine.run(engine.load_scenario(d / "scenario.resolved.yaml"))
     ten = fans[(fans.variable == "yield_10y") & (fans.statistic == "q95")].set_index("date").value
-    pd.testing.assert_series_equal(ten, res.fan("yield_10y")["q95"], check_names=False, check_freq=False,
-                                   check_index_type=False)
+    pd.testing.assert_series_equal(
+        ten, res.fan("yield_10y")["q95"], check_names=False, check_freq=False, check_index_type=False
+    )
 
 
 def test_metrics_stamp_scenario_seed_and_version(run_dir):
@@ -88,6 +105,7 @@ def test_resolved_scenario_reruns_to_identical_results(run_dir):
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     def broken(results, folder):
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(report, "_charts", broken)
     rc, _, err = cli("run", BASELINE, *SMALL, "--out", str(tmp_path / "o"))
     assert rc == 1 and "internal error: RuntimeError: disk full" in err
@@ -119,6 +137,7 @@ def test_schema_is_json_schema_that_accepts_the_shipped_scenarios():
     assert {"simulation", "macro", "policy", "term_premium", "events", "outputs"} <= set(schema["properties"])
     jsonschema = pytest.importorskip("jsonschema")
     import yaml
+
     jsonschema.Draft202012Validator.check_schema(schema)
     with open(BASELINE) as fh:
         data = yaml.safe_load(fh)
@@ -133,14 +152,23 @@ def test_python_api_mirrors_the_cli():
     sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=300", "simulation.horizon=1y"])
     res = engine.run(sc)
     comp = res.components("10y")
-    assert list(comp.columns) == ["yield", "real_rate", "expected_inflation", "inflation_risk_premium",
-                                  "term_premium", "liquidity_wedge", "convenience_yield", "fire_sale"]
+    assert list(comp.columns) == [
+        "yield",
+        "real_rate",
+        "expected_inflation",
+        "inflation_risk_premium",
+        "term_premium",
+        "liquidity_wedge",
+        "convenience_yield",
+        "fire_sale",
+    ]
     assert res.paths("yield_2y", n=5).shape == (13, 5)
     assert res.fan("policy_rate").index[0] == pd.Timestamp("2025-12-31")
 
 
 def test_progress_bar_appears_only_on_long_runs():
     from engine.cli import ProgressBar
+
     quiet, shown = io.StringIO(), io.StringIO()
     short = ProgressBar(quiet, after=60.0)
     for done in (256, 512):
@@ -148,8 +176,9 @@ def test_progress_bar_appears_only_on_long_runs():
     assert quiet.getvalue() == ""  # a run that ends before `after` seconds prints nothing
     long = ProgressBar(shown, after=0.0)
     # the pilot (8,192 paths), then chunks of one unit (4,096 paths): 8192, 12288, 14000
-    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=14000", "simulation.horizon=1y",
-                                                   "simulation.chunk_paths=256"])
+    sc = engine.load_scenario(
+        BASELINE, overrides=["simulation.paths=14000", "simulation.horizon=1y", "simulation.chunk_paths=256"]
+    )
     engine.run(sc, progress=long, threads=1)
     text = shown.getvalue()
     assert "14,000/14,000 paths" in text and text.count("\r") == 3 and text.endswith("\n")

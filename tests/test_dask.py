@@ -1,39 +1,51 @@
 """The Dask backend: chunks as tasks on a LocalCluster of 2 worker processes give results
 bit-identical to a local run, also when a worker dies mid-run; without dask, --dask says how to
 install it."""
+
 import builtins
 import io
 import os
 import signal
 
 import pytest
+from conftest import BASELINE
 
 import engine
 from engine.cli import main
-from conftest import BASELINE
 
 distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                       silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    )
     c = distributed.Client(cluster)
     yield c
     from engine.dask_backend import close
+
     close(c, cluster)
 
 
 def scenario(*extra):
     """The pilot (8,192 paths) runs on the client; the rest, two chunks of one unit (4,096 paths,
     the last 712 ending in a partial block), on the workers."""
-    return engine.load_scenario(BASELINE, overrides=["simulation.paths=13000", "simulation.horizon=1y",
-                                                     "simulation.chunk_paths=256", "simulation.seed=21", *extra])
+    return engine.load_scenario(
+        BASELINE,
+        overrides=[
+            "simulation.paths=13000",
+            "simulation.horizon=1y",
+            "simulation.chunk_paths=256",
+            "simulation.seed=21",
+            *extra,
+        ],
+    )
 
 
 def same(a, b) -> bool:
     from test_reproducibility import same as same_results
+
     return same_results(a, b)
 
 
@@ -53,9 +65,17 @@ def test_progress_is_reported_across_workers(client):
 
 
 def _five_year_daily():
-    return engine.load_scenario(BASELINE, overrides=[
-        "simulation.paths=20480", "simulation.horizon=5y", "simulation.step=1d", "simulation.record=1m",
-        "simulation.chunk_paths=256", "simulation.seed=22"])
+    return engine.load_scenario(
+        BASELINE,
+        overrides=[
+            "simulation.paths=20480",
+            "simulation.horizon=5y",
+            "simulation.step=1d",
+            "simulation.record=1m",
+            "simulation.chunk_paths=256",
+            "simulation.seed=22",
+        ],
+    )
 
 
 def _kill_after_first_chunk(client, victims):
@@ -69,6 +89,7 @@ def _kill_after_first_chunk(client, victims):
             for address in victims(client):
                 os.kill(pids[address], signal.SIGKILL)
                 killed.append(address)
+
     return kill_once, killed
 
 
@@ -103,13 +124,32 @@ def test_losing_every_copy_of_the_scattered_inputs_changes_nothing(client):
 
 def test_cli_dask_local_cluster(tmp_path):
     out, err = io.StringIO(), io.StringIO()
-    rc = main(["run", BASELINE, "--paths", "600", "--horizon", "1y", "--set", "simulation.chunk_paths=256",
-               "--dask", "local:2", "--out", str(tmp_path / "o"), "--quiet"], stdout=out, stderr=err)
+    rc = main(
+        [
+            "run",
+            BASELINE,
+            "--paths",
+            "600",
+            "--horizon",
+            "1y",
+            "--set",
+            "simulation.chunk_paths=256",
+            "--dask",
+            "local:2",
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+        ],
+        stdout=out,
+        stderr=err,
+    )
     assert rc == 0, err.getvalue()
     assert (tmp_path / "o" / "fans.parquet").exists()
 
 
-@pytest.mark.parametrize("spec,msg", [("local:0", "expected local:N"), ("somewhere", "expected local:N or a scheduler")])
+@pytest.mark.parametrize(
+    "spec,msg", [("local:0", "expected local:N"), ("somewhere", "expected local:N or a scheduler")]
+)
 def test_bad_dask_spec(spec, msg):
     err = io.StringIO()
     assert main(["run", BASELINE, "--paths", "300", "--dask", spec], stdout=io.StringIO(), stderr=err) == 2
@@ -126,10 +166,15 @@ def test_without_dask_the_option_says_how_to_install_it(monkeypatch, tmp_path):
 
     monkeypatch.setattr(builtins, "__import__", no_distributed)
     err = io.StringIO()
-    rc = main(["run", BASELINE, "--paths", "300", "--dask", "local:2", "--out", str(tmp_path / "o")],
-              stdout=io.StringIO(), stderr=err)
+    rc = main(
+        ["run", BASELINE, "--paths", "300", "--dask", "local:2", "--out", str(tmp_path / "o")],
+        stdout=io.StringIO(),
+        stderr=err,
+    )
     assert rc == 2
-    assert err.getvalue().strip() == 'the Dask backend needs the dask extra; install it with: pip install "ustsim[dask]"'
+    assert (
+        err.getvalue().strip() == 'the Dask backend needs the dask extra; install it with: pip install "ustsim[dask]"'
+    )
     assert not (tmp_path / "o").exists()
 
 

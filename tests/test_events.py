@@ -1,18 +1,30 @@
 """Events, regimes, the fixed policy path, FOMC steps and the lower bound, checked against exact
 expectations on zero-volatility runs (every path is then the deterministic path)."""
+
 import math
 
 import numpy as np
 import pytest
-
-import engine
 from conftest import BASELINE, NO_VOL
 
+import engine
+
 STEADY = NO_VOL + [
-    "policy.shock_vol=0%/sqrt(yr)", "macro.inflation_target=2%", "macro.neutral_rate_mean=2%",
-    "initial.inflation=2%", "initial.inflation_expectations=2%", "initial.neutral_rate=2%", "initial.output_gap=0%",
-    "initial.curve=null", "initial.fit_also=[]", "initial.term_premium=0.65%", "initial.policy_stance=0bp",
-    "initial.fed_funds=4%", "simulation.paths=64", "simulation.horizon=3y", "simulation.start=2026-01-01",
+    "policy.shock_vol=0%/sqrt(yr)",
+    "macro.inflation_target=2%",
+    "macro.neutral_rate_mean=2%",
+    "initial.inflation=2%",
+    "initial.inflation_expectations=2%",
+    "initial.neutral_rate=2%",
+    "initial.output_gap=0%",
+    "initial.curve=null",
+    "initial.fit_also=[]",
+    "initial.term_premium=0.65%",
+    "initial.policy_stance=0bp",
+    "initial.fed_funds=4%",
+    "simulation.paths=64",
+    "simulation.horizon=3y",
+    "simulation.start=2026-01-01",
 ]
 
 
@@ -52,8 +64,11 @@ def test_policy_rate_shock_moves_policy_and_shadow_rate():
 
 def test_set_event_starts_a_new_regime():
     """rule_speed 0.5/yr, then 2/yr from 2027-01-01: the path is piecewise exponential."""
-    res = run("initial.fed_funds=3%", "policy.rule_speed=0.5/yr",
-              "events=[{date: 2027-01-01, set: policy.rule_speed, value: 2/yr}]")
+    res = run(
+        "initial.fed_funds=3%",
+        "policy.rule_speed=0.5/yr",
+        "events=[{date: 2027-01-01, set: policy.rule_speed, value: 2/yr}]",
+    )
     r = res.raw("policy_rate")[:, 0]
     t = np.arange(len(r)) / 12.0
     at_switch = 0.04 - 0.01 * math.exp(-0.5)
@@ -64,10 +79,17 @@ def test_set_event_starts_a_new_regime():
 def test_fixed_path_is_followed_and_priced_into_the_curve():
     """Flat 3% path for a year, then the rule (speed 0.5/yr toward 4%): the 2y expectation is
     [3% x 1y + (4% x 1y + (3% - 4%)(1 - e^-0.5)/0.5)] / 2."""
-    res = run("policy.rule_speed=0.5/yr", "policy.fixed_path=[{date: 2026-01-01, rate: 3%}]",
-              "policy.fixed_until=2027-01-01", "inflation_risk_premium.mean=0%",
-              "initial.inflation_risk_premium=0%", "convenience_yield.mean=0%", "initial.convenience_yield=0%",
-              "initial.term_premium=0%", "term_premium.mean=0%")
+    res = run(
+        "policy.rule_speed=0.5/yr",
+        "policy.fixed_path=[{date: 2026-01-01, rate: 3%}]",
+        "policy.fixed_until=2027-01-01",
+        "inflation_risk_premium.mean=0%",
+        "initial.inflation_risk_premium=0%",
+        "convenience_yield.mean=0%",
+        "initial.convenience_yield=0%",
+        "initial.term_premium=0%",
+        "term_premium.mean=0%",
+    )
     r = res.raw("policy_rate")[:, 0]
     assert r[0] == 0.04 and (r[1:13] == 0.03).all()  # the path applies from the first step
     t = np.arange(13, len(r)) / 12.0
@@ -78,14 +100,25 @@ def test_fixed_path_is_followed_and_priced_into_the_curve():
 
 
 def test_fomc_moves_only_at_meetings_in_25bp_steps():
-    res = engine.run(engine.load_scenario(BASELINE, overrides=[
-        "policy.moves=fomc", "simulation.paths=300", "simulation.horizon=2y", "simulation.step=1d",
-        "simulation.record=1d"]))
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=[
+                "policy.moves=fomc",
+                "simulation.paths=300",
+                "simulation.horizon=2y",
+                "simulation.step=1d",
+                "simulation.record=1d",
+            ],
+        )
+    )
     r = res.raw("policy_rate")
     moves = np.diff(r, axis=0)
     moved = set(np.nonzero(np.abs(moves).max(axis=1) > 0)[0] + 1)
     import datetime as dt
+
     from engine.blocks.policy import FOMC_PATTERN
+
     cal = res.model.cal
     meetings = [dt.date(y, m, d) for y in (2026, 2027) for m, d in FOMC_PATTERN if cal.dates[0] < dt.date(y, m, d)]
     after_meeting = {cal.step_of(d) + 1 for d in meetings}  # a decision shows at the next time point
@@ -96,9 +129,20 @@ def test_fomc_moves_only_at_meetings_in_25bp_steps():
 
 
 def test_lower_bound_floors_the_policy_rate_and_the_expected_path():
-    res = engine.run(engine.load_scenario(BASELINE, overrides=[
-        "initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1.5%", "initial.neutral_rate=-1.5%",
-        "initial.fit_also=[]", "policy.lower_bound=0.25%", "simulation.paths=500", "simulation.horizon=3y"]))
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=[
+                "initial.fed_funds=0.5%",
+                "macro.neutral_rate_mean=-1.5%",
+                "initial.neutral_rate=-1.5%",
+                "initial.fit_also=[]",
+                "policy.lower_bound=0.25%",
+                "simulation.paths=500",
+                "simulation.horizon=3y",
+            ],
+        )
+    )
     assert res.raw("policy_rate").min() >= 0.0025
     assert res.raw("shadow_rate").min() < 0.0025  # the rule wants lower: the floor binds
     # the expected average policy rate (the real rate plus expected inflation: one rounding from the

@@ -1,15 +1,16 @@
 """Golden outputs of every shipped scenario (tests/golden.py): a change of results is caught here,
 not claimed in a commit message. Regenerate after an intended change with
 ``python -m pytest tests/test_golden.py --update-goldens`` and say in the commit why they moved."""
-import pytest
 
 import golden
+import pytest
 
 CASES = sorted(golden.cases())
 
 
 def test_every_shipped_scenario_has_a_golden_file():
     import os
+
     missing = [c for c in CASES if not os.path.exists(golden.path(c))]
     assert not missing, f"no golden file for {missing}; run pytest tests/test_golden.py --update-goldens"
 

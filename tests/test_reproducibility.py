@@ -1,4 +1,5 @@
 """Same scenario + seed -> bit-identical results whatever the threads or chunking; other seeds differ."""
+
 import json
 import os
 import subprocess
@@ -7,9 +8,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BASELINE, ROOT
 
 import engine
-from conftest import BASELINE, ROOT
 
 # the pilot (8,192 paths) and two more units, the last one ending in a partial block
 SMALL = ["simulation.paths=13000", "simulation.horizon=3y", "simulation.seed=42"]
@@ -25,8 +26,12 @@ def same(a, b):
     ma, mb = dict(a.metrics), dict(b.metrics)
     for k in ("run", "scenario", "scenario_digest", "scenario_overrides"):
         ma.pop(k), mb.pop(k)
-    return (np.array_equal(a.records, b.records) and np.array_equal(a.path_metrics, b.path_metrics, equal_nan=True)
-            and a.fans.equals(b.fans) and ma == mb)
+    return (
+        np.array_equal(a.records, b.records)
+        and np.array_equal(a.path_metrics, b.path_metrics, equal_nan=True)
+        and a.fans.equals(b.fans)
+        and ma == mb
+    )
 
 
 def test_one_or_two_threads_give_identical_results():
@@ -48,6 +53,7 @@ def test_more_paths_keep_the_full_blocks_of_a_smaller_run():
     """Each block of 256 paths has its own stream, so a bigger run repeats a smaller one's full
     blocks (a partial last block draws its normals for fewer paths, so it differs)."""
     from engine.core.layout import BLOCK_PATHS
+
     small, big = run(["outputs.keep_paths=13000"]), run(["simulation.paths=15000", "outputs.keep_paths=15000"])
     full = (13000 // BLOCK_PATHS) * BLOCK_PATHS
     assert np.array_equal(small.records[:, :, :full], big.records[:, :, :full])
@@ -57,8 +63,13 @@ def test_more_paths_keep_the_full_blocks_of_a_smaller_run():
 def _cli_run(tmp_path, name, threads):
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
     out = tmp_path / name
-    subprocess.run([sys.executable, "-m", "engine.cli", "run", BASELINE, "--quiet", "--no-charts", "--out", str(out)]
-                   + [a for o in SMALL for a in ("--set", o)], check=True, env=env, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "engine.cli", "run", BASELINE, "--quiet", "--no-charts", "--out", str(out)]
+        + [a for o in SMALL for a in ("--set", o)],
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     threads_used = metrics.pop("run")["threads"]
     return pd.read_parquet(out / "fans.parquet"), metrics, threads_used, (out / "scenario.resolved.yaml").read_text()

@@ -1,12 +1,13 @@
 """Every shipped scenario validates and runs (small), with finite results."""
+
 import glob
 import os
 
 import numpy as np
 import pytest
+from conftest import SCENARIOS
 
 import engine
-from conftest import SCENARIOS
 
 FILES = sorted(glob.glob(os.path.join(SCENARIOS, "*.yaml")))
 
@@ -33,16 +34,17 @@ def test_tariff_shock_replay_holds_the_april_2025_closes():
     is reproduced in size by the median path (within 20 bp)."""
     import pandas as pd
     from conftest import SHARED_DATA
+
     files = {t: os.path.join(SHARED_DATA, "fred", f"DGS{t[:-1]}.csv") for t in ("2y", "10y")}
     if not all(os.path.exists(f) for f in files.values()):
         pytest.skip("../shared/data is not beside this checkout")
-    res = engine.run(engine.load_scenario(os.path.join(SCENARIOS, "tariff_shock_2025.yaml"),
-                                          overrides=["simulation.paths=3000"]))
+    res = engine.run(
+        engine.load_scenario(os.path.join(SCENARIOS, "tariff_shock_2025.yaml"), overrides=["simulation.paths=3000"])
+    )
     for tenor, f in files.items():
         actual = pd.read_csv(f, parse_dates=[0], index_col=0).iloc[:, 0]
         fan = res.fan(f"yield_{tenor}")
-        for day in ["2025-04-04", "2025-04-08", "2025-04-11", "2025-05-01", "2025-05-21", "2025-06-02",
-                    "2025-07-01"]:
+        for day in ["2025-04-04", "2025-04-08", "2025-04-11", "2025-05-01", "2025-05-21", "2025-06-02", "2025-07-01"]:
             t = pd.Timestamp(day)
             assert fan.q5[t] < actual[t] < fan.q95[t], (tenor, day, actual[t], fan.q5[t], fan.q95[t])
     f10 = res.fan("yield_10y").q50

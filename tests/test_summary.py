@@ -2,10 +2,12 @@
 the stated bound (and for yields well under 1 bp), moments exact to rounding, scalar metrics and
 their standard errors equal to the per-path ones; the coarse fallback keeps its bound when a
 window misses; memory does not grow with paths."""
+
 import math
 
 import numpy as np
 import pytest
+from conftest import BASELINE
 
 import engine
 from engine import driver
@@ -13,11 +15,15 @@ from engine.core.layout import MET_PEAK
 from engine.core.sketch import NB, Moments, Sketch, accumulate, extract, set_windows, window_ranks
 from engine.model import build
 from engine.reduction import Partial, Plan, Summary, View
-from conftest import BASELINE
 
 PATHS = 20000  # the pilot (8,192) and three more units: windows fixed by part of the data
-KEEP = [f"simulation.paths={PATHS}", f"outputs.keep_paths={PATHS}", "simulation.horizon=3y", "simulation.seed=5",
-        "term_premium.jump_intensity=2/yr"]
+KEEP = [
+    f"simulation.paths={PATHS}",
+    f"outputs.keep_paths={PATHS}",
+    "simulation.horizon=3y",
+    "simulation.seed=5",
+    "term_premium.jump_intensity=2/yr",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +89,12 @@ def test_scalar_metrics_match_the_paths(full):
 
 
 def test_antithetic_group_standard_errors_equal_the_pair_based_ones():
-    res = engine.run(engine.load_scenario(BASELINE, overrides=KEEP[:3] + ["simulation.antithetic=true",
-                                                                          "simulation.paths=9001",
-                                                                          "outputs.keep_paths=9001"]))
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=KEEP[:3] + ["simulation.antithetic=true", "simulation.paths=9001", "outputs.keep_paths=9001"],
+        )
+    )
     y = res.raw("yield_5y")[-1] * 100
     assert res.metrics["yields"]["5y"]["horizon_pct"]["std_error"] == pytest.approx(res.std_error(y), rel=1e-9)
 
@@ -94,11 +103,21 @@ def _sketch_of(pilot: np.ndarray, data: np.ndarray, qs: np.ndarray) -> Sketch:
     """A one-variable sketch: windows from ``pilot``, then ``data`` added in blocks of 256."""
     sk = Sketch(1, 1, len(qs))
     r = np.array([window_ranks(q, pilot.size) for q in qs], dtype=np.int64)
-    set_windows(pilot[None, :], 0, r[:, 0].copy(), r[:, 1].copy(), sk.lo, sk.hi, sk.sc, sk.clo, sk.csc,
-                np.zeros(4096, dtype=np.int64))
+    set_windows(
+        pilot[None, :],
+        0,
+        r[:, 0].copy(),
+        r[:, 1].copy(),
+        sk.lo,
+        sk.hi,
+        sk.sc,
+        sk.clo,
+        sk.csc,
+        np.zeros(4096, dtype=np.int64),
+    )
     mean, m2 = np.zeros((1, 1)), np.zeros((1, 1))
     for i in range(0, data.size, 256):
-        accumulate(data[None, i:i + 256].copy(), 0, sk.hist(), mean, m2, i)
+        accumulate(data[None, i : i + 256].copy(), 0, sk.hist(), mean, m2, i)
     return sk
 
 
@@ -151,8 +170,9 @@ def test_memory_estimate_does_not_grow_with_paths():
 
 
 def test_summary_merges_partials_in_any_order_to_the_same_result():
-    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=12288", "simulation.horizon=1y",
-                                                   "simulation.seed=8"])
+    sc = engine.load_scenario(
+        BASELINE, overrides=["simulation.paths=12288", "simulation.horizon=1y", "simulation.seed=8"]
+    )
     model = build(sc)
     R, M = driver.simulate(model, 8192, 8)
     plan = Plan.from_pilot(View(model), R, M)
@@ -174,7 +194,9 @@ def test_partial_summaries_do_not_pile_up(monkeypatch):
     """Regression: every chunk's partial summary (tens of MB) stayed referenced until the run
     ended (5.4 GB at 1M paths). Now at most two per thread are alive, plus the total's own."""
     import weakref
+
     from engine import reduction as summary
+
     alive = weakref.WeakSet()
     init = summary.Partial.__init__
 
@@ -184,7 +206,14 @@ def test_partial_summaries_do_not_pile_up(monkeypatch):
 
     monkeypatch.setattr(summary.Partial, "__init__", tracked)
     most = []
-    sc = engine.load_scenario(BASELINE, overrides=["simulation.paths=49152", "simulation.horizon=2m",
-                                                   "simulation.chunk_paths=4096", "simulation.seed=9"])
+    sc = engine.load_scenario(
+        BASELINE,
+        overrides=[
+            "simulation.paths=49152",
+            "simulation.horizon=2m",
+            "simulation.chunk_paths=4096",
+            "simulation.seed=9",
+        ],
+    )
     engine.run(sc, threads=2, progress=lambda done, total: most.append(len(alive)))
     assert len(most) == 11 and max(most) <= 2 * 2 + 1, most

@@ -1,14 +1,15 @@
 """The numba kernel and its plain-numpy twin: same equations, same random numbers, same results
 bit for bit, across the features the kernel has (events, regimes, jumps, correlations, FOMC
 steps, fixed paths, daily/weekly/monthly steps)."""
+
 import numpy as np
 import pytest
+from conftest import BASELINE
 
 import engine
 from engine.driver import simulate
 from engine.model import build
 from engine.twin import simulate_twin
-from conftest import BASELINE
 
 FEATURES = {
     "baseline": [],
@@ -18,20 +19,27 @@ FEATURES = {
         " {date: 2026-03-02, shock: policy_rate, size: -50bp},"
         " {date: 2026-05-01, shock: convenience_yield, size: -15bp, half_life: 3m},"
         " {date: 2026-06-01, set: macro.learning_gain, value: 0.4/yr},"
-        " {date: 2026-09-01, set: term_premium.jump_intensity, value: 3/yr}]"],
-    "correlations": ["correlations={term_premium: {policy_rate: 0.3, inflation: 0.2}, inflation: {output_gap: 0.4}}",
-                     "policy.stance_vol=0.3%/sqrt(yr)"],
+        " {date: 2026-09-01, set: term_premium.jump_intensity, value: 3/yr}]"
+    ],
+    "correlations": [
+        "correlations={term_premium: {policy_rate: 0.3, inflation: 0.2}, inflation: {output_gap: 0.4}}",
+        "policy.stance_vol=0.3%/sqrt(yr)",
+    ],
     "fomc daily": ["simulation.step=1d", "simulation.record=1w", "simulation.horizon=6m", "policy.moves=fomc"],
-    "fixed path weekly": ["simulation.step=1w", "policy.fixed_path=[{date: 2026-01-01, rate: 3.5%},"
-                          " {date: 2026-06-01, rate: 3.25%}]", "policy.fixed_until=2027-01-01"],
+    "fixed path weekly": [
+        "simulation.step=1w",
+        "policy.fixed_path=[{date: 2026-01-01, rate: 3.5%}, {date: 2026-06-01, rate: 3.25%}]",
+        "policy.fixed_until=2027-01-01",
+    ],
     "lower bound binds": ["initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1%", "policy.lower_bound=0.25%"],
 }
 
 
 @pytest.mark.parametrize("name", FEATURES)
 def test_kernel_equals_numpy_twin_bit_for_bit(name):
-    sc = engine.load_scenario(BASELINE, overrides=["simulation.horizon=2y", "simulation.paths=600",
-                                                   "simulation.seed=9"] + FEATURES[name])
+    sc = engine.load_scenario(
+        BASELINE, overrides=["simulation.horizon=2y", "simulation.paths=600", "simulation.seed=9"] + FEATURES[name]
+    )
     model = build(sc)
     k_rec, k_met = simulate(model, 600, 9, threads=2)
     t_rec, t_met = simulate_twin(model, 600, 9)

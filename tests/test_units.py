@@ -6,13 +6,26 @@ import pytest
 from engine import units
 
 
-@pytest.mark.parametrize("text,dim,value", [
-    ("4.33%", "rate", 0.0433), ("25bp", "rate", 0.0025), ("-15bp", "rate", -0.0015), ("+30bp", "rate", 0.003),
-    ("850bn", "money", 850.0), ("1.2tn", "money", 1200.0), ("500mn", "money", 0.5),
-    ("60bn/month", "flow", 720.0), ("1.2tn/yr", "flow", 1200.0),
-    ("6.2% of gdp", "gdp_share", 0.062), ("0.65/yr", "speed", 0.65), ("0.05/month", "speed", 0.6),
-    ("1%/sqrt(yr)", "vol", 0.01), ("4GB", "memory", 4e9), ("2GiB", "memory", 2 * 2**30),
-])
+@pytest.mark.parametrize(
+    "text,dim,value",
+    [
+        ("4.33%", "rate", 0.0433),
+        ("25bp", "rate", 0.0025),
+        ("-15bp", "rate", -0.0015),
+        ("+30bp", "rate", 0.003),
+        ("850bn", "money", 850.0),
+        ("1.2tn", "money", 1200.0),
+        ("500mn", "money", 0.5),
+        ("60bn/month", "flow", 720.0),
+        ("1.2tn/yr", "flow", 1200.0),
+        ("6.2% of gdp", "gdp_share", 0.062),
+        ("0.65/yr", "speed", 0.65),
+        ("0.05/month", "speed", 0.6),
+        ("1%/sqrt(yr)", "vol", 0.01),
+        ("4GB", "memory", 4e9),
+        ("2GiB", "memory", 2 * 2**30),
+    ],
+)
 def test_quantities_parse_to_canonical_units(text, dim, value):
     q = units.parse(text, dim)
     assert q.value == pytest.approx(value, rel=1e-12)
@@ -37,15 +50,18 @@ def test_dates_from_yaml_dates_and_strings():
         units.parse("2025-13-02", "date")
 
 
-@pytest.mark.parametrize("value,dim,msg", [
-    (60, "flow", "'60' has no unit; write 60bn/month"),
-    (4.33, "rate", "has no unit; write 4.33% or 4.33bp"),
-    ("4.33", "rate", "is not a rate with a unit"),
-    ("10", "tenor", "is not a length of time"),
-    ("0y", "tenor", "must be a positive length of time"),
-    (True, "rate", "is not a rate"),
-    ("25 bananas", "money", "is not an amount in USD"),
-])
+@pytest.mark.parametrize(
+    "value,dim,msg",
+    [
+        (60, "flow", "'60' has no unit; write 60bn/month"),
+        (4.33, "rate", "has no unit; write 4.33% or 4.33bp"),
+        ("4.33", "rate", "is not a rate with a unit"),
+        ("10", "tenor", "is not a length of time"),
+        ("0y", "tenor", "must be a positive length of time"),
+        (True, "rate", "is not a rate"),
+        ("25 bananas", "money", "is not an amount in USD"),
+    ],
+)
 def test_bad_quantities_say_what_is_expected(value, dim, msg):
     with pytest.raises(units.UnitError, match=msg.replace("(", r"\(").replace(")", r"\)")):
         units.parse(value, dim)

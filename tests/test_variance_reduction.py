@@ -1,16 +1,17 @@
 """Antithetic variates: exact mirroring, the twin agrees, the standard error falls at equal cost,
 and the reported (pair-based) standard error is itself right."""
+
 import math
 
 import numpy as np
 import pytest
+from conftest import BASELINE
+from test_analytic import VASICEK, vasicek_price
 
 import engine
 from engine.driver import simulate
 from engine.model import build
 from engine.twin import simulate_twin
-from conftest import BASELINE
-from test_analytic import VASICEK, vasicek_price
 
 ANTI = ["simulation.antithetic=true"]
 
@@ -38,8 +39,12 @@ def test_pairs_mirror_each_other_exactly():
 
 
 def _price_run(paths, seed, anti):
-    sc = engine.load_scenario(BASELINE, overrides=VASICEK + (ANTI if anti else []) + [
-        f"simulation.paths={paths}", f"simulation.seed={seed}", f"outputs.keep_paths={paths}"])
+    sc = engine.load_scenario(
+        BASELINE,
+        overrides=VASICEK
+        + (ANTI if anti else [])
+        + [f"simulation.paths={paths}", f"simulation.seed={seed}", f"outputs.keep_paths={paths}"],
+    )
     res = engine.run(sc)
     df = res.raw("discount_factor")[120]
     return float(df.mean()), res.std_error(df), res
@@ -87,8 +92,10 @@ def test_quasi_random_short_rate_keeps_the_vasicek_moments():
     """The Brownian bridge must give each step's normal unit variance and the right covariance:
     mean and variance of the short rate still match Vasicek at every date (4.5 s.e.)."""
     from test_analytic import vasicek_moments
-    res = engine.run(engine.load_scenario(BASELINE, overrides=VASICEK + QUASI + ["simulation.paths=4096",
-                                                                                   "outputs.keep_paths=4096"]))
+
+    res = engine.run(
+        engine.load_scenario(BASELINE, overrides=VASICEK + QUASI + ["simulation.paths=4096", "outputs.keep_paths=4096"])
+    )
     r = res.raw("policy_rate")
     t = np.arange(r.shape[0]) / 12.0
     mean, var = vasicek_moments(t)
@@ -99,8 +106,12 @@ def test_quasi_random_short_rate_keeps_the_vasicek_moments():
 
 
 def _quasi_price(paths, seed, quasi):
-    sc = engine.load_scenario(BASELINE, overrides=VASICEK + (QUASI if quasi else []) + [
-        f"simulation.paths={paths}", f"simulation.seed={seed}", f"outputs.keep_paths={paths}"])
+    sc = engine.load_scenario(
+        BASELINE,
+        overrides=VASICEK
+        + (QUASI if quasi else [])
+        + [f"simulation.paths={paths}", f"simulation.seed={seed}", f"outputs.keep_paths={paths}"],
+    )
     res = engine.run(sc)
     df = res.raw("discount_factor")[120]
     return float(df.mean()), res.std_error(df)
@@ -109,7 +120,7 @@ def _quasi_price(paths, seed, quasi):
 def test_sobol_with_brownian_bridge_lowers_the_bond_price_standard_error():
     """Equal cost: the same 8,192 paths and the same normals per path."""
     p_q, se_q = _quasi_price(8192, 1, True)
-    p_p, se_p = _quasi_price(8192, 1, False)
+    _, se_p = _quasi_price(8192, 1, False)
     assert se_q < se_p / 5, (se_q, se_p)
     exact = vasicek_price(10)
     assert abs(p_q - exact) < 4.5 * se_q + 1e-5
@@ -123,13 +134,17 @@ def test_block_based_standard_error_matches_the_scatter_across_seeds():
     assert 0.45 < ratio < 1.6, ratio
 
 
-@pytest.mark.parametrize("overrides,key,msg", [
-    (ANTI + QUASI, "simulation.quasi_random", "cannot be combined with antithetic"),
-    (QUASI + ["simulation.paths=300"], "simulation.paths", "too few for quasi_random"),
-    (QUASI + ["simulation.step=1d", "simulation.horizon=30y"], "simulation.quasi_random", "Sobol dimensions"),
-])
+@pytest.mark.parametrize(
+    "overrides,key,msg",
+    [
+        (ANTI + QUASI, "simulation.quasi_random", "cannot be combined with antithetic"),
+        (QUASI + ["simulation.paths=300"], "simulation.paths", "too few for quasi_random"),
+        (QUASI + ["simulation.step=1d", "simulation.horizon=30y"], "simulation.quasi_random", "Sobol dimensions"),
+    ],
+)
 def test_quasi_random_misuse_is_a_clear_error(overrides, key, msg):
     from engine.errors import ScenarioError
+
     with pytest.raises(ScenarioError) as exc:
         engine.run(engine.load_scenario(BASELINE, overrides=overrides))
     assert len(exc.value.problems) == 1

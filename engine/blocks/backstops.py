@@ -16,18 +16,20 @@ and runs for ``duration``:
 Stress measures: ``fire_sale_10y``, ``term_premium_10y``, ``liquidity_wedge_10y`` (decimals,
 thresholds like ``30bp``) and ``bank_loss_to_capital`` (a share, like ``25%``).
 """
+
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 from numba import njit
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from ..core.layout import (BTFP, BTFP_FIRED, BTFP_TIME, BUCKETS, EP_FIRED, EP_LEFT, EP_TIME, FIRE, N_B, OUT0, TP,
-                           WEDGE)
-from ..schema import Bool, Money, Rate, Section, Share, Tenor, choice, fail, name_map
+from ..core.layout import BTFP, BTFP_FIRED, BTFP_TIME, BUCKETS, EP_FIRED, EP_LEFT, EP_TIME, FIRE, N_B, OUT0, TP, WEDGE
+from ..schema import Bool, Field, Money, NameMap, Quantity, Rate, Section, Share, Tenor, Text, fail
 from . import holders as _h
+from . import treasury as _t
 
 MEASURES = ("fire_sale_10y", "term_premium_10y", "liquidity_wedge_10y", "bank_loss_to_capital")
 MEASURE_STATE = np.array((FIRE, TP, WEDGE, -1))  # state row of each measure; -1: bank loss / capital
@@ -36,16 +38,23 @@ MEASURE_STATE = np.array((FIRE, TP, WEDGE, -1))  # state row of each measure; -1
 class Trigger(Section):
     """When the backstop switches on."""
 
-    measure: choice(*MEASURES) = Field(description="the stress measure watched")  # type: ignore[valid-type]
+    measure: Annotated[str, Text(MEASURES)] = Field(description="the stress measure watched")
     above: Rate = Field(description="the backstop switches on when the measure first exceeds this")
 
 
 class _Backstop(Section):
+    enabled: Bool = Field(False, description="switch on")
+    trigger: Trigger | None = Field(None, description="when it switches on")
+
     @model_validator(mode="after")
     def _trigger(self) -> _Backstop:
-        if getattr(self, "enabled") and getattr(self, "trigger") is None:
-            fail((("trigger",), "missing; an enabled backstop needs a trigger, like {measure: fire_sale_10y, "
-                                "above: 30bp}"))
+        if self.enabled and self.trigger is None:
+            fail(
+                (
+                    ("trigger",),
+                    "missing; an enabled backstop needs a trigger, like {measure: fire_sale_10y, above: 30bp}",
+                )
+            )
         return self
 
 
@@ -56,9 +65,10 @@ class EmergencyPurchases(_Backstop):
     trigger: Trigger | None = Field(None, description="when purchases start")
     size: Money = Field("1tn", description="total purchases (March 2020: ~$1tn within weeks)")
     duration: Tenor = Field("2m", description="over how long")
-    mix: name_map(BUCKETS, Share, total=True) = Field(  # type: ignore[valid-type]
+    mix: Annotated[dict[str, Quantity], NameMap(BUCKETS, Share, total=True)] = Field(
         {"2y": "15%", "3y": "10%", "5y": "20%", "7y": "15%", "10y": "20%", "20y": "5%", "30y": "15%"},
-        description="share of purchases in each bucket")
+        description="share of purchases in each bucket",
+    )
     relief_half_life: Tenor = Field("1w", description="half-life of the fire-sale dislocation while purchases run")
 
 
@@ -83,8 +93,21 @@ class Params(Section):
 # packed slots: for each backstop its switch (1/0), measure (index in MEASURES) and threshold;
 # emergency purchases' size, duration (years) and the fire-sale relief per step; the facility's
 # size, duration, take-up and rate spread; then the purchases' mix by bucket
-EP_ON, EP_MEASURE, EP_ABOVE, EP_SIZE, EP_DUR, EP_RELIEF, BT_ON, BT_MEASURE, BT_ABOVE, BT_SIZE, BT_DUR, BT_TAKE, \
-    BT_SPREAD = range(13)
+(
+    EP_ON,
+    EP_MEASURE,
+    EP_ABOVE,
+    EP_SIZE,
+    EP_DUR,
+    EP_RELIEF,
+    BT_ON,
+    BT_MEASURE,
+    BT_ABOVE,
+    BT_SIZE,
+    BT_DUR,
+    BT_TAKE,
+    BT_SPREAD,
+) = range(13)
 EP_MIX0 = 13
 N_SLOT = EP_MIX0 + N_B
 
@@ -184,9 +207,11 @@ def record(S, out, w):
 
 def checks(sc) -> list[tuple[tuple, str]]:
     """Backstops act only with the Treasury block on."""
-    from .fed_balance_sheet import NEEDS_TREASURY
     p: Params = sc.backstops
     if sc.treasury.enabled:
         return []
-    return [(("backstops", key, "enabled"), NEEDS_TREASURY) for key in ("emergency_purchases", "btfp")
-            if getattr(p, key).enabled]
+    return [
+        (("backstops", key, "enabled"), _t.NEEDS_TREASURY)
+        for key in ("emergency_purchases", "btfp")
+        if getattr(p, key).enabled
+    ]

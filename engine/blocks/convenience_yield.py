@@ -5,17 +5,18 @@ their yields. Factor = the 3m bill's convenience yield; at tenor tau the loading
 
 so a share ``w`` of the bill convenience persists at long tenors. Mean-reverting with shocks.
 """
+
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from ..core.layout import CY, SH_CY
 from ..core.ou import ou_coeffs, stack
-from ..schema import Rate, Section, Speed, Tenor, Vol, num
+from ..schema import Field, Number, Rate, Section, Speed, Tenor, Vol
 
 
 class Params(Section):
@@ -27,8 +28,10 @@ class Params(Section):
     mean: Rate = Field("10bp", description="3m bill convenience yield, long-run mean")
     speed: Speed = Field("2/yr", description="mean reversion (half-life ~4 months)")
     vol: Vol = Field("0.10%/sqrt(yr)", description="volatility of convenience shocks (assumption)")
-    long_share: num(0.0, 1.0) = Field(0.5, description="share of the bill convenience yield that long tenors "  # type: ignore[valid-type]
-                                                       "keep")
+    long_share: Annotated[float, Number(0.0, 1.0)] = Field(
+        0.5,
+        description="share of the bill convenience yield that long tenors keep",
+    )
     loading_scale: Tenor = Field("1y", description="tenor scale over which the bill premium fades")
 
 

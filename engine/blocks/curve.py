@@ -22,6 +22,7 @@ intentional independent copy. Over a fixed policy path the known path replaces t
 the path ends, after which the rule's expectation runs from the expected macro state then.
 Parameter changes by events are not anticipated.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -30,10 +31,11 @@ import numpy as np
 import scipy.linalg
 from numba import njit
 
-from ..core.layout import COMP_ROW, COMP_SIGN, INFL, INFL_EXP, N_COMP, GAP, RSTAR, SHADOW, STANCE
+from ..core.layout import COMP_ROW, COMP_SIGN, GAP, INFL, INFL_EXP, N_COMP, RSTAR, SHADOW, STANCE
+from ..registry import COMPONENTS, module
 from . import macro, policy
 
-N_X = 6           # gap, pi, pi_e, r*, u (stance), s
+N_X = 6  # gap, pi, pi_e, r*, u (stance), s
 N_COEF = N_X + 1  # + constant
 ROW_S, ROW_PI = 5, 1
 N_AUTONOMOUS = 5  # the first five states do not depend on s
@@ -55,8 +57,12 @@ class Curve(NamedTuple):
 
     def at(self, points: np.ndarray) -> Curve:
         """The same curve at a subset of its time points (C-contiguous copies)."""
-        return Curve(np.ascontiguousarray(self.coef_n[points]), np.ascontiguousarray(self.coef_pi[points]),
-                     np.ascontiguousarray(self.lb[points]), self.load)
+        return Curve(
+            np.ascontiguousarray(self.coef_n[points]),
+            np.ascontiguousarray(self.coef_pi[points]),
+            np.ascontiguousarray(self.lb[points]),
+            self.load,
+        )
 
 
 @njit(cache=True, nogil=True)
@@ -71,16 +77,44 @@ def compose(S, i, j, cv, overlay, y, parts):
     the paths innermost and read only ``S``, so LLVM vectorises them."""
     B = S.shape[1]
     lb = cv.lb[i]
-    c0, c1, c2, c3, c4, c5, c6 = (cv.coef_n[i, j, 0], cv.coef_n[i, j, 1], cv.coef_n[i, j, 2], cv.coef_n[i, j, 3],
-                                  cv.coef_n[i, j, 4], cv.coef_n[i, j, 5], cv.coef_n[i, j, 6])
-    d0, d1, d2, d3, d4, d5, d6 = (cv.coef_pi[i, j, 0], cv.coef_pi[i, j, 1], cv.coef_pi[i, j, 2],
-                                  cv.coef_pi[i, j, 3], cv.coef_pi[i, j, 4], cv.coef_pi[i, j, 5], cv.coef_pi[i, j, 6])
+    c0, c1, c2, c3, c4, c5, c6 = (
+        cv.coef_n[i, j, 0],
+        cv.coef_n[i, j, 1],
+        cv.coef_n[i, j, 2],
+        cv.coef_n[i, j, 3],
+        cv.coef_n[i, j, 4],
+        cv.coef_n[i, j, 5],
+        cv.coef_n[i, j, 6],
+    )
+    d0, d1, d2, d3, d4, d5, d6 = (
+        cv.coef_pi[i, j, 0],
+        cv.coef_pi[i, j, 1],
+        cv.coef_pi[i, j, 2],
+        cv.coef_pi[i, j, 3],
+        cv.coef_pi[i, j, 4],
+        cv.coef_pi[i, j, 5],
+        cv.coef_pi[i, j, 6],
+    )
     for p in range(B):
-        en = c6 + c0 * S[GAP, p] + c1 * S[INFL, p] + c2 * S[INFL_EXP, p] + c3 * S[RSTAR, p] \
-            + c4 * S[STANCE, p] + c5 * S[SHADOW, p]
+        en = (
+            c6
+            + c0 * S[GAP, p]
+            + c1 * S[INFL, p]
+            + c2 * S[INFL_EXP, p]
+            + c3 * S[RSTAR, p]
+            + c4 * S[STANCE, p]
+            + c5 * S[SHADOW, p]
+        )
         en = max(en, lb)
-        ei = d6 + d0 * S[GAP, p] + d1 * S[INFL, p] + d2 * S[INFL_EXP, p] + d3 * S[RSTAR, p] \
-            + d4 * S[STANCE, p] + d5 * S[SHADOW, p]
+        ei = (
+            d6
+            + d0 * S[GAP, p]
+            + d1 * S[INFL, p]
+            + d2 * S[INFL_EXP, p]
+            + d3 * S[RSTAR, p]
+            + d4 * S[STANCE, p]
+            + d5 * S[SHADOW, p]
+        )
         y[p] = (en - ei) + ei
         if parts is not None:
             parts[0, p] = en - ei
@@ -112,7 +146,6 @@ def compose_all(S, i, cv, overlay, Y):
 
 def loadings(sc, tenors_years) -> np.ndarray:
     """Signed loadings (component, tenor) of the yield components over ``tenors_years``."""
-    from ..registry import COMPONENTS, module
     return np.array([c.sign * module(c.block).loadings(getattr(sc, c.block), tenors_years) for c in COMPONENTS])
 
 
@@ -132,10 +165,10 @@ def phis(K: np.ndarray, u: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = K.shape[0]
     M = np.zeros((3 * n, 3 * n))
     M[:n, :n] = -K
-    M[:n, n:2 * n] = np.eye(n)
-    M[n:2 * n, 2 * n:] = np.eye(n)
+    M[:n, n : 2 * n] = np.eye(n)
+    M[n : 2 * n, 2 * n :] = np.eye(n)
     E = scipy.linalg.expm(M * u)
-    return E[:n, :n], E[:n, n:2 * n], E[:n, 2 * n:]
+    return E[:n, :n], E[:n, n : 2 * n], E[:n, 2 * n :]
 
 
 def expectation_coefficients(K, c, tau: float) -> tuple[np.ndarray, np.ndarray]:
@@ -150,8 +183,9 @@ def expectation_coefficients(K, c, tau: float) -> tuple[np.ndarray, np.ndarray]:
     return cs, cp
 
 
-def fixed_path_coefficients(K, c, t: float, tau: float, piece_t: np.ndarray, piece_r: np.ndarray,
-                            t_end: float) -> np.ndarray:
+def fixed_path_coefficients(
+    K, c, t: float, tau: float, piece_t: np.ndarray, piece_r: np.ndarray, t_end: float
+) -> np.ndarray:
     """Coefficients of E[avg policy rate] over [t, t+tau] when a fixed path runs until ``t_end``.
 
     ``piece_t``/``piece_r``: the path as a step function (rate piece_r[i] from piece_t[i]); the

@@ -24,28 +24,52 @@ Treasuries $4.2tn and other assets $2.1tn (agency MBS; H.4.1, secondary) plus ~$
 rest inside "other"; ON RRP ~$106bn (RRPONTSYD 2025-12-31); currency $2.4tn, capital $46bn and
 the deferred asset ~$240bn (H.4.1, secondary; unverified). QT ended 2025-12-01 (CALIBRATION.md).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import math
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 import numpy as np
 from numba import njit
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from ..core.layout import (BTFP, BUCKETS, CURRENCY, DEBT0, DEFERRED, FED_INCOME, FOREIGN, N_B, NGDP, OTHER, OUT0,
-                           POLICY, QE_BUY, QT_RUNOFF, REMIT, RESERVES, RRP, SCPN0, SOMA0, TGA)
-from ..schema import Date, Flow, GdpShare, Money, Rate, Section, Share, Speed, fail, name_map
+from ..core.layout import (
+    BTFP,
+    BUCKETS,
+    CURRENCY,
+    DEBT0,
+    DEFERRED,
+    FED_INCOME,
+    FOREIGN,
+    N_B,
+    NGDP,
+    OTHER,
+    OUT0,
+    POLICY,
+    QE_BUY,
+    QT_RUNOFF,
+    REMIT,
+    RESERVES,
+    RRP,
+    SCPN0,
+    SOMA0,
+    TGA,
+)
+from ..schema import Date, Field, Flow, GdpShare, Money, NameMap, Quantity, Rate, Section, Share, Speed, fail
 from . import backstops as _bs
 from . import holders as _h
 from . import treasury as _t
 
 
 class _Window(Section):
+    start: Date
+    end: Date
+
     @model_validator(mode="after")
     def _window(self) -> _Window:
-        start, end = getattr(self, "start"), getattr(self, "end")
+        start, end = self.start, self.end
         if end <= start:
             fail((("end",), f"{end} is not after start {start}; expected a later date"))
         return self
@@ -57,9 +81,10 @@ class QE(_Window):
     start: Date = Field(description="first day of purchases")
     end: Date = Field(description="day purchases stop")
     pace: Flow = Field(description="purchases per period, like 80bn/month")
-    mix: name_map(BUCKETS, Share, total=True) = Field(  # type: ignore[valid-type]
+    mix: Annotated[dict[str, Quantity], NameMap(BUCKETS, Share, total=True)] = Field(
         {"2y": "10%", "3y": "10%", "5y": "25%", "7y": "20%", "10y": "20%", "30y": "15%"},
-        description="share of purchases in each bucket (sums to 100%)")
+        description="share of purchases in each bucket (sums to 100%)",
+    )
 
 
 class QT(_Window):
@@ -74,24 +99,28 @@ class Params(Section):
     """Fed balance sheet: SOMA by bucket, QE, QT caps, reserves, ON RRP, income and remittances."""
 
     soma: Money = Field("4.2tn", description="SOMA Treasury holdings at the start")
-    soma_buckets: name_map(BUCKETS, Share, total=True) = Field(  # type: ignore[valid-type]
+    soma_buckets: Annotated[dict[str, Quantity], NameMap(BUCKETS, Share, total=True)] = Field(
         {"bills": "5%", "2y": "10%", "3y": "9%", "5y": "16%", "7y": "10%", "10y": "20%", "20y": "10%", "30y": "20%"},
-        description="share of SOMA holdings in each bucket (assumption near the SOMA's 2025 profile)")
-    soma_coupon: Rate = Field("2.3%", description="average coupon of SOMA holdings (largely bought in 2020-21; "
-                                                  "assumption)")
+        description="share of SOMA holdings in each bucket (assumption near the SOMA's 2025 profile)",
+    )
+    soma_coupon: Rate = Field(
+        "2.3%", description="average coupon of SOMA holdings (largely bought in 2020-21; assumption)"
+    )
     other_assets: Money = Field("2.1tn", description="other assets, mainly agency MBS")
     other_assets_yield: Rate = Field("2.2%", description="yield on other assets")
-    other_assets_runoff: Speed = Field("0.085/yr", description="runoff of other assets (MBS paydowns "
-                                                               "~$15bn/month)")
+    other_assets_runoff: Speed = Field("0.085/yr", description="runoff of other assets (MBS paydowns ~$15bn/month)")
     currency: Money = Field("2.4tn", description="currency in circulation (grows with nominal GDP)")
     capital: Money = Field("46bn", description="Fed capital")
     deferred_asset: Money = Field("240bn", description="deferred asset at the start")
     rrp: Money = Field("106bn", description="ON RRP at the start")
     rrp_floor: Money = Field("0bn", description="level ON RRP drains toward")
     rrp_speed: Speed = Field("2/yr", description="speed at which ON RRP drains")
-    reserves_floor: GdpShare = Field("9% of gdp", description="ample reserves: below this the Fed buys bills "
-                                                              "(reserve-management purchases, from Dec 2025; "
-                                                              "reserves ~$2.9tn = ~9.5% of GDP then)")
+    reserves_floor: GdpShare = Field(
+        "9% of gdp",
+        description="ample reserves: below this the Fed buys bills "
+        "(reserve-management purchases, from Dec 2025; "
+        "reserves ~$2.9tn = ~9.5% of GDP then)",
+    )
     iorb_spread: Rate = Field("7bp", description="interest on reserves minus the policy rate")
     rrp_spread: Rate = Field("-7bp", description="ON RRP rate minus the policy rate")
     operating_costs: Flow = Field("10bn/yr", description="operating costs and other expenses")
@@ -102,8 +131,9 @@ class Params(Section):
 # packed slots: SOMA coupon, other assets' yield and decay per step, ON RRP's decay per step, IORB
 # and ON RRP spreads, operating costs per step, currency / nominal GDP, capital, the ON RRP floor,
 # the reserves floor (share of GDP)
-SOMA_CPN, OTHER_Y, OTHER_DECAY, RRP_DECAY, IORB, RRP_SPREAD, OPEX, CURRENCY_RATIO, CAPITAL, RRP_FLOOR, \
-    RES_FLOOR = range(11)
+SOMA_CPN, OTHER_Y, OTHER_DECAY, RRP_DECAY, IORB, RRP_SPREAD, OPEX, CURRENCY_RATIO, CAPITAL, RRP_FLOOR, RES_FLOOR = (
+    range(11)
+)
 N_SLOT = 11
 
 
@@ -168,16 +198,21 @@ def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
     sheet's residual, income its run rate at the start."""
     p: Params = sc.fed_balance_sheet
     soma = soma_initial(p)
-    x[SOMA0:SOMA0 + N_B] = soma
-    x[SCPN0:SCPN0 + N_B] = p.soma_coupon.value
+    x[SOMA0 : SOMA0 + N_B] = soma
+    x[SCPN0 : SCPN0 + N_B] = p.soma_coupon.value
     x[OTHER] = p.other_assets.value
     x[RRP] = p.rrp.value
     x[CURRENCY] = p.currency.value
     x[DEFERRED] = p.deferred_asset.value
     x[RESERVES] = soma.sum() + x[OTHER] - x[CURRENCY] - x[RRP] - x[TGA] - p.capital.value + x[DEFERRED]
     ff, P = sc.initial.fed_funds.value, pk.P
-    x[FED_INCOME] = (soma.sum() * P[SOMA_CPN] + x[OTHER] * P[OTHER_Y] - (ff + P[IORB]) * x[RESERVES]
-                     - (ff + P[RRP_SPREAD]) * x[RRP] - p.operating_costs.value)
+    x[FED_INCOME] = (
+        soma.sum() * P[SOMA_CPN]
+        + x[OTHER] * P[OTHER_Y]
+        - (ff + P[IORB]) * x[RESERVES]
+        - (ff + P[RRP_SPREAD]) * x[RRP]
+        - p.operating_costs.value
+    )
 
 
 # ------------------------------------------------------------------------------------ kernel
@@ -195,8 +230,9 @@ def income(S, O, dt, fed, bs, w):
     oy, bts, iorb, rrs, opex = Pf[OTHER_Y], bs[_bs.BT_SPREAD], Pf[IORB], Pf[RRP_SPREAD], Pf[OPEX]
     for p in range(B):
         r = O[POLICY, p]
-        inc = (inc_row[p] + O[OTHER, p] * oy + O[BTFP, p] * (r + bts) - (r + iorb) * O[RESERVES, p]
-               - (r + rrs) * O[RRP, p]) * dt - opex
+        inc = (
+            inc_row[p] + O[OTHER, p] * oy + O[BTFP, p] * (r + bts) - (r + iorb) * O[RESERVES, p] - (r + rrs) * O[RRP, p]
+        ) * dt - opex
         inc_row[p] = inc
         dfr = O[DEFERRED, p]
         pay = min(dfr, inc)
@@ -256,8 +292,7 @@ def purchases(S, O, k, fed, bs, hol, w):
             rolled = SMAT[b, p] * reinvest[p]
             base = O[SOMA0 + b, p] - SMAT[b, p]
             tot = keep + q
-            S[SCPN0 + b, p] = (O[SCPN0 + b, p] * base + Y[b, p] * (rolled + q)) / tot if tot > 0.0 \
-                else O[SCPN0 + b, p]
+            S[SCPN0 + b, p] = (O[SCPN0 + b, p] * base + Y[b, p] * (rolled + q)) / tot if tot > 0.0 else O[SCPN0 + b, p]
             S[SOMA0 + b, p] = tot
             bought[p] += q
     Pf = fed.P
@@ -278,13 +313,15 @@ def reserves(S, fed, hol, w):
     bank_tsy = _h.bank_treasuries(hol.P)
     soma_after, bought, debt, Y = w.soma, w.bought, w.debt, w.Y
     for p in range(S.shape[1]):
-        res = soma_after[p] + S[OTHER, p] + S[BTFP, p] - S[CURRENCY, p] - S[RRP, p] - S[TGA, p] - capital \
-            + S[DEFERRED, p]
-        rmp = min(max(0.0, floor * S[NGDP, p] - res),
-                  max(0.0, min(S[DEBT0, p] - S[SOMA0, p], debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)))
+        res = (
+            soma_after[p] + S[OTHER, p] + S[BTFP, p] - S[CURRENCY, p] - S[RRP, p] - S[TGA, p] - capital + S[DEFERRED, p]
+        )
+        rmp = min(
+            max(0.0, floor * S[NGDP, p] - res),
+            max(0.0, min(S[DEBT0, p] - S[SOMA0, p], debt[p] - soma_after[p] - S[FOREIGN, p] - bank_tsy)),
+        )
         # rmp >= 0; adding it when 0 changes nothing, and selects instead of a branch vectorise
-        S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + Y[0, p] * rmp) / (S[SOMA0, p] + rmp) if rmp > 0.0 \
-            else S[SCPN0, p]
+        S[SCPN0, p] = (S[SCPN0, p] * S[SOMA0, p] + Y[0, p] * rmp) / (S[SOMA0, p] + rmp) if rmp > 0.0 else S[SCPN0, p]
         S[SOMA0, p] += rmp
         soma_after[p] += rmp
         bought[p] += rmp
@@ -321,18 +358,37 @@ def record(S, out, w):
         out[R_FED_ASSETS, p] = soma[p] + S[OTHER, p] + S[BTFP, p]
 
 
-NEEDS_TREASURY = "needs treasury.enabled: true (the Treasury block carries the debt that these act on)"
-
-
 def checks(sc) -> list[tuple[tuple, str]]:
     """Programmes act only with the Treasury block on; SOMA cannot hold more of a bucket than the
-    Treasury has issued."""
+    Treasury has issued, and the holdings at the start (SOMA, foreign official, banks) must leave
+    other private holders a non-negative amount."""
     p: Params = sc.fed_balance_sheet
     if not sc.treasury.enabled:
-        return [(("fed_balance_sheet", key), NEEDS_TREASURY) for key in ("qe", "qt") if getattr(p, key)]
+        return [(("fed_balance_sheet", key), _t.NEEDS_TREASURY) for key in ("qe", "qt") if getattr(p, key)]
+    out: list[tuple[tuple, str]] = []
     face, soma = _t.face(sc.treasury), soma_initial(p)
     over = [f"{BUCKETS[b]} ({soma[b]:.0f}bn > {face[b]:.0f}bn)" for b in range(N_B) if soma[b] > face[b] + 1e-9]
     if over:
-        return [(("fed_balance_sheet", "soma"), f"SOMA holds more than the debt outstanding in {', '.join(over)}; "
-                                                "expected SOMA holdings within treasury.debt x each bucket's share")]
-    return []
+        out.append(
+            (
+                ("fed_balance_sheet", "soma"),
+                f"SOMA holds more than the debt outstanding in {', '.join(over)}; "
+                "expected SOMA holdings within treasury.debt x each bucket's share",
+            )
+        )
+    h = sc.holders
+    private = (
+        face.sum()
+        - soma.sum()
+        - h.foreign_official.holdings.value
+        - h.banks.securities.value * h.banks.treasury_share.value
+    )
+    if private < 0:
+        out.append(
+            (
+                ("holders",),
+                f"SOMA, foreign official and bank holdings exceed the debt by {-private:.0f}bn; "
+                "expected holdings that leave other private holders a non-negative amount",
+            )
+        )
+    return out

@@ -5,15 +5,15 @@ relieved by the Fed's emergency purchases (:mod:`engine.blocks.backstops`).
 March 2020: 10y 0.54% (Mar 9) -> 1.18% (Mar 18) -> 0.76% (Mar 23) after Fed purchases
 (CALIBRATION.md): dislocations fade within weeks, hence the default half-life of ~1.4 weeks.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from ..core.layout import FIRE
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
-from ..schema import Section, Speed, Tenor
+from ..schema import Field, Section, Speed, Tenor
 
 
 class Params(Section):

@@ -17,26 +17,46 @@
   each adds ``term_premium_add`` to the 10y term premium and cuts the 3m convenience yield by
   ``convenience_cut``, persistently (through the supply part of both).
 """
+
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 import numpy as np
 from numba import njit
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from ..core.buckets import BUCKET_YEARS, interp, interp_weights
 from ..core.layout import BANK_LOSS, BTFP, DOWNGRADES, FOREIGN, OUT0
-from ..schema import Date, Flow, Money, NonNegRate, PositiveMoney, Rate, Section, Share, Tenor, fail, quantity, whole
+from ..schema import (
+    Date,
+    Field,
+    Flow,
+    Money,
+    NonNegRate,
+    PositiveMoney,
+    Quantity,
+    Rate,
+    Section,
+    Share,
+    Tenor,
+    Unit,
+    Whole,
+    fail,
+)
+from .treasury import NEEDS_TREASURY
 
 
 class ForeignOfficial(Section):
     """Foreign official demand."""
 
     holdings: Money = Field("3.9tn", description="foreign official holdings at the start")
-    duration: Tenor = Field("4y", description="average duration of their holdings (assumption; official holders "
-                                              "favour short and intermediate notes)")
+    duration: Tenor = Field(
+        "4y",
+        description="average duration of their holdings (assumption; official holders "
+        "favour short and intermediate notes)",
+    )
     sell_start: Date | None = Field(None, description="when de-dollarization sales start")
     sell_pace: Flow = Field("0bn/yr", description="pace of sales, like 300bn/yr")
     sell_amount: Money = Field("0bn", description="total to sell (capped at holdings)")
@@ -57,19 +77,22 @@ class Banks(Section):
     htm_duration: Tenor = Field("5y", description="duration of the HTM book")
     afs_duration: Tenor = Field("4y", description="duration of the AFS book")
     capital: PositiveMoney = Field("2.2tn", description="bank equity capital (~$2.2tn; assumption)")
-    stress_threshold: NonNegRate = Field("25%", description="SVB-type stress: uncovered losses above this share of "
-                                                            "capital")
+    stress_threshold: NonNegRate = Field(
+        "25%", description="SVB-type stress: uncovered losses above this share of capital"
+    )
 
 
 class Downgrades(Section):
     """Rating downgrades."""
 
     dates: list[Date] = Field([], description="scheduled downgrades (e.g. Moody's, 2025-05-16)")
-    trigger_net_interest_revenue: NonNegRate | None = Field(None, description="downgrade when net interest / "
-                                                                              "revenue first exceeds this (per path)")
-    trigger_step: quantity("rate", lo=0.0, lo_open=True) = Field(  # type: ignore[valid-type]
-        "10%", description="a further downgrade each time the ratio rises this much more")
-    max: whole(lo=0) = Field(2, description="most downgrades by trigger")  # type: ignore[valid-type]
+    trigger_net_interest_revenue: NonNegRate | None = Field(
+        None, description="downgrade when net interest / revenue first exceeds this (per path)"
+    )
+    trigger_step: Annotated[Quantity, Unit("rate", lo=0.0, lo_open=True)] = Field(
+        "10%", description="a further downgrade each time the ratio rises this much more"
+    )
+    max: Annotated[int, Whole(lo=0)] = Field(2, description="most downgrades by trigger")
     term_premium_add: Rate = Field("10bp", description="10y term premium added per downgrade (assumption)")
     convenience_cut: Rate = Field("5bp", description="3m convenience yield lost per downgrade (assumption)")
 
@@ -86,8 +109,9 @@ class Params(Section):
 # and AFS durations (years), capital, stress threshold; the downgrade trigger, its step, the most
 # triggered downgrades, the term premium added and convenience cut per downgrade; the yields at
 # the book's durations at the start (set by initial)
-F_DUR, B_SEC, B_TSY, B_HTM, B_HTM_D, B_AFS_D, B_CAP, B_THR, D_TRIG, D_STEP, D_MAX, D_TP, D_CY, \
-    B_Y0_HTM, B_Y0_AFS = range(15)
+F_DUR, B_SEC, B_TSY, B_HTM, B_HTM_D, B_AFS_D, B_CAP, B_THR, D_TRIG, D_STEP, D_MAX, D_TP, D_CY, B_Y0_HTM, B_Y0_AFS = (
+    range(15)
+)
 N_SLOT = 15
 
 
@@ -222,21 +246,13 @@ def record(S, hol, out, w):
 
 
 def checks(sc) -> list[tuple[tuple, str]]:
-    """Foreign sales and downgrades act only with the Treasury block on; the holdings at the start
-    must leave other private holders a non-negative amount."""
-    from .fed_balance_sheet import NEEDS_TREASURY, soma_initial
-    from .treasury import face
+    """Foreign sales and downgrades act only with the Treasury block on (the holdings at the start
+    are checked against the debt with the Fed's, engine.blocks.fed_balance_sheet.checks)."""
     p: Params = sc.holders
+    out: list[tuple[tuple, str]] = []
     if not sc.treasury.enabled:
-        out = []
         if p.foreign_official.sell_start is not None:
             out.append((("holders", "foreign_official", "sell_start"), NEEDS_TREASURY))
         if p.downgrades.dates or p.downgrades.trigger_net_interest_revenue is not None:
             out.append((("holders", "downgrades"), NEEDS_TREASURY))
-        return out
-    private = face(sc.treasury).sum() - soma_initial(sc.fed_balance_sheet).sum() - p.foreign_official.holdings.value \
-        - p.banks.securities.value * p.banks.treasury_share.value
-    if private < 0:
-        return [(("holders",), f"SOMA, foreign official and bank holdings exceed the debt by {-private:.0f}bn; "
-                               "expected holdings that leave other private holders a non-negative amount")]
-    return []
+    return out

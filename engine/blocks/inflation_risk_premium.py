@@ -5,15 +5,15 @@ expectations drift from target (de-anchoring)::
 
 The premium at tenor tau is ``loading(tau) x factor`` (factor = 10y premium).
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from ..core.layout import INFL_EXP, IRP, SH_IRP
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
-from ..schema import Num, Rate, Section, Speed, Tenor, Vol
+from ..schema import Field, Num, Rate, Section, Speed, Tenor, Vol
 
 
 class Params(Section):
@@ -23,8 +23,9 @@ class Params(Section):
     # 10y premium (assumption within that band).
     mean: Rate = Field("0.15%", description="10y inflation risk premium with anchored expectations")
     speed: Speed = Field("0.5/yr", description="mean reversion (assumption: half-life ~1.4y)")
-    deanchoring_sensitivity: Num = Field(0.5, description="pp of 10y premium per pp of expectations above target "
-                                                          "(assumption)")
+    deanchoring_sensitivity: Num = Field(
+        0.5, description="pp of 10y premium per pp of expectations above target (assumption)"
+    )
     # T10YIE monthly-change s.d. 2010-2019 = 14 bp, part of it expectations: 0.25%/sqrt(yr) = 7 bp/month.
     vol: Vol = Field("0.25%/sqrt(yr)", description="volatility of premium shocks")
     loading_scale: Tenor = Field("4y", description="shape of the loading across tenors (Nelson-Siegel scale)")

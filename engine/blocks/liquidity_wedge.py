@@ -3,15 +3,15 @@ market liquidity, stronger at long tenors (Greenwood & Vayanos, RFS 2014). A mea
 factor (10y wedge) moved by events; the Treasury-supply block (issuance, QT) drives the term
 premium's supply part.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from ..core.layout import WEDGE
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
-from ..schema import Rate, Section, Speed, Tenor
+from ..schema import Field, Rate, Section, Speed, Tenor
 
 
 class Params(Section):

@@ -15,15 +15,15 @@ Each step is the exact OU update of each equation with the other states held at 
 at the start of the step (first-order operator splitting in the couplings, exact in each own
 mean reversion).
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from ..core.layout import GAP, INFL, INFL_EXP, RSTAR, SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR
 from ..core.ou import ou_coeffs, stack
-from ..schema import Rate, Section, Speed, Vol
+from ..schema import Field, Rate, Section, Speed, Vol
 
 
 class Params(Section):
@@ -36,18 +36,19 @@ class Params(Section):
     gap_vol: Vol = Field("1.02%/sqrt(yr)", description="volatility of output-gap shocks")
     # Core PCE y/y, monthly AR(1) 0.973 (1990-2019, CALIBRATION.md / PCEPILFE) -> 0.329/yr;
     # residual s.d. 0.134 pp/month -> 0.465%/sqrt(yr) (computed from PCEPILFE).
-    inflation_speed: Speed = Field("0.329/yr", description="speed at which inflation returns to long-run "
-                                                           "expectations")
+    inflation_speed: Speed = Field("0.329/yr", description="speed at which inflation returns to long-run expectations")
     inflation_vol: Vol = Field("0.465%/sqrt(yr)", description="volatility of inflation shocks")
     # Flat Phillips curve: 1 pp of gap adds 0.1 pp/yr to inflation (assumption; FRB/US-type slopes are 0.05-0.15).
     phillips_slope: Speed = Field("0.1/yr", description="pp of inflation per year per pp of output gap")
     inflation_target: Rate = Field("2%", description="the central bank's inflation target (PCE)")
     # SPF 10y expectations (FRB/US ZPI10) 1990-2024: quarterly AR 0.92 -> total 0.333/yr, split into
     # anchoring 0.283 and learning gain 0.05 (split is an assumption); innovation 0.15 pp/q -> 0.30%/sqrt(yr).
-    anchoring_speed: Speed = Field("0.283/yr", description="pull of long-run expectations toward the target "
-                                                           "(credibility)")
-    learning_gain: Speed = Field("0.05/yr", description="speed at which expectations chase realised inflation "
-                                                        "(de-anchoring)")
+    anchoring_speed: Speed = Field(
+        "0.283/yr", description="pull of long-run expectations toward the target (credibility)"
+    )
+    learning_gain: Speed = Field(
+        "0.05/yr", description="speed at which expectations chase realised inflation (de-anchoring)"
+    )
     expectations_vol: Vol = Field("0.30%/sqrt(yr)", description="volatility of long-run expectation shocks")
     # FOMC SEP longer-run fed funds median 3.0% less the 2% target (assumption stated in README).
     neutral_rate_mean: Rate = Field("1.0%", description="long-run mean of the neutral real rate r*")

@@ -15,18 +15,19 @@ rate set is ``max(s, lower_bound)``; with ``moves: fomc`` it changes only at mee
 multiple of 25 bp nearest the rule's rate; over a ``fixed_path`` it is the path (the shadow
 rate is pinned to it, so the rule resumes from the path's last rate).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 import numpy as np
 from numba import njit
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from ..core.layout import CUM_RATE, GAP, INFL, POLICY, RSTAR, SH_POLICY, SH_STANCE, SHADOW, STANCE
 from ..core.ou import ou_coeffs, stack
-from ..schema import Checks, Date, Num, Rate, Section, Speed, Vol, choice
+from ..schema import Checks, Date, Field, Num, Rate, Section, Speed, Text, Vol
 
 FOMC_STEP = 0.0025  # 25 bp
 
@@ -44,10 +45,12 @@ class Params(Section):
     """Policy rate: inertial Taylor rule with shocks, lower bound, FOMC steps, fixed path."""
 
     # CALIBRATION.md (FRB/US rffintay): i = 0.85 i_-1 + 0.15 target, quarterly -> -4 ln 0.85 = 0.650/yr.
-    rule_speed: Speed = Field("0.65/yr", description="speed at which the rate closes the gap to the Taylor target "
-                                                     "(inertia)")
-    inflation_response: Num = Field(0.5, description="phi_pi: response to inflation above target (FRB/US 0.5; "
-                                                     "Taylor 1993 0.5)")
+    rule_speed: Speed = Field(
+        "0.65/yr", description="speed at which the rate closes the gap to the Taylor target (inertia)"
+    )
+    inflation_response: Num = Field(
+        0.5, description="phi_pi: response to inflation above target (FRB/US 0.5; Taylor 1993 0.5)"
+    )
     # Taylor (1993) 0.5 (CALIBRATION.md). FRB/US uses 1.0, but with the 1990-2019 gap process that
     # makes the 10y's monthly moves from gap news alone ~25 bp, near the 26 bp total of DGS10.
     gap_response: Num = Field(0.5, description="phi_x: response to the output gap (Taylor 1993 0.5; FRB/US 1.0)")
@@ -57,17 +60,21 @@ class Params(Section):
     # Effective fed funds at the zero lower bound, 2020-04..2021-12: 0.05-0.10% (FEDFUNDS).
     lower_bound: Rate = Field("0.10%", description="floor on the policy rate")
     # Assumption: a discretionary stance fades with a half-life of ~1.4 years (0.5/yr).
-    stance_speed: Speed = Field("0.5/yr", description="speed at which a policy stance (deviation from the rule) "
-                                                      "fades")
-    stance_vol: Vol = Field("0%/sqrt(yr)", description="volatility of stance shocks (0: the stance moves by "
-                                                       "events and its fit only)")
-    moves: choice("continuous", "fomc") = Field(  # type: ignore[valid-type]
-        "continuous", description="'continuous': the rate follows the rule every step; 'fomc': it moves in 25 bp "
-                                  "steps at FOMC meetings only")
-    fomc_dates: list[Date] | None = Field(None, description="meeting dates (default: the 2026 calendar's pattern "
-                                                            "each year)")
-    fixed_path: list[FixedRate] = Field([], description="a fixed policy path (rate from each date to the next); "
-                                                        "empty for none")
+    stance_speed: Speed = Field("0.5/yr", description="speed at which a policy stance (deviation from the rule) fades")
+    stance_vol: Vol = Field(
+        "0%/sqrt(yr)", description="volatility of stance shocks (0: the stance moves by events and its fit only)"
+    )
+    moves: Annotated[str, Text(("continuous", "fomc"))] = Field(
+        "continuous",
+        description="'continuous': the rate follows the rule every step; 'fomc': it moves in 25 bp "
+        "steps at FOMC meetings only",
+    )
+    fomc_dates: list[Date] | None = Field(
+        None, description="meeting dates (default: the 2026 calendar's pattern each year)"
+    )
+    fixed_path: list[FixedRate] = Field(
+        [], description="a fixed policy path (rate from each date to the next); empty for none"
+    )
     fixed_until: Date | None = Field(None, description="date from which the rule takes over after a fixed_path")
 
     @model_validator(mode="after")
@@ -79,8 +86,10 @@ class Params(Section):
         dates = [e.date for e in fp]
         for i in range(1, len(dates)):
             if dates[i] <= dates[i - 1]:
-                c.add(("fixed_path", i, "date"), f"{dates[i]} is not after {dates[i - 1]}; "
-                                                 "expected fixed_path dates in increasing order")
+                c.add(
+                    ("fixed_path", i, "date"),
+                    f"{dates[i]} is not after {dates[i - 1]}; expected fixed_path dates in increasing order",
+                )
         if fp and self.fixed_until is not None and self.fixed_until <= dates[-1]:
             c.add(("fixed_until",), f"{self.fixed_until} is not after the last fixed_path date {dates[-1]}")
         if self.fomc_dates is not None and self.moves != "fomc":
@@ -126,8 +135,12 @@ def pack(regimes: list, cal, reg_of_step) -> Packed:
     if base.policy.moves == "fomc":
         for md in fomc_dates(base.policy, cal.dates[0], cal.dates[-1]):
             fomc[cal.step_of(md)] = 1
-    return Packed(stack(regimes, lambda sc: pack_one(sc.policy, sc.macro.inflation_target.value, cal.dt)),
-                  fixed_on, fixed_rate, fomc)
+    return Packed(
+        stack(regimes, lambda sc: pack_one(sc.policy, sc.macro.inflation_target.value, cal.dt)),
+        fixed_on,
+        fixed_rate,
+        fomc,
+    )
 
 
 def drift_rows(p: Params, target: float) -> tuple[np.ndarray, np.ndarray, float]:
@@ -205,6 +218,10 @@ def checks(sc) -> list[tuple[tuple, str]]:
     """Problems across sections: a fixed path must end after the simulation starts."""
     p, start = sc.policy, sc.simulation.start
     if p.fixed_path and p.fixed_until is not None and p.fixed_until <= start:
-        return [(("policy", "fixed_until"), f"{p.fixed_until} is not after the simulation start {start}; the fixed "
-                                            "path would never apply")]
+        return [
+            (
+                ("policy", "fixed_until"),
+                f"{p.fixed_until} is not after the simulation start {start}; the fixed path would never apply",
+            )
+        ]
     return []

@@ -31,17 +31,34 @@ with the default 10 bp per pp of GDP):
 * Bills: the bill premium falls when bill supply rises (Greenwood, Hanson & Stein, JF 2015); the
   size, 1 bp per pp of GDP of bills held privately, is an assumption.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
-from ..core.layout import (CY, DEBT0, DOWNGRADES, FOREIGN, INTEREST, MATURITY, N_B, NGDP, OUT0, OUTLAYS, PRIV_BILLS, PRIV_DUR,
-                           REVENUE, SOMA0, SUP_CY, SUP_TP, TP)
-from ..schema import Rate, Section
+from ..core.layout import (
+    CY,
+    DEBT0,
+    DOWNGRADES,
+    FOREIGN,
+    INTEREST,
+    MATURITY,
+    N_B,
+    NGDP,
+    OUT0,
+    OUTLAYS,
+    PRIV_BILLS,
+    PRIV_DUR,
+    REVENUE,
+    SOMA0,
+    SUP_CY,
+    SUP_TP,
+    TP,
+)
+from ..schema import Field, Rate, Section
 from . import holders as _h
 
 REF_YIELD = 0.04
@@ -50,13 +67,18 @@ REF_YIELD = 0.04
 class Params(Section):
     """Supply effects on the term premium and the bill convenience yield."""
 
-    duration_sensitivity: Rate = Field("10bp", description="10y term premium per pp of GDP of privately held "
-                                                           "10y-equivalents")
-    bill_sensitivity: Rate = Field("1bp", description="fall of the 3m convenience yield per pp of GDP of privately "
-                                                      "held bills (assumption)")
-    deficit_sensitivity: Rate = Field("0bp", description="10y term premium per pp of deficit/GDP above its start "
-                                                         "(Laubach's flow measure; 0 because the stock channel "
-                                                         "already carries it)")
+    duration_sensitivity: Rate = Field(
+        "10bp", description="10y term premium per pp of GDP of privately held 10y-equivalents"
+    )
+    bill_sensitivity: Rate = Field(
+        "1bp", description="fall of the 3m convenience yield per pp of GDP of privately held bills (assumption)"
+    )
+    deficit_sensitivity: Rate = Field(
+        "0bp",
+        description="10y term premium per pp of deficit/GDP above its start "
+        "(Laubach's flow measure; 0 because the stock channel "
+        "already carries it)",
+    )
 
 
 # packed slots: the three sensitivities (per unit of the ratio), each bucket's modified duration,

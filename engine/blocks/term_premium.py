@@ -6,17 +6,17 @@ and Poisson jumps; the premium at tenor tau is ``loading(tau) x factor``.
 Jumps use exponential waiting times in integrated intensity, so a path draws random numbers
 for a jump only when one happens, and a change of intensity by an event stays exact.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
-from pydantic import Field
 
 from ..core.layout import JUMP_THR, SH_TP, TP
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
-from ..schema import NonNegRate, Rate, Section, Speed, Tenor, Vol
+from ..schema import Field, NonNegRate, Rate, Section, Speed, Tenor, Vol
 
 
 class Params(Section):

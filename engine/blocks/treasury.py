@@ -41,26 +41,69 @@ auction announcements, secondary), so the profile neither lengthens nor shortens
 (WAM 5.8 years = 70 months). Coupons are assumptions near the Treasury's ~3.4% average interest
 rate on marketable debt in 2025.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 from numba import njit
-from pydantic import Field, create_model, model_validator
+from pydantic import create_model, model_validator
 
 from ..core.buckets import BUCKET_YEARS
-from ..core.layout import (BUCKETS, CPN0, DEBT0, GAP, GROSS0, INFL, INTEREST, MATURITY, N_B, NGDP, OUT0, OUTLAYS,
-                           REVENUE, SCPN0, SOMA0, TGA, TGA_CHANGE)
-from ..schema import (Bool, Checks, GdpShare, Money, PositiveMoney, Rate, Section, Share, Tenor, choice, dated,
-                      fail, name_map)
+from ..core.layout import (
+    BUCKETS,
+    CPN0,
+    DEBT0,
+    GAP,
+    GROSS0,
+    INFL,
+    INTEREST,
+    MATURITY,
+    N_B,
+    NGDP,
+    OUT0,
+    OUTLAYS,
+    REVENUE,
+    SCPN0,
+    SOMA0,
+    TGA,
+    TGA_CHANGE,
+)
+from ..schema import (
+    Bool,
+    Dated,
+    DatedPath,
+    Field,
+    GdpShare,
+    Money,
+    NameMap,
+    PositiveMoney,
+    Quantity,
+    Rate,
+    Section,
+    Share,
+    Tenor,
+    Text,
+    fail,
+)
 
 POLICIES = ("bill_share", "fixed_mix", "short_first")
+#: what the other fiscal blocks say of settings that act only with this block on
+NEEDS_TREASURY = "needs treasury.enabled: true (the Treasury block carries the debt that these act on)"
 BILL_SHARE, FIXED_MIX, SHORT_FIRST = range(3)
 
-_DEFAULT_SHARES = {"bills": ("22%", "4.0%"), "2y": ("5%", "3.9%"), "3y": ("6%", "3.7%"), "5y": ("12%", "3.4%"),
-                   "7y": ("10%", "3.1%"), "10y": ("13%", "2.9%"), "20y": ("9%", "3.2%"), "30y": ("23%", "3.1%")}
+_DEFAULT_SHARES = {
+    "bills": ("22%", "4.0%"),
+    "2y": ("5%", "3.9%"),
+    "3y": ("6%", "3.7%"),
+    "5y": ("12%", "3.4%"),
+    "7y": ("10%", "3.1%"),
+    "10y": ("13%", "2.9%"),
+    "20y": ("9%", "3.2%"),
+    "30y": ("23%", "3.1%"),
+}
 
 
 class Bucket(Section):
@@ -70,9 +113,12 @@ class Bucket(Section):
 
 def _bucket(name: str) -> Any:
     share, coupon = _DEFAULT_SHARES[name]
-    return create_model(f"Bucket{name.capitalize()}", __base__=Bucket,
-                        share=(Share, Field(share, description="share of debt held by the public")),
-                        coupon=(Rate, Field(coupon, description="average coupon (bills: average discount yield)")))
+    return create_model(
+        f"Bucket{name.capitalize()}",
+        __base__=Bucket,
+        share=(Share, Field(share, description="share of debt held by the public")),
+        coupon=(Rate, Field(coupon, description="average coupon (bills: average discount yield)")),
+    )
 
 
 class _BucketsBase(Section):
@@ -89,31 +135,46 @@ class _BucketsBase(Section):
         return self
 
 
-Buckets = create_model("Buckets", __base__=_BucketsBase,  # type: ignore[call-overload]
-                       **{f"b_{b}": (_bucket(b), Field({}, alias=b)) for b in BUCKETS})
+Buckets = create_model(
+    "Buckets",
+    __base__=_BucketsBase,  # type: ignore[call-overload]
+    **{f"b_{b}": (_bucket(b), Field({}, alias=b)) for b in BUCKETS},
+)
 
 
 class Issuance(Section):
     """Issuance policy."""
 
-    policy: choice(*POLICIES) = Field("bill_share",  # type: ignore[valid-type]
-                                      description="how gross issuance is split across buckets")
+    policy: Annotated[str, Text(POLICIES)] = Field(
+        "bill_share",
+        description="how gross issuance is split across buckets",
+    )
     bill_share: Share = Field("22%", description="target share of bills in debt (bill_share policy)")
-    mix: name_map(BUCKETS, Share) = Field(  # type: ignore[valid-type]
+    mix: Annotated[dict[str, Quantity], NameMap(BUCKETS, Share)] = Field(
         {"2y": "22%", "3y": "18%", "5y": "22%", "7y": "14%", "10y": "12%", "20y": "5%", "30y": "7%"},
         description="issuance shares: over coupon buckets (bill_share, short_first policies) or over all buckets "
-                    "(fixed_mix)")
+        "(fixed_mix)",
+    )
 
     @model_validator(mode="after")
     def _mix(self) -> Issuance:
         total = sum(q.value for q in self.mix.values())
         if self.policy == "fixed_mix":
             if abs(total - 1.0) > 1e-9:
-                fail((("mix",), f"shares sum to {total * 100:.6g}%; a fixed_mix covers every bucket including bills "
-                                "and must sum to 100%"))
+                fail(
+                    (
+                        ("mix",),
+                        f"shares sum to {total * 100:.6g}%; a fixed_mix covers every bucket including bills "
+                        "and must sum to 100%",
+                    )
+                )
         elif "bills" in self.mix:
-            fail((("mix", "bills"), f"bills take no share of the coupon mix under {self.policy}; the policy sets "
-                                    "bill issuance"))
+            fail(
+                (
+                    ("mix", "bills"),
+                    f"bills take no share of the coupon mix under {self.policy}; the policy sets bill issuance",
+                )
+            )
         elif abs(total - 1.0) > 1e-9:
             fail((("mix",), f"coupon shares sum to {total * 100:.6g}%; expected 100%"))
         return self
@@ -123,32 +184,45 @@ class Tga(Section):
     """Treasury General Account: a target level rebuilt with bills."""
 
     initial: Money = Field("850bn", description="TGA balance at the start")
-    target: dated(Money) = Field("850bn", description="TGA target (Treasury's end-Sept 2025 target: $850bn)")  # type: ignore[valid-type]
-    rebuild_half_life: Tenor = Field("3w", description="half-life of the gap to the target (2025 rebuild: $282bn "
-                                                       "on Jul 11 to ~$850bn by end-Sept, ~3 weeks)")
+    target: Annotated[DatedPath, Dated(Money)] = Field(
+        "850bn", description="TGA target (Treasury's end-Sept 2025 target: $850bn)"
+    )
+    rebuild_half_life: Tenor = Field(
+        "3w",
+        description="half-life of the gap to the target (2025 rebuild: $282bn "
+        "on Jul 11 to ~$850bn by end-Sept, ~3 weeks)",
+    )
 
 
 class Params(Section):
     """Treasury: GDP, revenue, outlays, debt by bucket, rollover, issuance policy, TGA."""
 
-    enabled: Bool = Field(False, description="switch the Treasury, Fed balance-sheet, backstop, holder and supply "
-                                             "blocks on")
+    enabled: Bool = Field(
+        False, description="switch the Treasury, Fed balance-sheet, backstop, holder and supply blocks on"
+    )
     nominal_gdp: PositiveMoney = Field("31.0tn", description="nominal GDP at the start, annual rate")
-    potential_growth: dated(Rate) = Field(  # type: ignore[valid-type]
-        "1.8%", description="real potential GDP growth per year (assumption; CBO's 2025 outlook: ~1.8% for the first "
-                            "decade, ~1.6% after; unverified)")
-    add_fed_remittances: Bool = Field(True, description="add the simulated Fed remittances to revenue (false when the "
-                                                        "revenue path already includes a projection of them, as "
-                                                        "CBO's does)")
-    revenue: dated(GdpShare) = Field(  # type: ignore[valid-type]
+    potential_growth: Annotated[DatedPath, Dated(Rate)] = Field(
+        "1.8%",
+        description="real potential GDP growth per year (assumption; CBO's 2025 outlook: ~1.8% for the first "
+        "decade, ~1.6% after; unverified)",
+    )
+    add_fed_remittances: Bool = Field(
+        True,
+        description="add the simulated Fed remittances to revenue (false when the "
+        "revenue path already includes a projection of them, as "
+        "CBO's does)",
+    )
+    revenue: Annotated[DatedPath, Dated(GdpShare)] = Field(
         {"2025-09-30": "17.1% of gdp", "2035-09-30": "18.3% of gdp", "2055-09-30": "19.3% of gdp"},
-        description="federal revenue excluding Fed remittances, % of GDP (CBO March 2025)")
-    outlays: dated(GdpShare) = Field(  # type: ignore[valid-type]
+        description="federal revenue excluding Fed remittances, % of GDP (CBO March 2025)",
+    )
+    outlays: Annotated[DatedPath, Dated(GdpShare)] = Field(
         {"2025-09-30": "20.1% of gdp", "2035-09-30": "20.3% of gdp", "2055-09-30": "21.2% of gdp"},
         description="non-interest outlays, % of GDP (CBO March 2025: revenue plus the primary deficit, 3.0% in "
-                    "2025 and 1.9% in 2055)")
+        "2025 and 1.9% in 2055)",
+    )
     debt: PositiveMoney = Field("30.1tn", description="debt held by the public at the start (Dec 2025)")
-    buckets: Buckets = Field({}, description="share of debt and average coupon of each maturity bucket")  # type: ignore[valid-type]
+    buckets: Buckets = Field({}, description="share of debt and average coupon of each maturity bucket")
     issuance: Issuance = Field({}, description="issuance policy")
     tga: Tga = Field({}, description="Treasury General Account: a target level rebuilt with bills")
 
@@ -189,8 +263,13 @@ def pack(sc, cal) -> Packed:
     for name, q in p.issuance.mix.items():
         P[MIX0 + BUCKETS.index(name)] = q.value
     days = cal.dates
-    return Packed(P, np.array([p.revenue.at(d) for d in days]), np.array([p.outlays.at(d) for d in days]),
-                  np.array([p.tga.target.at(d) for d in days]), np.array([p.potential_growth.at(d) for d in days]))
+    return Packed(
+        P,
+        np.array([p.revenue.at(d) for d in days]),
+        np.array([p.outlays.at(d) for d in days]),
+        np.array([p.tga.target.at(d) for d in days]),
+        np.array([p.potential_growth.at(d) for d in days]),
+    )
 
 
 def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
@@ -199,12 +278,12 @@ def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
     f = face(p)
     ngdp = p.nominal_gdp.value
     x[NGDP], x[TGA] = ngdp, p.tga.initial.value
-    x[DEBT0:DEBT0 + N_B] = f
-    x[CPN0:CPN0 + N_B] = [p.buckets.get(b).coupon.value for b in BUCKETS]
+    x[DEBT0 : DEBT0 + N_B] = f
+    x[CPN0 : CPN0 + N_B] = [p.buckets.get(b).coupon.value for b in BUCKETS]
     x[REVENUE] = pk.revenue[0] * ngdp
     x[OUTLAYS] = pk.outlays[0] * ngdp
-    x[INTEREST] = float(np.dot(f, x[CPN0:CPN0 + N_B]))
-    x[GROSS0:GROSS0 + N_B] = f / np.array(MATURITY)
+    x[INTEREST] = float(np.dot(f, x[CPN0 : CPN0 + N_B]))
+    x[GROSS0 : GROSS0 + N_B] = f / np.array(MATURITY)
 
 
 def wam(face: np.ndarray) -> float:
@@ -262,8 +341,7 @@ def finance(S, O, k, dt, tr, w):
             f = left + iss
             if f < 0.0:  # rounding only: allocate keeps every bucket >= 0
                 f = 0.0
-            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + Y[b, p] * iss) / f if (iss > 0.0) & (f > 0.0) \
-                else O[CPN0 + b, p]
+            S[CPN0 + b, p] = (O[CPN0 + b, p] * left + Y[b, p] * iss) / f if (iss > 0.0) & (f > 0.0) else O[CPN0 + b, p]
             S[DEBT0 + b, p] = f
             S[GROSS0 + b, p] = iss / dt
             debt[p] += f
@@ -332,8 +410,22 @@ def flows(S, dt, w):
 
 
 _R = OUT0["treasury"]
-(R_NGDP, R_DEBT, R_DEBT_GDP, R_NI, R_NI_GDP, R_NI_REV, R_NI_OUT, R_DEF_GDP, R_PDEF_GDP, R_REV_GDP, R_AVG_RATE, R_WAM,
- R_BILL_SHARE, R_TGA) = range(_R, _R + 14)
+(
+    R_NGDP,
+    R_DEBT,
+    R_DEBT_GDP,
+    R_NI,
+    R_NI_GDP,
+    R_NI_REV,
+    R_NI_OUT,
+    R_DEF_GDP,
+    R_PDEF_GDP,
+    R_REV_GDP,
+    R_AVG_RATE,
+    R_WAM,
+    R_BILL_SHARE,
+    R_TGA,
+) = range(_R, _R + 14)
 R_GROSS0 = _R + 14
 R_GROSS = R_GROSS0 + N_B
 
@@ -366,5 +458,16 @@ def record(S, out, w):
         out[R_BILL_SHARE, p] = S[DEBT0, p] / debt[p]
 
 
-__all__ = ["Params", "Packed", "pack", "initial", "grow", "finance", "allocate", "flows", "record", "BUCKET_YEARS",
-           "SCPN0"]
+__all__ = [
+    "BUCKET_YEARS",
+    "SCPN0",
+    "Packed",
+    "Params",
+    "allocate",
+    "finance",
+    "flows",
+    "grow",
+    "initial",
+    "pack",
+    "record",
+]

@@ -8,6 +8,7 @@ bucket-outer, paths-inner into a row of :class:`Flows`, which adds in the same o
 per-path loop. Conditions are selects (``a if c else b``, ``&`` rather than ``and``), not
 branches, so the loops stay vectorisable.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -15,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .layout import DEBT0, GROSS0, MATURITY, N_B, SOMA0, CPN0
+from .layout import CPN0, DEBT0, GROSS0, MATURITY, N_B, SOMA0
 
 BUCKET_YEARS = np.array(MATURITY)
 
@@ -24,30 +25,30 @@ class Flows(NamedTuple):
     """Scratch rows of one step of the fiscal blocks, (N_B, paths) per bucket or (paths,);
     amounts in USD bn over the step unless stated."""
 
-    Y: np.ndarray          # bucket yields at the end of the step (decimals)
-    MAT: np.ndarray        # Treasury debt maturing, by bucket
-    SMAT: np.ndarray       # SOMA holdings maturing, by bucket
-    ISS: np.ndarray        # issuance, by bucket
-    BUY: np.ndarray        # the Fed's wanted purchases, by bucket
-    LO: np.ndarray         # least issuance each bucket may get
-    income: np.ndarray     # Fed net income
-    remit: np.ndarray      # remittances
-    redeemed: np.ndarray   # SOMA redemptions not reinvested
-    reinvest: np.ndarray   # share of maturing SOMA holdings reinvested
-    face: np.ndarray       # debt outstanding before the step
-    interest: np.ndarray   # interest over the step
-    revenue: np.ndarray    # revenue over the step
-    outlays: np.ndarray    # non-interest outlays over the step
-    d_tga: np.ndarray      # TGA change financed
-    need: np.ndarray       # borrowing before the TGA change
-    gross: np.ndarray      # gross issuance (scratch of allocate)
-    debt: np.ndarray       # debt outstanding after the step
-    ep_amt: np.ndarray     # emergency purchases this step
-    soma: np.ndarray       # SOMA holdings after runoff (and then after purchases)
-    want: np.ndarray       # the Fed's wanted purchases, then the scale that fits them
-    bought: np.ndarray     # the Fed's purchases
-    loss: np.ndarray       # banks' unrealized loss (USD bn)
-    x: np.ndarray          # scratch
+    Y: np.ndarray  # bucket yields at the end of the step (decimals)
+    MAT: np.ndarray  # Treasury debt maturing, by bucket
+    SMAT: np.ndarray  # SOMA holdings maturing, by bucket
+    ISS: np.ndarray  # issuance, by bucket
+    BUY: np.ndarray  # the Fed's wanted purchases, by bucket
+    LO: np.ndarray  # least issuance each bucket may get
+    income: np.ndarray  # Fed net income
+    remit: np.ndarray  # remittances
+    redeemed: np.ndarray  # SOMA redemptions not reinvested
+    reinvest: np.ndarray  # share of maturing SOMA holdings reinvested
+    face: np.ndarray  # debt outstanding before the step
+    interest: np.ndarray  # interest over the step
+    revenue: np.ndarray  # revenue over the step
+    outlays: np.ndarray  # non-interest outlays over the step
+    d_tga: np.ndarray  # TGA change financed
+    need: np.ndarray  # borrowing before the TGA change
+    gross: np.ndarray  # gross issuance (scratch of allocate)
+    debt: np.ndarray  # debt outstanding after the step
+    ep_amt: np.ndarray  # emergency purchases this step
+    soma: np.ndarray  # SOMA holdings after runoff (and then after purchases)
+    want: np.ndarray  # the Fed's wanted purchases, then the scale that fits them
+    bought: np.ndarray  # the Fed's purchases
+    loss: np.ndarray  # banks' unrealized loss (USD bn)
+    x: np.ndarray  # scratch
 
 
 N_ROWS = 6 * N_B + 18  # rows of the array Flows views
@@ -57,10 +58,32 @@ N_ROWS = 6 * N_B + 18  # rows of the array Flows views
 def flows(W):
     """:class:`Flows` viewing the rows of the scratch array ``W`` (N_ROWS, paths)."""
     b = N_B
-    return Flows(W[0:b], W[b:2 * b], W[2 * b:3 * b], W[3 * b:4 * b], W[4 * b:5 * b], W[5 * b:6 * b],
-                 W[6 * b], W[6 * b + 1], W[6 * b + 2], W[6 * b + 3], W[6 * b + 4], W[6 * b + 5], W[6 * b + 6],
-                 W[6 * b + 7], W[6 * b + 8], W[6 * b + 9], W[6 * b + 10], W[6 * b + 11], W[6 * b + 12],
-                 W[6 * b + 13], W[6 * b + 14], W[6 * b + 15], W[6 * b + 16], W[6 * b + 17])
+    return Flows(
+        W[0:b],
+        W[b : 2 * b],
+        W[2 * b : 3 * b],
+        W[3 * b : 4 * b],
+        W[4 * b : 5 * b],
+        W[5 * b : 6 * b],
+        W[6 * b],
+        W[6 * b + 1],
+        W[6 * b + 2],
+        W[6 * b + 3],
+        W[6 * b + 4],
+        W[6 * b + 5],
+        W[6 * b + 6],
+        W[6 * b + 7],
+        W[6 * b + 8],
+        W[6 * b + 9],
+        W[6 * b + 10],
+        W[6 * b + 11],
+        W[6 * b + 12],
+        W[6 * b + 13],
+        W[6 * b + 14],
+        W[6 * b + 15],
+        W[6 * b + 16],
+        W[6 * b + 17],
+    )
 
 
 @njit(cache=True, nogil=True)

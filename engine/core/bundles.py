@@ -3,10 +3,11 @@ specialises on an optional bundle that is None). Built by :func:`engine.model.bu
 
 Shapes use n = steps, n + 1 = time points, R = parameter regimes, B = paths of a block.
 """
+
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -46,7 +47,8 @@ class Events(NamedTuple):
     overlay: np.ndarray
 
 
-#: Each core block's packed parameters (see the block's ``pack``), by block name.
-Params = namedtuple("Params", [b.name for b in core_blocks()], module=__name__)  # type: ignore[misc]
+#: Each core block's packed parameters (see the block's ``pack``), by block name (built from the
+#: registry, so typed as Any for the type checker).
+Params: Any = cast(Any, namedtuple("Params", [b.name for b in core_blocks()], module=__name__))
 #: The fiscal blocks' packed parameters by block name, and ``curve``: the bucket tenors' curve.
-Fiscal = namedtuple("Fiscal", [b.name for b in fiscal_blocks()] + ["curve"], module=__name__)  # type: ignore[misc]
+Fiscal: Any = cast(Any, namedtuple("Fiscal", [b.name for b in fiscal_blocks()] + ["curve"], module=__name__))

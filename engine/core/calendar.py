@@ -4,6 +4,7 @@ Steps are business days (US federal holidays excluded, 252 per year by conventio
 weeks (dt = 1/52) or months (dt = 1/12). Records are taken at the last time point on or before
 each date of the recording frequency, plus the start and the horizon.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,11 +23,11 @@ _BDAY = CustomBusinessDay(calendar=USFederalHolidayCalendar())
 
 @dataclasses.dataclass
 class Calendar:
-    dates: list[_dt.date]        # n_steps + 1 time points (index 0 = start)
-    dt: float                    # step length in years
+    dates: list[_dt.date]  # n_steps + 1 time points (index 0 = start)
+    dt: float  # step length in years
     step: Tenor
-    record_points: np.ndarray    # indices into dates that are recorded (int64, increasing)
-    steps_per_week: int          # 5 for daily steps, 1 for weekly, 0 when a week is shorter than a step
+    record_points: np.ndarray  # indices into dates that are recorded (int64, increasing)
+    steps_per_week: int  # 5 for daily steps, 1 for weekly, 0 when a week is shorter than a step
 
     @property
     def n_steps(self) -> int:
@@ -49,7 +50,9 @@ def offset(d: _dt.date, t: Tenor, n: int = 1) -> _dt.date:
         return (ts + n * t.count * _BDAY).date()
     if t.unit == "w":
         return (ts + pd.Timedelta(weeks=n * t.count)).date()
-    return (ts + pd.DateOffset(months=n * t.months)).date()
+    months = t.months
+    assert months is not None
+    return (ts + pd.DateOffset(months=n * months)).date()
 
 
 def end_date(start: _dt.date, horizon: Tenor) -> _dt.date:
@@ -68,7 +71,9 @@ def build(start: _dt.date, horizon: Tenor, step: Tenor, record: Tenor | None) ->
         dates = [start + _dt.timedelta(weeks=k) for k in range(n + 1)]
         spw = 1
     else:
-        n = horizon.months
+        months = horizon.months
+        assert months is not None, "monthly steps need a horizon in whole months (checked by the scenario)"
+        n = months
         dates = [offset(start, step, k) for k in range(n + 1)]
         spw = 0
     rec = record or step

@@ -14,6 +14,7 @@ carry it (a level shock to inflation fades at inflation's persistence). A shock 
 decays at exactly that half-life, whatever the component's own mean reversion. A ``set`` starts
 a new parameter regime; the market does not anticipate it (expectations use the regime in force).
 """
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,8 @@ def compile_events(events: list, cal) -> Events:
             level[k].append((EVENT_ROW[ev.shock], ev.size.value))
         else:
             j = OVERLAY_COLUMN[ev.shock]
-            age = t[k + 1:] - t[k]
-            overlay[k + 1:, j] += ev.size.value * np.exp(-math.log(2.0) * age / ev.half_life.years)
+            age = t[k + 1 :] - t[k]
+            overlay[k + 1 :, j] += ev.size.value * np.exp(-math.log(2.0) * age / ev.half_life.years)
     ptr = np.zeros(n + 1, dtype=np.int64)
     rows, sizes = [], []
     for k in range(n):

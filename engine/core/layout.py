@@ -6,6 +6,7 @@ row (so a record of the core state is a copy of the first ``N_REC`` rows), the i
 rows, then, with the Treasury block on, the fiscal blocks' rows. All rates are decimals per
 year; amounts USD bn; flows USD bn per year.
 """
+
 from __future__ import annotations
 
 from ..registry import BLOCKS, BUCKETS, COMPONENTS, CORE_INTERNAL, EVENT_TARGETS, MATURITY, SHOCKS, Row
@@ -34,7 +35,7 @@ for _blk, _row in _ROWS:
     for _n in _names(_row):
         ROW[_n] = len(ROW)
         ROW_BLOCK[_n] = _blk
-N_FULL_STATE = len(ROW)          # with the fiscal blocks' rows
+N_FULL_STATE = len(ROW)  # with the fiscal blocks' rows
 N_REC = sum(1 for _, r in _ROWS[:N_STATE] if r.fan is not None)  # recorded core rows: the first ones
 #: names of the recorded core rows (``cum_rate`` is shown as the discount factor exp(-cum_rate))
 REC_NAMES = tuple(str(r.fan) for _, r in _ROWS[:N_REC])
@@ -48,27 +49,50 @@ WEDGE, FIRE, JUMP_THR = ROW["liquidity_wedge"], ROW["fire_sale"], ROW["jump_thre
 X_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW)
 
 # fiscal rows: first row of each bucket array, and single rows
-NGDP, TGA, DEBT0, CPN0, GROSS0 = ROW["nominal_gdp"], ROW["tga"], ROW["debt_bills"], ROW["coupon_bills"], \
-    ROW["gross_bills"]
+NGDP, TGA, DEBT0, CPN0, GROSS0 = (
+    ROW["nominal_gdp"],
+    ROW["tga"],
+    ROW["debt_bills"],
+    ROW["coupon_bills"],
+    ROW["gross_bills"],
+)
 REVENUE, OUTLAYS, INTEREST, TGA_CHANGE = ROW["revenue"], ROW["outlays"], ROW["interest"], ROW["tga_change"]
-SOMA0, SCPN0, OTHER, RESERVES, RRP = ROW["soma_bills"], ROW["soma_coupon_bills"], ROW["other_assets"], \
-    ROW["reserves"], ROW["rrp"]
+SOMA0, SCPN0, OTHER, RESERVES, RRP = (
+    ROW["soma_bills"],
+    ROW["soma_coupon_bills"],
+    ROW["other_assets"],
+    ROW["reserves"],
+    ROW["rrp"],
+)
 CURRENCY, DEFERRED, REMIT, FED_INCOME = ROW["currency"], ROW["deferred_asset"], ROW["remittances"], ROW["fed_income"]
 QT_RUNOFF, QE_BUY = ROW["qt_runoff"], ROW["fed_purchases"]
 BTFP, EP_LEFT, EP_TIME, EP_FIRED = ROW["btfp"], ROW["ep_left"], ROW["ep_time"], ROW["ep_fired"]
 BTFP_TIME, BTFP_FIRED = ROW["btfp_time"], ROW["btfp_fired"]
 FOREIGN, BANK_LOSS, DOWNGRADES = ROW["foreign_official"], ROW["bank_loss"], ROW["downgrades"]
-SUP_TP, SUP_CY, PRIV_DUR, PRIV_BILLS = ROW["supply_term_premium"], ROW["supply_convenience_yield"], \
-    ROW["private_duration"], ROW["private_bills"]
+SUP_TP, SUP_CY, PRIV_DUR, PRIV_BILLS = (
+    ROW["supply_term_premium"],
+    ROW["supply_convenience_yield"],
+    ROW["private_duration"],
+    ROW["private_bills"],
+)
 
 # Gaussian shocks, in draw order
 SHOCK_NAMES = tuple(s.name for s in SHOCKS)
 N_SHOCK = len(SHOCKS)
 SH = {s.name: i for i, s in enumerate(SHOCKS)}
-SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR = SH["output_gap"], SH["inflation"], SH["inflation_expectations"], \
-    SH["neutral_rate"]
-SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = SH["policy_rate"], SH["policy_stance"], SH["term_premium"], \
-    SH["inflation_risk_premium"], SH["convenience_yield"]
+SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR = (
+    SH["output_gap"],
+    SH["inflation"],
+    SH["inflation_expectations"],
+    SH["neutral_rate"],
+)
+SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = (
+    SH["policy_rate"],
+    SH["policy_stance"],
+    SH["term_premium"],
+    SH["inflation_risk_premium"],
+    SH["convenience_yield"],
+)
 
 # yield components: the curve adds sign x loading x (factor + overlay) in this order
 COMPONENT_NAMES = tuple(c.name for c in COMPONENTS)
@@ -97,4 +121,4 @@ for _b in BLOCKS:
         _k += len(_b.outputs)
 del _k, _b, _blk, _row, _n
 
-__all__ = ["BLOCK_PATHS", "BUCKETS", "MATURITY", "N_B", "ROW", "N_STATE", "N_FULL_STATE", "N_REC", "REC_NAMES"]
+__all__ = ["BLOCK_PATHS", "BUCKETS", "MATURITY", "N_B", "N_FULL_STATE", "N_REC", "N_STATE", "REC_NAMES", "ROW"]

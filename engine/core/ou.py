@@ -3,6 +3,7 @@
 dX = k (m - X) dt + s dW  ->  X' = m + (X - m) a + sd Z,  a = exp(-k dt),
 sd = s sqrt((1 - a^2) / (2k)) (and s sqrt(dt) when k = 0). Exact for any dt.
 """
+
 import math
 
 import numpy as np
@@ -22,9 +23,11 @@ def nelson_siegel_loading(tenor_years: float, scale_years: float, ref_years: flo
     Zero at tau = 0, one at the reference tenor, rising and concave: the usual shape of a term
     premium across maturities.
     """
+
     def h(t):
         x = t / scale_years
         return 1.0 - (-math.expm1(-x)) / x
+
     return h(tenor_years) / h(ref_years)
 
 

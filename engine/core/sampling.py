@@ -12,6 +12,7 @@ Each block is an independent randomisation (its own scrambling seed), so the spr
 means gives an honest standard error (randomised quasi-Monte Carlo). Only the Gaussian shocks
 are quasi-random; term-premium jumps keep the block's pseudo-random generator.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -54,8 +55,9 @@ def sobol_bridge_normals(seed: int, block: int, n_paths: int, n_steps: int, n_dr
             w[i] = np.sqrt(i) * x[level]
         else:
             span = right - left
-            w[i] = ((right - i) * w[left] + (i - left) * w[right]) / span \
-                + np.sqrt((i - left) * (right - i) / span) * x[level]
+            w[i] = ((right - i) * w[left] + (i - left) * w[right]) / span + np.sqrt(
+                (i - left) * (right - i) / span
+            ) * x[level]
     np.subtract(w[1:], w[:-1], out=out)
     return out
 

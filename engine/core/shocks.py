@@ -5,6 +5,7 @@ Only shocks whose volatility is non-zero in some regime are drawn ("active"), so
 no more normals per step than its model needs. The active correlation sub-matrix is factored
 by Cholesky; the factor is stored row by row (CSR) so zero entries cost nothing in the kernel.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -14,7 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WrapValid
 
 from .. import units
 from ..registry import SHOCKS
-from ..schema import Checks, _Key, _mapping_of, _Spec, did_you_mean, key_checker
+from ..schema import Checks, Key, Spec, did_you_mean, key_checker, mapping_of
 from .bundles import Shocks
 from .layout import N_SHOCK, SHOCK_NAMES
 
@@ -25,11 +26,12 @@ def _shock_key(key: str) -> str | None:
     return None
 
 
-class _Correlation(_Spec):
+class _Correlation(Spec):
     def validate(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1.0 < value < 1.0:
-            raise units.UnitError(f"{units.describe(value)} is not a correlation; expected a number strictly "
-                                  "between -1 and 1")
+            raise units.UnitError(
+                f"{units.describe(value)} is not a correlation; expected a number strictly between -1 and 1"
+            )
         return float(value)
 
     def expects(self) -> str:
@@ -68,14 +70,17 @@ def _plain(pairs: dict) -> dict:
     return plain
 
 
-_ShockKey = Annotated[str, _Key(key_checker(_shock_key), {"type": "string", "enum": list(SHOCK_NAMES)})]
-_Inner = Annotated[dict[_ShockKey, Annotated[float, _Correlation()]],
-                   WrapValidator(_mapping_of("shock to correlation"))]
+_ShockKey = Annotated[str, Key(key_checker(_shock_key), {"type": "string", "enum": list(SHOCK_NAMES)})]
+_Inner = Annotated[dict[_ShockKey, Annotated[float, _Correlation()]], WrapValidator(mapping_of("shock to correlation"))]
 #: ``correlations: {term_premium: {policy_rate: 0.3}}``: pairwise correlations of the Gaussian
 #: shocks, resolved to {(a, b) in sorted order: rho}; unlisted pairs are uncorrelated.
-Correlations = Annotated[dict[_ShockKey, _Inner], BeforeValidator(lambda v: {} if v is None else v),
-                         WrapValidator(_mapping_of("shock to {shock: correlation}")), AfterValidator(_pairs),
-                         PlainSerializer(_plain)]
+Correlations = Annotated[
+    dict[_ShockKey, _Inner],
+    BeforeValidator(lambda v: {} if v is None else v),
+    WrapValidator(mapping_of("shock to {shock: correlation}")),
+    AfterValidator(_pairs),
+    PlainSerializer(_plain),
+]
 
 
 def matrix(pairs: dict) -> np.ndarray:
@@ -108,5 +113,6 @@ def build(pairs: dict, active: list[int]) -> Shocks:
                     cols.append(j)
                     vals.append(L[i, j])
         ptr.append(len(cols))
-    return Shocks(len(active), np.array(ptr, dtype=np.int64), np.array(cols, dtype=np.int64),
-                  np.array(vals, dtype=np.float64))
+    return Shocks(
+        len(active), np.array(ptr, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=np.float64)
+    )

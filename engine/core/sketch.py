@@ -21,6 +21,7 @@ it is estimated by the bin's midpoint (bins clipped to the exact min/max), so it
 most half the bin width, and the interpolated estimate's error is at most the interpolated half
 widths (:func:`extract`).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,12 +30,12 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-NB = 128            # bins per quantile window
-NC = 64             # bins of the coarse histogram (plus an under- and an overflow bin)
-Z_WINDOW = 5.0      # a window spans the pilot quantile's rank +/- Z_WINDOW binomial standard deviations
+NB = 128  # bins per quantile window
+NC = 64  # bins of the coarse histogram (plus an under- and an overflow bin)
+Z_WINDOW = 5.0  # a window spans the pilot quantile's rank +/- Z_WINDOW binomial standard deviations
 
 GROUP_PATH, GROUP_PAIR, GROUP_BLOCK = 0, 1, 2
-N_GROUP_SUMS = 5    # groups, total weight, sum w^2, sum w^2 d, sum w^2 d^2 (d = group mean - shift)
+N_GROUP_SUMS = 5  # groups, total weight, sum w^2, sum w^2 d, sum w^2 d^2 (d = group mean - shift)
 
 
 class Hist(NamedTuple):
@@ -243,8 +244,7 @@ def extract(q, lo, sc, slot, win, clo, csc, coarse, mn, mx, est, bound, misses):
                 t = h - f
                 m_f, b_f = _order_stat(f, d, v, lo, sc, slot, win, clo, csc, coarse, mn, mx, misses)
                 if t > 0.0:
-                    m_c, b_c = _order_stat(min(f + 1, n - 1), d, v, lo, sc, slot, win, clo, csc, coarse, mn, mx,
-                                           misses)
+                    m_c, b_c = _order_stat(min(f + 1, n - 1), d, v, lo, sc, slot, win, clo, csc, coarse, mn, mx, misses)
                 else:
                     m_c, b_c = m_f, b_f
                 est[d, v, k] = (1.0 - t) * m_f + t * m_c
@@ -314,14 +314,14 @@ class Sketch:
         self.mn = np.full((D, V), np.inf)
         self.mx = np.full((D, V), -np.inf)
 
-    def empty_like(self) -> "Sketch":
+    def empty_like(self) -> Sketch:
         """A zeroed sketch sharing this one's windows."""
         new = Sketch.__new__(Sketch)
         new.lo, new.hi, new.sc, new.clo, new.csc = self.lo, self.hi, self.sc, self.clo, self.csc
         new._zero()
         return new
 
-    def add(self, other: "Sketch") -> None:
+    def add(self, other: Sketch) -> None:
         self.slot += other.slot
         self.win += other.win
         self.coarse += other.coarse
@@ -338,8 +338,21 @@ class Sketch:
         est = np.empty(self.lo.shape[:2] + (len(qs),))
         bound = np.empty_like(est)
         misses = np.zeros(1, dtype=np.int64)
-        extract(qs, self.lo, self.sc, self.slot, self.win, self.clo, self.csc, self.coarse, self.mn, self.mx, est,
-                bound, misses)
+        extract(
+            qs,
+            self.lo,
+            self.sc,
+            self.slot,
+            self.win,
+            self.clo,
+            self.csc,
+            self.coarse,
+            self.mn,
+            self.mx,
+            est,
+            bound,
+            misses,
+        )
         return est, bound, int(misses[0])
 
     @property
@@ -379,8 +392,6 @@ class Moments:
 
     def std(self) -> np.ndarray:
         return np.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else np.zeros_like(self.mean)
-
-
 
 
 def std_error(groups: np.ndarray, mean: np.ndarray, shift: np.ndarray) -> np.ndarray:
