@@ -8,7 +8,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS = os.path.join(ROOT, "scenarios")
 BASELINE = os.path.join(SCENARIOS, "baseline.yaml")
-SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
+SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")  # only to re-derive tests/data
+TEST_DATA = os.path.join(ROOT, "tests", "data")  # small history tables, with their source (tests/data/README.md)
 
 # Everything except the short rate switched off (used by analytic tests).
 NO_VOL = [
