@@ -10,7 +10,6 @@ premium to an observed curve.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 import numpy as np
@@ -21,25 +20,16 @@ from .core.bundles import Events, Fiscal, Grid, Params, Shocks
 from .core.calendar import Calendar
 from .core.events import compile_events, regimes
 from .core.layout import (
-    CY,
-    FIRE,
     FISCAL_NAMES,
     GAP,
-    INFL,
-    INFL_EXP,
-    IRP,
-    JUMP_THR,
     MATURITY,
     N_FULL_STATE,
     N_STATE,
-    POLICY,
     REC_NAMES,
     ROW,
     RSTAR,
-    SHADOW,
     STANCE,
     TP,
-    WEDGE,
     X_STATES,
 )
 from .core.shocks import active_shocks
@@ -183,27 +173,14 @@ def _expectation_coefficients(sc: Scenario, regs: list, curve_reg: np.ndarray, c
 
 
 def _initial_state(sc: Scenario, coefficients, lb: float) -> tuple[np.ndarray, dict]:
-    """State of every path at the start; unset states take their block's long-run mean. With an
-    observed curve, the term premium (and the states in ``fit_also``) are fitted to it."""
-    ini = sc.initial
-    m0 = sc.section("macro")
-    init = np.zeros(N_STATE)
-    pistar = m0.inflation_target.value
-    init[GAP] = ini.output_gap.value
-    init[INFL] = ini.inflation.value if ini.inflation is not None else pistar
-    init[INFL_EXP] = ini.inflation_expectations.value if ini.inflation_expectations is not None else pistar
-    init[RSTAR] = ini.neutral_rate.value if ini.neutral_rate is not None else m0.neutral_rate_mean.value
-    init[SHADOW] = init[POLICY] = ini.fed_funds.value
-    init[STANCE] = ini.policy_stance.value
-    init[IRP] = (ini.inflation_risk_premium or sc.section("inflation_risk_premium").mean).value
-    init[CY] = (ini.convenience_yield or sc.section("convenience_yield").mean).value
-    init[WEDGE] = ini.liquidity_wedge.value
-    init[FIRE] = ini.fire_sale.value
-    init[JUMP_THR] = math.inf
-    if ini.curve is None:
-        init[TP] = ini.term_premium.value  # type: ignore[union-attr]
+    """State of every path at the start: each core block writes its rows (engine.registry); with
+    an observed curve, the term premium (and the states in ``fit_also``) are then fitted to it."""
+    init = np.full(N_STATE, np.nan)
+    for b in core_blocks():
+        module(b.name).initial(sc, init)
+    if sc.initial.curve is None:
         return init, {}
-    return _fit_initial(sc, init, ini.curve, coefficients, lb, ini.fit_also)
+    return _fit_initial(sc, init, sc.initial.curve, coefficients, lb, sc.initial.fit_also)
 
 
 FITTABLE = {"policy_stance": STANCE, "neutral_rate": RSTAR, "output_gap": GAP}

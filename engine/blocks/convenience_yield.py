@@ -58,6 +58,10 @@ def loadings(p: Params, tenors_years) -> np.ndarray:
     return np.array([(w + (1 - w) * math.exp(-t / L)) / ref for t in tenors_years])
 
 
+def initial(sc, x: np.ndarray) -> None:
+    x[CY] = (sc.initial.convenience_yield or sc.convenience_yield.mean).value
+
+
 @njit(cache=True, nogil=True)
 def step(S, S2, E, P):
     for p in range(S.shape[1]):

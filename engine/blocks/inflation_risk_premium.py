@@ -55,6 +55,10 @@ def loadings(p: Params, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p.loading_scale.years) for t in tenors_years])
 
 
+def initial(sc, x: np.ndarray) -> None:
+    x[IRP] = (sc.initial.inflation_risk_premium or sc.inflation_risk_premium.mean).value
+
+
 @njit(cache=True, nogil=True)
 def step(S, S2, E, P):
     """New premium of every path from its value in ``S`` and the new long-run expectations in

@@ -43,6 +43,10 @@ def loadings(p: Params, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p.loading_scale.years) for t in tenors_years])
 
 
+def initial(sc, x: np.ndarray) -> None:
+    x[WEDGE] = sc.initial.liquidity_wedge.value
+
+
 @njit(cache=True, nogil=True)
 def step(S, S2, P):
     for p in range(S.shape[1]):

@@ -103,6 +103,16 @@ def drift_matrix(p: Params) -> tuple[np.ndarray, np.ndarray]:
     return K, c
 
 
+def initial(sc, x: np.ndarray) -> None:
+    """Gap, inflation, expectations and r* at the start (``initial``; unset: the target, r*'s mean)."""
+    ini, p = sc.initial, sc.macro
+    pistar = p.inflation_target.value
+    x[GAP] = ini.output_gap.value
+    x[INFL] = ini.inflation.value if ini.inflation is not None else pistar
+    x[INFL_EXP] = ini.inflation_expectations.value if ini.inflation_expectations is not None else pistar
+    x[RSTAR] = ini.neutral_rate.value if ini.neutral_rate is not None else p.neutral_rate_mean.value
+
+
 @njit(cache=True, nogil=True)
 def step(S, S2, E, P):
     """Gap, inflation, expectations and r* of every path (the columns) from the state ``S`` at the

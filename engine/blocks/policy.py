@@ -184,6 +184,13 @@ def fixed_path_rates(p: Params, step_dates: list[_dt.date], initial_rate: float)
     return on, rate
 
 
+def initial(sc, x: np.ndarray) -> None:
+    """The shadow and policy rates start at fed funds; the stance as given; no rate integral yet."""
+    x[SHADOW] = x[POLICY] = sc.initial.fed_funds.value
+    x[STANCE] = sc.initial.policy_stance.value
+    x[CUM_RATE] = 0.0
+
+
 @njit(cache=True, nogil=True)
 def step(S, S2, E, pk, k, r, dt):
     """Stance, shadow rate, policy rate and its integral of every path over step ``k`` (regime

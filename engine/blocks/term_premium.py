@@ -9,6 +9,7 @@ for a jump only when one happens, and a change of intensity by an event stays ex
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -71,6 +72,13 @@ def pack(regimes: list, cal, reg_of_step) -> Packed:
 
 def loadings(p: Params, tenors_years) -> np.ndarray:
     return np.array([nelson_siegel_loading(t, p.loading_scale.years) for t in tenors_years])
+
+
+def initial(sc, x: np.ndarray) -> None:
+    """The 10y term premium as given, or 0 until it is fitted to an observed curve
+    (engine.model); no jump threshold until the kernel draws the first."""
+    x[TP] = sc.initial.term_premium.value if sc.initial.term_premium is not None else 0.0
+    x[JUMP_THR] = math.inf
 
 
 @njit(cache=True, nogil=True)
