@@ -60,7 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(v)
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sc = sub.add_parser("schema", help="print the JSON Schema of scenario files (or, with --markdown, the reference)")
+    sc.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the scenario reference as markdown (every key, what it "
+        "takes, its default and meaning) instead of JSON Schema",
+    )
 
     b = sub.add_parser("bench", help="benchmark the kernel against the numpy twin and the bare generator")
     b.add_argument("--paths", type=int, default=100_000)
@@ -122,7 +128,12 @@ def _dispatch(a, out, err) -> int:
     from .scenario import json_schema, load_scenario
 
     if a.command == "schema":
-        print(json.dumps(json_schema(), indent=1), file=out)
+        if a.markdown:
+            from .reference import markdown
+
+            print(markdown(), file=out)
+        else:
+            print(json.dumps(json_schema(), indent=1), file=out)
         return 0
     if a.command == "bench":
         if a.scaling:

@@ -182,3 +182,12 @@ def test_progress_bar_appears_only_on_long_runs():
     engine.run(sc, progress=long, threads=1)
     text = shown.getvalue()
     assert "14,000/14,000 paths" in text and text.count("\r") == 3 and text.endswith("\n")
+
+
+def test_the_scenario_reference_in_docs_is_the_generated_one():
+    """docs/scenario-reference.md is what `ustsim schema --markdown` prints (regenerate it with
+    `ustsim schema --markdown > docs/scenario-reference.md` after changing a block's parameters)."""
+    rc, out, _ = cli("schema", "--markdown")
+    assert rc == 0 and "### `term_premium`" in out and "| `jump_intensity` |" in out
+    with open(os.path.join(os.path.dirname(BASELINE), "..", "docs", "scenario-reference.md")) as fh:
+        assert fh.read() == out
