@@ -223,6 +223,9 @@ class ShockEvent(Section):
     additive yield component."""
 
     kind: ClassVar[str] = "shock"
+    not_a_mapping: ClassVar[str | None] = (
+        "an event; expected a mapping like {date: 2025-04-02, shock: term_premium, size: +35bp}"
+    )
     date: Date = Field(description="when")
     shock: Annotated[str, Text(EVENT_TARGETS, "a shockable state", "the state to shock, e.g. term_premium")] = Field(
         description="the state moved"
@@ -248,6 +251,9 @@ class SetEvent(Section):
     """A dated change of a parameter: a new regime the market does not anticipate."""
 
     kind: ClassVar[str] = "set"
+    not_a_mapping: ClassVar[str | None] = (
+        "an event; expected a mapping like {date: 2026-01-01, set: macro.learning_gain, value: 0.3/yr}"
+    )
     date: Date = Field(description="when")
     set: Annotated[str, _Settable()] = Field(description="the parameter, like macro.learning_gain")
     value: Annotated[Any, _NewValue()] = Field(description="its new value, with its unit")

@@ -8,7 +8,7 @@ import dataclasses
 import datetime as _dt
 import difflib
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -245,6 +245,9 @@ Str = Annotated[str, Text()]
 class Section(BaseModel):
     """Base of every scenario section: strict keys, frozen values, validated defaults; ``null``
     stands for an empty section (all defaults)."""
+
+    #: what a value that is not a mapping is told it should be (None: "a mapping; expected keys ...")
+    not_a_mapping: ClassVar[str | None] = None
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_default=True, populate_by_name=True, arbitrary_types_allowed=True

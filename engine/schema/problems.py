@@ -81,7 +81,7 @@ def problems(
     out = []
     for e in exc.errors(include_url=False):
         loc = tuple(p for p in e["loc"] if p not in TAGS and p != "[key]")
-        raw = tuple(p for p in e["loc"] if p not in TAGS)
+        raw = tuple(p for p in e["loc"] if p != "[key]")  # union tags kept: they choose the branch walked
         kind, inp = e["type"], e.get("input")
         if kind == ERROR:
             msg = e["msg"]
@@ -99,7 +99,10 @@ def problems(
                 if isinstance(tp, type) and issubclass(tp, BaseModel)
                 else []
             )
-            msg = f"{units.describe(inp)} is not a mapping" + (f"; expected keys {', '.join(keys)}" if keys else "")
+            hint = getattr(tp, "not_a_mapping", None)
+            msg = f"{units.describe(inp)} is not " + (
+                hint or ("a mapping" + (f"; expected keys {', '.join(keys)}" if keys else ""))
+            )
         elif kind == "list_type":
             msg = f"{units.describe(inp)} is not a list"
         elif kind == "too_short":
