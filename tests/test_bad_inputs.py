@@ -181,6 +181,42 @@ CASES = [
         "fed_balance_sheet.soma",
         "SOMA holds more than the debt outstanding in",
     ),
+    # the typed schema: these read as before it (or, the list, no longer an internal error)
+    (
+        "event that is not a mapping",
+        "events:\n  - 5\n",
+        3,
+        "events[0]",
+        "5 is not an event; expected a mapping like {date: 2025-04-02",
+    ),
+    (
+        "event shock that is a list",
+        "events:\n  - {date: 2026-03-02, shock: [1, 2], size: 1bp}\n",
+        3,
+        "events[0].shock",
+        "[1, 2] is not a shockable state; expected one of output_gap",
+    ),
+    (
+        "misspelt key of a set event",
+        "events:\n  - {date: 2026-03-02, set: macro.inflation_target, value: 3%, valu: 1}\n",
+        3,
+        "events[0].valu",
+        "unknown key (did you mean 'value'?); expected one of date, set, value, note",
+    ),
+    (
+        "missing size of a shock event",
+        "events:\n  - {date: 2026-03-02, shock: term_premium}\n",
+        3,
+        "events[0].size",
+        "missing; expected a rate with a unit, like 4.33% or 25bp",
+    ),
+    (
+        "bucket without its coupon keeps the bucket's default",
+        "treasury:\n  enabled: true\n  buckets:\n    bills: {share: 10%}\n",
+        4,
+        "treasury.buckets",
+        "bucket shares sum to 88%; expected 100%",
+    ),
     (
         "not positive definite",
         "correlations:\n  term_premium: {policy_rate: 0.9, inflation: 0.9}\n  policy_rate: {inflation: -0.9}\n",
