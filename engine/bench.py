@@ -61,9 +61,13 @@ def bare_generator_speed(n_normals: int, threads: int) -> float:
     return per * n_blocks / (time.perf_counter() - t)
 
 
-def kernel_throughput(model, paths: int, seed: int, threads: int) -> float:
+def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = True) -> float:
     """Path-steps per second of the kernel alone: every block of the run on ``threads`` threads,
-    records written into a reused per-thread buffer (no full-size record array)."""
+    records written into a reused per-thread buffer (no full-size record array). With ``warm``,
+    a full and a partial block run first, so that the timing includes no compile (numba compiles
+    the kernel apart for contiguous and strided records: a full block's and a partial one's)."""
+    if warm:
+        kernel_throughput(model, BLOCK_PATHS + 1, seed, threads, warm=False)
     bundles = model.bundles
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
@@ -103,8 +107,6 @@ def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tu
     measured one after the other in this process."""
     core = _bench_model(paths, steps)
     full = _bench_model(paths, steps, extra=["treasury.enabled=true"])
-    for m in (core, full):  # each kernel compiled (or loaded from the cache) and warm
-        kernel_throughput(m, min(paths, 2 * BLOCK_PATHS), seed, threads)
     return kernel_throughput(core, paths, seed, threads), kernel_throughput(full, paths, seed, threads)
 
 

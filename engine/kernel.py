@@ -261,10 +261,4 @@ def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
                     dst[p] = row[p]
 
 
-def kernel_args(model) -> tuple:
-    """The bundles of :func:`simulate_block` after (rng, z, S): grid, shocks, events, params,
-    curve, fiscal."""
-    return model.bundles
-
-
-__all__ = ["kernel_args", "simulate_block"]
+__all__ = ["simulate_block"]

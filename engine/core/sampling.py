@@ -16,8 +16,6 @@ are quasi-random; term-premium jumps keep the block's pseudo-random generator.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
-from scipy.stats import qmc
 
 MAX_DIMENSION = 21201  # scipy's Sobol direction numbers
 
@@ -44,6 +42,9 @@ def sobol_bridge_normals(seed: int, block: int, n_paths: int, n_steps: int, n_dr
     out = np.empty((n_steps, n_draw, n_paths))
     if n_draw == 0 or n_paths == 0:
         return out
+    from scipy.special import ndtri  # scipy.stats costs ~0.8 s to import: only quasi-random runs pay it
+    from scipy.stats import qmc
+
     dim = n_steps * n_draw
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, 1))))
     m = max(0, int(np.ceil(np.log2(n_paths))))

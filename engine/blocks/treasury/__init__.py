@@ -15,14 +15,8 @@ Each step (length dt years), on every path:
                 is financed (or repaid) with bills
     coupon_b' = (coupon_b (face_b - maturing_b) + yield_b issued_b) / face_b'
 
-Issuance policies (``issuance.policy``):
-
-* ``bill_share``: bills are issued so that they are ``bill_share`` of debt after the step; the
-  rest of the gross need goes to coupons in the ``mix`` proportions (TBAC's 15-20% guide; the
-  Treasury's practice of "regular and predictable" coupon sizes with bills as the shock absorber).
-* ``fixed_mix``: every bucket gets its ``mix`` share of gross issuance (``mix`` covers bills too).
-* ``short_first``: maturing coupons are rolled into the same bucket, all net new borrowing goes
-  to bills ("borrow short": the bill share rises with the deficit).
+Issuance policies (``issuance.policy``: ``bill_share``, ``fixed_mix``, ``short_first``) are in
+:mod:`engine.blocks.treasury.issuance`.
 
 No bucket is paid down below what the Fed holds of it (the Fed's maturing holdings that it
 reinvests are issued to it at auction), and coupons are never bought back; should a surplus ask
@@ -51,8 +45,7 @@ import numpy as np
 from numba import njit
 from pydantic import create_model, model_validator
 
-from ..core.buckets import BUCKET_YEARS
-from ..core.layout import (
+from ...core.layout import (
     BUCKETS,
     CPN0,
     DEBT0,
@@ -66,12 +59,11 @@ from ..core.layout import (
     OUT0,
     OUTLAYS,
     REVENUE,
-    SCPN0,
     SOMA0,
     TGA,
     TGA_CHANGE,
 )
-from ..schema import (
+from ...schema import (
     Bool,
     Dated,
     DatedPath,
@@ -88,11 +80,10 @@ from ..schema import (
     Text,
     fail,
 )
+from .issuance import POLICIES, allocate
 
-POLICIES = ("bill_share", "fixed_mix", "short_first")
 #: what the other fiscal blocks say of settings that act only with this block on
 NEEDS_TREASURY = "needs treasury.enabled: true (the Treasury block carries the debt that these act on)"
-BILL_SHARE, FIXED_MIX, SHORT_FIRST = range(3)
 
 _DEFAULT_SHARES = {
     "bills": ("22%", "4.0%"),
@@ -331,7 +322,9 @@ def finance(S, O, k, dt, tr, w):
         for p in range(B):
             gap = (O[SOMA0 + b, p] - SMAT[b, p] + SMAT[b, p] * reinvest[p]) - (O[DEBT0 + b, p] - MAT[b, p])
             LO[b, p] = gap if b == 0 else max(gap, 0.0)
-    allocate(Pt, face, O[DEBT0], MAT, need, d_tga, LO, ISS, w.gross)
+    allocate(
+        int(Pt[POLICY]), Pt[TARGET_BILL], Pt[MIX0 : MIX0 + N_B], face, O[DEBT0], MAT, need, d_tga, LO, ISS, w.gross
+    )
     debt, Y = w.debt, w.Y
     debt[:] = 0.0
     for b in range(N_B):
@@ -347,56 +340,6 @@ def finance(S, O, k, dt, tr, w):
             debt[p] += f
     for p in range(B):
         S[TGA, p] = O[TGA, p] + d_tga[p]
-
-
-@njit(cache=True, nogil=True)
-def allocate(P, debt, bills, maturing, need, d_tga, lo, issued, gross):
-    """Split gross issuance ``sum(maturing) + need`` (need: borrowing excluding the TGA change)
-    plus the TGA change ``d_tga`` (in bills) across buckets into ``issued`` (USD bn this step),
-    for every path (the columns; bucket-indexed arrays are (N_B, paths), the rest (paths)).
-    ``debt``, ``bills``: debt and bills outstanding before the step.
-    ``lo``: the least each bucket may get (coupons: 0, or the Fed's reinvestment; bills: what keeps
-    them at or above the Fed's bills). ``d_tga`` becomes the TGA change actually financed:
-    whatever a floor adds stays in the TGA (a surplus larger than the bills that can be paid
-    down). ``gross``: a scratch row."""
-    nb, B = issued.shape
-    for p in range(B):
-        gross[p] = need[p]
-    for b in range(nb):
-        for p in range(B):
-            gross[p] += maturing[b, p]
-    pol = int(P[POLICY])
-    if pol == FIXED_MIX:
-        for b in range(nb):
-            m = P[MIX0 + b]
-            for p in range(B):
-                issued[b, p] = m * gross[p]
-    elif pol == SHORT_FIRST:  # coupons roll over; bills take the rest
-        issued[0, :] = 0.0
-        for b in range(1, nb):
-            for p in range(B):
-                issued[b, p] = maturing[b, p]
-                issued[0, p] += maturing[b, p]
-        for p in range(B):
-            issued[0, p] = gross[p] - issued[0, p]
-    else:  # bill share target after the step; coupons take the rest by the mix
-        target = P[TARGET_BILL]
-        for p in range(B):
-            new_bills = target * (debt[p] + need[p]) - (bills[p] - maturing[0, p])
-            new_bills = min(max(new_bills, 0.0), max(gross[p], 0.0))
-            issued[0, p] = new_bills
-            gross[p] = gross[p] - new_bills
-        for b in range(1, nb):
-            m = P[MIX0 + b]
-            for p in range(B):
-                issued[b, p] = m * gross[p]
-    for p in range(B):
-        issued[0, p] += d_tga[p]
-    for b in range(nb):
-        for p in range(B):
-            short = lo[b, p] - issued[b, p]
-            d_tga[p] = d_tga[p] + short if short > 0.0 else d_tga[p]
-            issued[b, p] = lo[b, p] if short > 0.0 else issued[b, p]
 
 
 @njit(cache=True, nogil=True)
@@ -456,18 +399,3 @@ def record(S, out, w):
         out[R_AVG_RATE, p] = cost[p] / debt[p]
         out[R_WAM, p] = wam_num[p] / debt[p]
         out[R_BILL_SHARE, p] = S[DEBT0, p] / debt[p]
-
-
-__all__ = [
-    "BUCKET_YEARS",
-    "SCPN0",
-    "Packed",
-    "Params",
-    "allocate",
-    "finance",
-    "flows",
-    "grow",
-    "initial",
-    "pack",
-    "record",
-]
