@@ -24,6 +24,32 @@ NO_VOL = [
 ]
 
 
+# The macro states pinned at their steady state with r* + pi* = 4%, no curve fit.
+STEADY_MACRO = [
+    "macro.inflation_target=2%",
+    "macro.neutral_rate_mean=2%",
+    "initial.inflation=2%",
+    "initial.inflation_expectations=2%",
+    "initial.neutral_rate=2%",
+    "initial.output_gap=0%",
+    "initial.curve=null",
+    "initial.fit_also=[]",
+]
+
+
+def windowed_sketch(pilot, qs):
+    """A one-variable sketch (engine.core.sketch) whose quantile windows are placed by ``pilot``."""
+    import numpy as np
+
+    from engine.core.sketch import Sketch, set_windows, window_ranks
+
+    sk = Sketch(1, 1, len(qs))
+    r = np.array([window_ranks(q, pilot.size) for q in qs], dtype=np.int64)
+    hist = np.zeros(4096, dtype=np.int64)
+    set_windows(pilot[None, :].copy(), 0, r[:, 0].copy(), r[:, 1].copy(), sk.lo, sk.hi, sk.sc, sk.clo, sk.csc, hist)
+    return sk
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="run long Monte Carlo tests")
     parser.addoption(

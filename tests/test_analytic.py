@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import BASELINE, NO_VOL
+from conftest import BASELINE, NO_VOL, STEADY_MACRO
 
 import engine
 
@@ -18,24 +18,20 @@ A, B_, SIG, R0 = 0.1, 0.04, 0.01, 0.03  # Vasicek: speed, mean, volatility, init
 Z = 4.5
 
 # Macro pinned at its steady state with r* + pi* = b, so the Taylor target is the constant b.
-VASICEK = NO_VOL + [
-    "macro.inflation_target=2%",
-    "macro.neutral_rate_mean=2%",
-    "initial.inflation=2%",
-    "initial.inflation_expectations=2%",
-    "initial.neutral_rate=2%",
-    "initial.output_gap=0%",
-    "initial.curve=null",
-    "initial.fit_also=[]",
-    "initial.term_premium=0%",
-    "initial.policy_stance=0bp",
-    f"initial.fed_funds={100 * R0}%",
-    f"policy.rule_speed={A}/yr",
-    f"policy.shock_vol={100 * SIG}%/sqrt(yr)",
-    "policy.lower_bound=-100%",
-    "simulation.horizon=10y",
-    "simulation.step=1m",
-]
+VASICEK = (
+    NO_VOL
+    + STEADY_MACRO
+    + [
+        "initial.term_premium=0%",
+        "initial.policy_stance=0bp",
+        f"initial.fed_funds={100 * R0}%",
+        f"policy.rule_speed={A}/yr",
+        f"policy.shock_vol={100 * SIG}%/sqrt(yr)",
+        "policy.lower_bound=-100%",
+        "simulation.horizon=10y",
+        "simulation.step=1m",
+    ]
+)
 
 
 def vasicek_moments(t):

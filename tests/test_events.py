@@ -5,27 +5,23 @@ import math
 
 import numpy as np
 import pytest
-from conftest import BASELINE, NO_VOL
+from conftest import BASELINE, NO_VOL, STEADY_MACRO
 
 import engine
 
-STEADY = NO_VOL + [
-    "policy.shock_vol=0%/sqrt(yr)",
-    "macro.inflation_target=2%",
-    "macro.neutral_rate_mean=2%",
-    "initial.inflation=2%",
-    "initial.inflation_expectations=2%",
-    "initial.neutral_rate=2%",
-    "initial.output_gap=0%",
-    "initial.curve=null",
-    "initial.fit_also=[]",
-    "initial.term_premium=0.65%",
-    "initial.policy_stance=0bp",
-    "initial.fed_funds=4%",
-    "simulation.paths=64",
-    "simulation.horizon=3y",
-    "simulation.start=2026-01-01",
-]
+STEADY = (
+    NO_VOL
+    + STEADY_MACRO
+    + [
+        "policy.shock_vol=0%/sqrt(yr)",
+        "initial.term_premium=0.65%",
+        "initial.policy_stance=0bp",
+        "initial.fed_funds=4%",
+        "simulation.paths=64",
+        "simulation.horizon=3y",
+        "simulation.start=2026-01-01",
+    ]
+)
 
 
 def run(*extra):

@@ -6,11 +6,12 @@ within its stated bound of the exact one."""
 import itertools
 
 import numpy as np
+from conftest import windowed_sketch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.core.sketch import Moments, Sketch, accumulate, set_windows, window_ranks
+from engine.core.sketch import Moments, Sketch, accumulate
 
 QS = np.array([0.01, 0.05, 0.5, 0.95, 0.99])
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -19,21 +20,7 @@ values = arrays(np.float64, st.integers(2, 1500), elements=st.floats(-1e4, 1e4, 
 
 
 def _windows(pilot: np.ndarray) -> Sketch:
-    sk = Sketch(1, 1, len(QS))
-    r = np.array([window_ranks(q, pilot.size) for q in QS], dtype=np.int64)
-    set_windows(
-        pilot[None, :].copy(),
-        0,
-        r[:, 0].copy(),
-        r[:, 1].copy(),
-        sk.lo,
-        sk.hi,
-        sk.sc,
-        sk.clo,
-        sk.csc,
-        np.zeros(4096, dtype=np.int64),
-    )
-    return sk
+    return windowed_sketch(pilot, QS)
 
 
 def _fill(sk: Sketch, data: np.ndarray, cuts: list[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -7,12 +7,12 @@ import math
 
 import numpy as np
 import pytest
-from conftest import BASELINE
+from conftest import BASELINE, windowed_sketch
 
 import engine
 from engine import driver
 from engine.core.layout import MET_PEAK
-from engine.core.sketch import NB, Moments, Sketch, accumulate, extract, set_windows, window_ranks
+from engine.core.sketch import NB, Moments, Sketch, accumulate, extract
 from engine.model import build
 from engine.reduction import Partial, Plan, Summary, View
 
@@ -101,20 +101,7 @@ def test_antithetic_group_standard_errors_equal_the_pair_based_ones():
 
 def _sketch_of(pilot: np.ndarray, data: np.ndarray, qs: np.ndarray) -> Sketch:
     """A one-variable sketch: windows from ``pilot``, then ``data`` added in blocks of 256."""
-    sk = Sketch(1, 1, len(qs))
-    r = np.array([window_ranks(q, pilot.size) for q in qs], dtype=np.int64)
-    set_windows(
-        pilot[None, :],
-        0,
-        r[:, 0].copy(),
-        r[:, 1].copy(),
-        sk.lo,
-        sk.hi,
-        sk.sc,
-        sk.clo,
-        sk.csc,
-        np.zeros(4096, dtype=np.int64),
-    )
+    sk = windowed_sketch(pilot, qs)
     mean, m2 = np.zeros((1, 1)), np.zeros((1, 1))
     for i in range(0, data.size, 256):
         accumulate(data[None, i : i + 256].copy(), 0, sk.hist(), mean, m2, i)
