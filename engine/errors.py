@@ -42,6 +42,10 @@ class ScenarioError(UstsimError):
         return [str(p) for p in self.problems]
 
 
+class NonFiniteError(UstsimError):
+    """A run stopped because a path went NaN or infinite (explosive parameters)."""
+
+
 class ResourceError(UstsimError):
     """A run refused before it starts (for example, it would not fit in memory)."""
 

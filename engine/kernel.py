@@ -69,7 +69,9 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
     state, advanced to the horizon. grid, shocks, events, params: engine.core.bundles; cv: the
     recorded tenors' :class:`~engine.blocks.curve.Curve`; fiscal: engine.core.bundles.Fiscal or
     None. records: (n_rec, n_var, B) recorded variables; metrics: (N_MET, n_tenor, B) per-path
-    metrics. Rates are decimals, time in years. With ``grid.antithetic``, paths ``p`` and
+    metrics. Rates are decimals, time in years. Returns (-1, -1, -1), or as soon as a recorded
+    value is NaN or infinite, (record slot, variable, path) of the first such value (the block is
+    then left unfinished: the run is to stop). With ``grid.antithetic``, paths ``p`` and
     ``p + half`` (half = ceil(B/2)) form a pair: the second takes the negated normals and
     mirrored jump sizes of the first at the same jump times.
     """
@@ -90,6 +92,9 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
         _record_fiscal(S, 0, grid, fiscal, records, w)
+    bad = _nonfinite(records, grid.rec_slot[0])
+    if bad[0] >= 0:
+        return bad
     for k in range(n_steps):
         r = grid.reg_of_step[k]
         _draw(rng, z, k, n_drawn, ZT)
@@ -103,8 +108,31 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
         _curve_point(S, k + 1, grid, cv, events.overlay, hist, ybuf, records, metrics)
         if fiscal is not None:
             _record_fiscal(S, k + 1, grid, fiscal, records, w)
+        bad = _nonfinite(records, grid.rec_slot[k + 1])
+        if bad[0] >= 0:
+            return bad
     if n_steps % 2 == 1:
         S_in[:, :] = S
+    return -1, -1, -1
+
+
+@njit(cache=True, nogil=True)
+def _nonfinite(records, slot):
+    """(slot, variable, path) of the first value of record ``slot`` that is NaN or infinite, or
+    (-1, -1, -1) (also when the time point is not recorded). A sum of value x 0 per variable
+    finds them cheaply: it is 0 unless a value is not finite."""
+    if slot >= 0:
+        rec = records[slot]
+        for v in range(rec.shape[0]):
+            row = rec[v]
+            acc = 0.0
+            for p in range(row.shape[0]):
+                acc += row[p] * 0.0
+            if acc != 0.0:
+                for p in range(row.shape[0]):
+                    if not np.isfinite(row[p]):
+                        return slot, v, p
+    return -1, -1, -1
 
 
 @njit(cache=True, nogil=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 
 from . import driver
+from .errors import UstsimError
 from .model import build
 from .results import Results
 from .scenario import Scenario
+
+MAX_THREADS = 1024
 
 
 def run(
@@ -27,6 +30,8 @@ def run(
     t0 = time.perf_counter()
     sim = scenario.simulation
     model = build(scenario)
+    if threads is not None and not 1 <= threads <= MAX_THREADS:
+        raise UstsimError(f"threads: {threads} is not a number of threads; expected 1 to {MAX_THREADS}")
     threads = threads or driver.default_threads()
     limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
     keep = scenario.outputs.keep_paths

@@ -19,7 +19,6 @@ import hashlib
 import os
 from typing import Any
 
-import yaml
 from pydantic import PrivateAttr, ValidationError, create_model, model_validator
 
 from . import units
@@ -32,7 +31,7 @@ from .errors import Problem, ScenarioError
 from .registry import BLOCKS, module
 from .schema import Checks, Field, Section, Str, did_you_mean, problems
 from .sections import RATE_VARIABLES, THRESHOLD_RE, Event, Initial, Outputs, Simulation
-from .yamlio import dump, load_text
+from .yamlio import MAX_BYTES, dump, load_text, parse_value
 
 
 # ------------------------------------------------------------------------------------ scenario
@@ -202,8 +201,12 @@ def _load_tree(
         problems.append(Problem(file, line, key, f"extends cycle: {chain}"))
         return None
     try:
+        if os.path.exists(path) and not os.path.isfile(path):
+            file, line, key = (display, None, "") if via is None else via
+            problems.append(Problem(file, line, key, f"{display!r} is not a regular file; expected a scenario file"))
+            return None
         with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+            text = fh.read(MAX_BYTES + 1)  # a longer file is refused by load_text, unread beyond this
     except FileNotFoundError:
         if via is None:
             problems.append(Problem(display, None, "", "file not found"))
@@ -278,9 +281,10 @@ def _apply_overrides(data: dict, origins: dict, overrides: list[str], problems: 
             )
             continue
         try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            value = raw
+            value = parse_value(raw, key.strip())
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
         node = data
         ok = True
         for i, part in enumerate(parts[:-1]):

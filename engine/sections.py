@@ -3,6 +3,7 @@ blocks' sections are each block's ``Params`` (engine/blocks), assembled in :mod:
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Annotated, Any, ClassVar
 
@@ -17,7 +18,6 @@ from .schema import (
     Checks,
     Date,
     Field,
-    Memory,
     Number,
     Quantity,
     Rate,
@@ -34,6 +34,10 @@ from .schema import (
     fail,
 )
 
+MAX_PATHS = 1_000_000_000  # a run's paths: beyond this a run cannot finish (years at ~2M path-steps/s)
+MAX_STEPS = 60_000  # time steps: 200 years of business days
+FIRST_DATE, LAST_START, LAST_DATE = _dt.date(1900, 1, 1), _dt.date(2200, 12, 31), _dt.date(2260, 12, 31)
+
 # Threshold expressions: "yield_10y > 5%" or "yield_10y - yield_2y < 0bp".
 THRESHOLD_RE = re.compile(r"^\s*([a-z_0-9]+)\s*(?:-\s*([a-z_0-9]+)\s*)?(>|<)\s*(\S+)\s*$")
 RATE_VARIABLES = tuple(n for n in REC_NAMES if n != "cum_rate")
@@ -46,11 +50,11 @@ class Simulation(Section):
     horizon: Tenor = Field(description="length of the simulation, like 1y or 30y")
     step: Tenor = Field("1m", description="time step: 1d (business days), 1w or 1m")
     record: Tenor | None = Field(None, description="recording interval (default: every step), like 1m")
-    paths: Annotated[int, Whole(lo=1)] = Field(10000, description="number of Monte Carlo paths")
-    seed: Annotated[int, Whole(lo=0)] = Field(
+    paths: Annotated[int, Whole(lo=1, hi=MAX_PATHS)] = Field(10000, description="number of Monte Carlo paths")
+    seed: Annotated[int, Whole(lo=0, hi=2**64 - 1)] = Field(
         description="random seed (required: results depend only on scenario and seed)"
     )
-    chunk_paths: Annotated[int, Whole(lo=1)] = Field(
+    chunk_paths: Annotated[int, Whole(lo=1, hi=MAX_PATHS)] = Field(
         16384,
         description="paths per work chunk (memory/threading granularity; does not change results)",
     )
@@ -66,7 +70,7 @@ class Simulation(Section):
         "shocks, one randomisation per block of 256 paths (standard errors "
         "from the spread of block means; jumps stay pseudo-random)",
     )
-    max_memory: Memory | None = Field(
+    max_memory: Annotated[Quantity, Unit("memory", lo=0.0, lo_open=True)] | None = Field(
         None, description="refuse a run whose estimated memory exceeds this (default: 80% of available memory)"
     )
 
@@ -97,6 +101,35 @@ class Simulation(Section):
                 ("record",),
                 f"'{self.record}' is shorter than the step ({self.step}); expected a recording "
                 "interval of at least one step",
+            )
+        if (
+            self.record is not None
+            and self.horizon.years >= self.step.years - 1e-12
+            and self.record.years > self.horizon.years + 1e-12
+        ):
+            c.add(
+                ("record",),
+                f"'{self.record}' is longer than the horizon ({self.horizon}); expected a recording "
+                "interval of at most the horizon",
+            )
+        if not FIRST_DATE <= self.start <= LAST_START:
+            c.add(
+                ("start",),
+                f"{self.start} is outside the dates the calendar covers; expected a start between "
+                f"{FIRST_DATE} and {LAST_START}",
+            )
+        elif calendar.end_date(self.start, self.horizon) > LAST_DATE:
+            c.add(
+                ("horizon",),
+                f"'{self.horizon}' from {self.start} ends after {LAST_DATE}, the last date the "
+                "calendar covers; expected a shorter horizon",
+            )
+        n_steps = self.horizon.years / self.step.years
+        if n_steps > MAX_STEPS:
+            c.add(
+                ("horizon",),
+                f"'{self.horizon}' in steps of {self.step} is {n_steps:,.0f} steps; expected at most "
+                f"{MAX_STEPS:,} (use longer steps or a shorter horizon)",
             )
         c.raise_all()
         return self
@@ -131,6 +164,14 @@ class Initial(Section):
     @model_validator(mode="after")
     def _check(self) -> Initial:
         c = Checks()
+        if self.curve is not None and not self.curve:
+            fail(
+                (
+                    ("curve",),
+                    "is empty; expected observed yields like {2y: 3.45%, 10y: 4.14%}, or null with "
+                    "initial.term_premium",
+                )
+            )
         if (self.term_premium is None) == (self.curve is None):
             c.add(
                 ("curve" if self.term_premium is None else "term_premium",),
@@ -160,7 +201,7 @@ class Outputs(Section):
         description="crossing probabilities to report, like 'yield_10y > 5%' or 'yield_10y - yield_2y < 0bp'",
     )
     charts: Bool = Field(True, description="write PNG fan charts")
-    keep_paths: Annotated[int, Whole(lo=0)] = Field(
+    keep_paths: Annotated[int, Whole(lo=0, hi=MAX_PATHS)] = Field(
         1000,
         description="paths whose full records are kept (the first ones; for "
         "Results.raw/paths and checks): fans and metrics always cover "

@@ -92,7 +92,7 @@ class Downgrades(Section):
     trigger_step: Annotated[Quantity, Unit("rate", lo=0.0, lo_open=True)] = Field(
         "10%", description="a further downgrade each time the ratio rises this much more"
     )
-    max: Annotated[int, Whole(lo=0)] = Field(2, description="most downgrades by trigger")
+    max: Annotated[int, Whole(lo=0, hi=100)] = Field(2, description="most downgrades by trigger")
     term_premium_add: Rate = Field("10bp", description="10y term premium added per downgrade (assumption)")
     convenience_cut: Rate = Field("5bp", description="3m convenience yield lost per downgrade (assumption)")
 

@@ -10,11 +10,12 @@ for a jump only when one happens, and a change of intensity by an event stays ex
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
+from ..core.calendar import STEPS
 from ..core.layout import JUMP_THR, SH_TP, TP
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
 from ..schema import Field, NonNegRate, Rate, Section, Speed, Tenor, Vol
@@ -117,3 +118,30 @@ def jumps(rng, S, k, r, n_drawn, pk):
                 if mirror >= 0:
                     S[TP, mirror] += P[JMU] + P[JSD] * -z
                     S[JUMP_THR, mirror] = S[JUMP_THR, p]
+
+
+MAX_JUMPS_PER_STEP = 10.0  # expected jumps of one path in one step: beyond it the step is far too long
+
+
+def checks(sc) -> list[tuple[tuple, str]]:
+    """The expected number of jumps per path and step stays small in every regime (a jump is
+    drawn path by path inside the step: an intensity meant per day but written per year would
+    otherwise take hours)."""
+    dt = STEPS.get(str(sc.simulation.step))
+    if dt is None:
+        return []
+    given: list[tuple[tuple, Any]] = [(("term_premium", "jump_intensity"), sc.term_premium.jump_intensity)]
+    given += [
+        (("events", i, "value"), ev.value)
+        for i, ev in enumerate(sc.events)
+        if ev.kind == "set" and ev.set == "term_premium.jump_intensity"
+    ]
+    return [
+        (
+            path,
+            f"'{lam}' means {lam.value * dt:.3g} jumps per path in each step of {sc.simulation.step}; "
+            f"expected at most {MAX_JUMPS_PER_STEP:g} (at most {MAX_JUMPS_PER_STEP / dt:.0f}/yr with this step)",
+        )
+        for path, lam in given
+        if lam.value * dt > MAX_JUMPS_PER_STEP
+    ]

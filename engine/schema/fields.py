@@ -59,10 +59,29 @@ class Spec:
         return self.json()
 
 
+#: Canonical values beyond which a quantity of each dimension can only be a typing mistake
+#: (a field may bound it tighter): rates within +-100%, volatilities up to 50%/sqrt(yr), speeds and
+#: intensities up to 1000 a year, amounts and flows within $1,000tn, tenors up to 200 years, GDP
+#: shares up to 100%, memory up to 1 PB. Refused with the bound named, before any work starts.
+PLAUSIBLE = {
+    "rate": (-1.0, 1.0),
+    "gdp_share": (-1.0, 1.0),
+    "vol": (0.0, 0.5),
+    "speed": (-1000.0, 1000.0),
+    "money": (-1e6, 1e6),
+    "flow": (-1e6, 1e6),
+    "tenor": (0.0, 200.0),
+    "memory": (0.0, 1e15),
+}
+#: Plain coefficients (responses, sensitivities) beyond this magnitude can only be typing mistakes.
+PLAUSIBLE_NUMBER = 1000.0
+
+
 @dataclasses.dataclass(frozen=True)
 class Unit(Spec):
     """A quantity with a unit of dimension ``dim`` (:mod:`engine.units`); ``lo``/``hi`` bound the
-    canonical value (``lo_open``: strictly above ``lo``)."""
+    canonical value (``lo_open``: strictly above ``lo``) within the dimension's plausible range
+    (:data:`PLAUSIBLE`)."""
 
     dim: str
     lo: float | None = None
@@ -80,6 +99,12 @@ class Unit(Spec):
                 )
             if self.hi is not None and v > self.hi:
                 raise units.UnitError(f"{units.describe(value)} is out of range; expected at most {self._fmt(self.hi)}")
+            lo, hi = PLAUSIBLE.get(self.dim, (-float("inf"), float("inf")))
+            if v < lo or v > hi:
+                raise units.UnitError(
+                    f"{units.describe(value)} is implausible (a typing mistake?); expected a value "
+                    + (f"at most {self._fmt(hi)}" if v > hi else f"at least {self._fmt(lo)}")
+                )
         return q
 
     def _fmt(self, v: float) -> str:
@@ -89,8 +114,9 @@ class Unit(Spec):
             "vol": f"{v * 100:g}%/sqrt(yr)",
             "speed": f"{v:g}/yr",
             "tenor": f"{v:g} years",
-            "money": f"{v:g}bn",
-            "flow": f"{v:g}bn/yr",
+            "money": f"{v / 1e3:g}tn" if abs(v) >= 1e3 else f"{v:g}bn",
+            "flow": f"{v / 1e3:g}tn/yr" if abs(v) >= 1e3 else f"{v:g}bn/yr",
+            "memory": f"{v / 1e12:g}TB",
         }.get(self.dim, f"{v:g}")
 
     def serialize(self, value: Any) -> Any:
@@ -130,6 +156,11 @@ class Number(Spec):
             raise units.UnitError(self.type_error(value))
         if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
             raise units.UnitError(f"{value!r} is out of range; expected a {self.kind} {self._range()}")
+        if self.kind == "number" and abs(value) > PLAUSIBLE_NUMBER:
+            raise units.UnitError(
+                f"{value!r} is implausible (a typing mistake?); expected a number between "
+                f"-{PLAUSIBLE_NUMBER:g} and {PLAUSIBLE_NUMBER:g}"
+            )
         return self.convert(value)
 
     def _range(self) -> str:
