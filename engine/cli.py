@@ -183,6 +183,7 @@ def _dispatch(a, out, err) -> int:
             threads=a.threads,
             progress=None if a.quiet else ProgressBar(err),
             on_estimate=on_estimate,
+            out_dir=a.out,
             client=client,
         )
     finally:

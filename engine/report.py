@@ -1,6 +1,6 @@
-"""Files a run writes, atomically: everything goes to a temporary folder beside ``--out`` and
-is renamed into place only when complete, so a failed or interrupted run leaves no partial
-output. An existing folder is replaced only if it is a previous ustsim output.
+"""Files a run writes, atomically (:mod:`engine.outdir`: a killed run leaves the previous
+complete output or the new one, never a partial one). An existing folder is replaced only if it
+is a previous ustsim output.
 
     fans.parquet, fans.csv     tidy: date, variable, statistic, value, unit (rates in percent)
     metrics.json               stress metrics, run facts, resolved scenario, seed, engine version
@@ -13,49 +13,29 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 
-from .errors import UstsimError
-
-MARKER = ".ustsim-output"
+from . import outdir
+from .outdir import MARKER  # noqa: F401 - where callers have looked for it
 
 
 def write_outputs(results, out_dir: str, charts: bool | None = None) -> list[str]:
-    """Write all outputs of ``results`` into ``out_dir``; returns the file names written."""
-    out_dir = os.path.abspath(out_dir)
-    parent = os.path.dirname(out_dir)
-    if os.path.exists(out_dir) and (
-        not os.path.isdir(out_dir) or (os.listdir(out_dir) and not os.path.exists(os.path.join(out_dir, MARKER)))
-    ):
-        raise UstsimError(f"{out_dir}: exists and is not a ustsim output folder; choose another --out")
-    os.makedirs(parent, exist_ok=True)
+    """Write all outputs of ``results`` into ``out_dir`` (atomically: :mod:`engine.outdir`);
+    returns the file names written."""
     if charts is None:
         charts = results.scenario.outputs.charts
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
-    try:
+
+    def fill(folder: str) -> None:
         fans = results.fans
-        fans.to_parquet(os.path.join(tmp, "fans.parquet"), index=False)
-        fans.to_csv(os.path.join(tmp, "fans.csv"), index=False, float_format="%.10g")
-        with open(os.path.join(tmp, "metrics.json"), "w") as fh:
+        fans.to_parquet(os.path.join(folder, "fans.parquet"), index=False)
+        fans.to_csv(os.path.join(folder, "fans.csv"), index=False, float_format="%.10g")
+        with open(os.path.join(folder, "metrics.json"), "w") as fh:
             json.dump(results.metrics, fh, indent=1, allow_nan=False, default=_nan_free)
-        with open(os.path.join(tmp, "scenario.resolved.yaml"), "w") as fh:
+        with open(os.path.join(folder, "scenario.resolved.yaml"), "w") as fh:
             fh.write(results.scenario.to_yaml())
         if charts:
-            _charts(results, tmp)
-        open(os.path.join(tmp, MARKER), "w").close()
-        names = sorted(os.listdir(tmp))
-        if os.path.exists(out_dir):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-", dir=parent)
-            os.rename(out_dir, os.path.join(old, "x"))
-            os.rename(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return [n for n in names if n != MARKER]
+            _charts(results, folder)
+
+    return outdir.write(out_dir, fill)
 
 
 def _nan_free(x):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from . import driver
+from . import driver, outdir
+from .core.layout import N_REC
 from .errors import UstsimError
 from .model import build
 from .results import Results
@@ -21,12 +22,14 @@ def run(
     max_memory: float | None = None,
     on_estimate=None,
     client=None,
+    out_dir: str | None = None,
 ) -> Results:
     """Simulate ``scenario``. ``threads`` defaults to NUMBA_NUM_THREADS or the CPU count (results
     do not depend on it). ``progress(done, total)`` is called as chunks finish. ``on_estimate(need,
     limit)`` is called with the memory estimate (bytes) before anything runs; a run over the limit
     raises :class:`~engine.errors.ResourceError`. ``client``: a ``dask.distributed.Client`` to run
-    the chunks on (results identical to a local run)."""
+    the chunks on (results identical to a local run). ``out_dir``: where the outputs will be
+    written, checked before anything runs (engine.outdir.check)."""
     t0 = time.perf_counter()
     sim = scenario.simulation
     model = build(scenario)
@@ -36,6 +39,14 @@ def run(
     limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
     keep = scenario.outputs.keep_paths
     need, lim = driver.check_memory(model, sim.paths, threads, int(limit) if limit else None, keep=keep)
+    if out_dir is not None:
+        # the fans table (~65 bytes a row as CSV and Parquet; twice that to be safe), charts, metrics
+        rows = (
+            model.n_rec
+            * len(driver.fan_names([str(t) for t in model.tenors], model.rec_names[N_REC:]))
+            * (2 + len(scenario.outputs.quantiles))
+        )
+        outdir.check(out_dir, rows * 130 + 2**21)
     if on_estimate:
         on_estimate(need, lim)
     t1 = time.perf_counter()

@@ -115,8 +115,10 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
 def test_rerun_replaces_a_previous_output_but_never_a_foreign_folder(tmp_path):
     out = tmp_path / "o"
     assert cli("run", BASELINE, *SMALL, "--out", str(out), "--quiet", "--no-charts")[0] == 0
+    first = os.readlink(out)
     assert cli("run", BASELINE, *SMALL, "--out", str(out), "--quiet", "--no-charts")[0] == 0
-    assert sorted(os.listdir(tmp_path)) == ["o"]
+    # `o` links to the one hidden version it is made of; the previous version is gone
+    assert sorted(os.listdir(tmp_path)) == sorted(["o", os.readlink(out)]) and os.readlink(out) != first
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
