@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 
 from . import __version__
@@ -99,6 +101,14 @@ def _overrides(a) -> list[str]:
     return ov
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the run stops within about a second and writes nothing."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     """Entry point; returns the exit status (0 ok, 2 user error, 1 unexpected error)."""
     out = stdout or sys.stdout
@@ -108,20 +118,25 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
         a = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return _dispatch(a, out, err)
     except UstsimError as exc:
         for line in exc.lines():
             print(line, file=err)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): workers stop at their next block
         print("interrupted; nothing was written", file=err)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:
         if a.debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=err)
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _dispatch(a, out, err) -> int:

@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 
@@ -37,6 +39,34 @@ from .reduction import (
     reduce_unit,
     scalar_names,
 )
+
+#: Set while an interrupted run winds down: every worker stops at its next block of paths (well
+#: under a second), so Ctrl-C and SIGTERM are honoured in every phase.
+CANCEL = threading.Event()
+
+
+class Cancelled(Exception):
+    """Raised in a worker thread when the run it belongs to was interrupted."""
+
+
+def _stop_if_cancelled() -> None:
+    if CANCEL.is_set():
+        raise Cancelled
+
+
+@contextlib.contextmanager
+def _pool(threads: int):
+    """A thread pool that, when the main thread is interrupted (or anything fails), stops its
+    workers at their next block instead of letting them finish their chunks."""
+    ex = ThreadPoolExecutor(max_workers=threads)
+    try:
+        yield ex
+    except BaseException:
+        CANCEL.set()
+        ex.shutdown(wait=True, cancel_futures=True)
+        CANCEL.clear()
+        raise
+    ex.shutdown(wait=True)
 
 
 def default_threads() -> int:
@@ -160,6 +190,7 @@ def run_blocks(
     bundles = model.bundles
     done = 0
     for b in blocks:
+        _stop_if_cancelled()
         p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
         S = np.repeat(model.init[:, None], p1 - p0, axis=1)
         rec = out[:, :, p0 - offset : p1 - offset]
@@ -259,6 +290,7 @@ def summarise(
 
     def pilot_groups(blocks):
         for group in block_groups(blocks, n_paths):
+            _stop_if_cancelled()
             p0, p1 = group[0] * BLOCK_PATHS, min((group[-1] + 1) * BLOCK_PATHS, n_pilot)
             G = len(group)
             yield (
@@ -273,7 +305,7 @@ def summarise(
         reduce_unit(plan, unit[0], pilot_groups(unit[1]), part)
         return part
 
-    with ThreadPoolExecutor(max_workers=max(1, min(threads, n_pilot_units))) as ex:
+    with _pool(max(1, min(threads, n_pilot_units))) as ex:
         for part in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
             summary.merge(part)
     place([(0, pilot[0][:, :, :keep], pilot[1][:, :, :keep])] if keep else [])
@@ -317,7 +349,7 @@ def summarise(
     else:
         # at most two chunks per thread in flight: a finished chunk's partial summary is merged
         # and dropped before another is started, so memory does not grow with the chunks
-        with ThreadPoolExecutor(max_workers=threads) as ex:
+        with _pool(threads) as ex:
             todo = iter(chunks)
             pending: dict = {}
 
@@ -395,7 +427,7 @@ def simulate(
             if progress:
                 progress(finished, n_paths)
     else:
-        with ThreadPoolExecutor(max_workers=threads) as ex:
+        with _pool(threads) as ex:
             futures = [ex.submit(run_chunk, c) for c in chunks]
             for f in as_completed(futures):
                 finished += f.result()
