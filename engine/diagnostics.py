@@ -54,6 +54,16 @@ def suspects(sc, n: int = 3) -> list[str]:
     return [text for _, text in sorted(scored, key=lambda e: -e[0])[:n]]
 
 
+def not_computable(sc, what: str) -> NonFiniteError:
+    """The error of a scenario whose ``what`` (computed before any path) is NaN or infinite."""
+    blame = suspects(sc)
+    return NonFiniteError(
+        f"{sc.source}: {what} is not finite"
+        + ("; the parameters furthest from their defaults: " + "; ".join(blame) if blame else "")
+        + "; nothing was run"
+    )
+
+
 def nonfinite(model, path: int, slot: int, var: int, value: float) -> NonFiniteError:
     """The error of a run whose ``path`` first had a NaN or infinite ``value`` in recorded
     variable ``var`` at record ``slot``."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import units
+from . import diagnostics, units
 from .blocks import curve, policy
 from .core.bundles import Events, Fiscal, Grid, Params, Shocks
 from .core.calendar import Calendar
@@ -24,6 +24,7 @@ from .core.layout import (
     GAP,
     MATURITY,
     N_FULL_STATE,
+    N_REC,
     N_STATE,
     REC_NAMES,
     ROW,
@@ -106,7 +107,14 @@ def build(sc: Scenario) -> Model:
     lb_t = np.array([params.policy.P[curve_reg[i]][policy.LB] for i in range(n + 1)])
     coefficients = _expectation_coefficients(sc, regs, curve_reg, cal, params.policy)
     cv = _curve(sc, coefficients, n, np.array([t.years for t in tenors]), lb_t)
-    init, fit = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0])
+    if not all(np.isfinite(a).all() for a in (cv.coef_n, cv.coef_pi, cv.load, lb_t)):
+        raise diagnostics.not_computable(sc, "the expected path of the policy rate and inflation (the curve)")
+    try:
+        init, fit = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0])
+    except np.linalg.LinAlgError:
+        init = np.full(N_STATE, np.nan)
+    if not np.isfinite(init[:N_REC]).all():
+        raise diagnostics.not_computable(sc, "the initial state fitted to the curve")
 
     rec_slot = -np.ones(n + 1, dtype=np.int64)
     rec_slot[cal.record_points] = np.arange(len(cal.record_points))

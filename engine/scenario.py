@@ -302,6 +302,8 @@ def _apply_overrides(data: dict, origins: dict, overrides: list[str], problems: 
             node = node.setdefault(part, {})
         if ok:
             node[parts[-1]] = value
+            for p in [p for p in origins if p[: len(parts)] == parts]:  # what the value replaced
+                del origins[p]
             origins[parts] = ("command line (--set)", None)
 
 

@@ -102,16 +102,6 @@ class Simulation(Section):
                 f"'{self.record}' is shorter than the step ({self.step}); expected a recording "
                 "interval of at least one step",
             )
-        if (
-            self.record is not None
-            and self.horizon.years >= self.step.years - 1e-12
-            and self.record.years > self.horizon.years + 1e-12
-        ):
-            c.add(
-                ("record",),
-                f"'{self.record}' is longer than the horizon ({self.horizon}); expected a recording "
-                "interval of at most the horizon",
-            )
         if not FIRST_DATE <= self.start <= LAST_START:
             c.add(
                 ("start",),

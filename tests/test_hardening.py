@@ -42,7 +42,6 @@ def one_line(rc, lines, *fragments):
         ("simulation.start=2025-02-30", "simulation.start: cannot read value: day is out of range for month"),
         ("simulation.horizon=1000000y", "expected a value at most 200 years"),
         ("simulation.record=123456789y", "simulation.record: '123456789y' is implausible"),
-        ("simulation.record=20y", "is longer than the horizon (10y)"),
         ("initial.curve={}", "initial.curve: is empty"),
         ("term_premium.jump_intensity=500/yr", "41.7 jumps per path in each step of 1m; expected at most 10"),
     ],
@@ -135,3 +134,36 @@ def test_threads_must_be_a_positive_count(tmp_path):
     rc, lines = cli("run", BASELINE, "--threads", "-1", "--out", str(tmp_path / "o"))
     one_line(rc, lines, "threads: -1 is not a number of threads; expected 1 to 1024")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_list_given_by_set_is_reported_at_the_command_line_not_at_the_file_line_it_replaced():
+    rc, lines = cli("validate", BASELINE, "--set", "outputs.tenors=[0d]")
+    one_line(rc, lines, "command line (--set): outputs.tenors[0]: '0d' must be a positive length of time")
+
+
+def test_a_curve_that_cannot_be_computed_stops_before_any_path(monkeypatch, tmp_path):
+    import numpy as np
+
+    from engine.blocks import curve
+
+    real = curve.expectation_coefficients
+    monkeypatch.setattr(curve, "expectation_coefficients", lambda *a: tuple(x * np.nan for x in real(*a)))
+    rc, lines = cli("run", BASELINE, "--quiet", "--set", "macro.gap_speed=50/yr", "--out", str(tmp_path / "o"))
+    one_line(
+        rc,
+        lines,
+        "the expected path of the policy rate and inflation (the curve) is not finite",
+        "macro.gap_speed = 50/yr (default 0.077/yr)",
+        "nothing was run",
+    )
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_record_interval_longer_than_the_horizon_records_the_start_and_the_horizon():
+    import engine
+
+    sc = engine.load_scenario(
+        BASELINE, overrides=["simulation.start=2200-01-01", "simulation.horizon=1y", "simulation.record=200y"]
+    )
+    cal = sc.calendar()
+    assert list(cal.record_points) == [0, cal.n_steps]

@@ -79,6 +79,8 @@ def build(start: _dt.date, horizon: Tenor, step: Tenor, record: Tenor | None) ->
     rec = record or step
     if str(rec) == str(step):
         points = np.arange(len(dates), dtype=np.int64)
+    elif rec.years >= horizon.years:  # the start and the horizon only (and no date past the horizon computed)
+        points = np.array(sorted({0, len(dates) - 1}), dtype=np.int64)
     else:
         arr = np.array(dates, dtype="datetime64[D]")
         pts = {0, len(dates) - 1}
