@@ -119,16 +119,16 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
 @njit(cache=True, nogil=True)
 def _nonfinite(records, slot):
     """(slot, variable, path) of the first value of record ``slot`` that is NaN or infinite, or
-    (-1, -1, -1) (also when the time point is not recorded). A sum of value x 0 per variable
-    finds them cheaply: it is 0 unless a value is not finite."""
+    (-1, -1, -1) (also when the time point is not recorded). x - x is 0 for every finite x and
+    NaN otherwise; an OR of the comparisons over a row vectorises, so the check is cheap."""
     if slot >= 0:
         rec = records[slot]
         for v in range(rec.shape[0]):
             row = rec[v]
-            acc = 0.0
+            bad = False
             for p in range(row.shape[0]):
-                acc += row[p] * 0.0
-            if acc != 0.0:
+                bad |= (row[p] - row[p]) != 0.0
+            if bad:
                 for p in range(row.shape[0]):
                     if not np.isfinite(row[p]):
                         return slot, v, p
