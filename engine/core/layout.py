@@ -95,7 +95,6 @@ SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = (
 )
 
 # yield components: the curve adds sign x loading x (factor + overlay) in this order
-COMPONENT_NAMES = tuple(c.name for c in COMPONENTS)
 N_COMP = len(COMPONENTS)
 COMP_ROW = tuple(ROW[c.row] for c in COMPONENTS)
 COMP_SIGN = tuple(c.sign for c in COMPONENTS)
@@ -111,7 +110,6 @@ N_MET = 7
 FISCAL_OUTPUTS = tuple((o.name, o.unit) for b in BLOCKS if b.group == "fiscal" for o in b.outputs)
 FISCAL_NAMES = tuple(n for n, _ in FISCAL_OUTPUTS)
 FISCAL_UNITS = dict(FISCAL_OUTPUTS)
-N_FISCAL_OUT = len(FISCAL_OUTPUTS)
 #: first recorded row (after the core records) of each fiscal block's outputs
 OUT0 = {}
 _k = N_REC
