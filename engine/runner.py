@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from . import driver, outdir
+from . import driver, memory, outdir
 from .core.layout import N_REC
 from .errors import UstsimError
 from .model import build
+from .reduction import fan_names
 from .results import Results
 from .scenario import Scenario
 
@@ -38,12 +39,12 @@ def run(
     threads = threads or driver.default_threads()
     limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
     keep = scenario.outputs.keep_paths
-    need, lim = driver.check_memory(model, sim.paths, threads, int(limit) if limit else None, keep=keep)
+    need, lim = memory.check_memory(model, sim.paths, threads, int(limit) if limit else None, keep=keep)
     if out_dir is not None:
         # the fans table (~65 bytes a row as CSV and Parquet; twice that to be safe), charts, metrics
         rows = (
             model.n_rec
-            * len(driver.fan_names([str(t) for t in model.tenors], model.rec_names[N_REC:]))
+            * len(fan_names([str(t) for t in model.tenors], model.rec_names[N_REC:]))
             * (2 + len(scenario.outputs.quantiles))
         )
         outdir.check(out_dir, rows * 130 + 2**21)

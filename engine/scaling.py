@@ -23,14 +23,14 @@ import json, sys, time
 spec = json.loads(sys.argv[1])
 from engine.scenario import load_scenario
 from engine.model import build
-from engine import driver
+from engine import driver, memory
 from engine.reduction import PILOT_PATHS
 grid = ["simulation.step=1m", "simulation.record=1m"]
 sc = load_scenario(spec["scenario"], overrides=[f"simulation.paths={spec['paths']}",
                    f"simulation.horizon={spec['steps']}m", *grid])
 model = build(sc)
 keep = sc.outputs.keep_paths
-need, limit = driver.memory_estimate(model, spec["paths"], spec["threads"], keep), 0.8 * driver.available_memory()
+need, limit = memory.memory_estimate(model, spec["paths"], spec["threads"], keep), 0.8 * memory.available_memory()
 if need > limit:
     print(json.dumps({"skipped": f"needs ~{need / 2**30:.1f} GiB of {limit / 2**30:.1f} GiB"}))
     sys.exit(0)
@@ -44,7 +44,7 @@ driver.summarise(warm, PILOT_PATHS + 8192, sc.seed, threads=spec["threads"], cli
 t = time.perf_counter()
 driver.summarise(model, spec["paths"], sc.seed, threads=spec["threads"], client=client, keep=keep)
 seconds = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "peak_rss_bytes": driver.peak_rss_bytes(), "memory_estimate_bytes": need}),
+print(json.dumps({"seconds": seconds, "peak_rss_bytes": memory.peak_rss_bytes(), "memory_estimate_bytes": need}),
       flush=True)
 if client is not None:
     from engine.dask_backend import close

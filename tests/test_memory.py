@@ -11,7 +11,7 @@ from conftest import BASELINE, ROOT
 CHILD = """
 import io, json, sys
 from engine.cli import main
-from engine.driver import peak_rss_bytes
+from engine.memory import peak_rss_bytes
 err = io.StringIO()
 rc = main(sys.argv[1:], stdout=io.StringIO(), stderr=err)
 print(json.dumps({"rc": rc, "err": err.getvalue(), "peak_bytes": peak_rss_bytes()}))

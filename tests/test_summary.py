@@ -10,7 +10,7 @@ import pytest
 from conftest import BASELINE, windowed_sketch
 
 import engine
-from engine import driver
+from engine import driver, memory
 from engine.core.layout import MET_PEAK
 from engine.core.sketch import NB, Moments, Sketch, accumulate, extract
 from engine.model import build
@@ -153,9 +153,9 @@ def test_memory_estimate_grows_with_paths_only_by_the_block_lists():
     """Paths are reduced as they come: only the run's lists of blocks grow with them (~100 bytes
     a block of 256 paths), which the estimate counts."""
     model = build(engine.load_scenario(BASELINE, overrides=["simulation.horizon=30y"]))
-    small, big = driver.memory_estimate(model, 100_000, 2, 1000), driver.memory_estimate(model, 1_000_000, 2, 1000)
+    small, big = memory.memory_estimate(model, 100_000, 2, 1000), memory.memory_estimate(model, 1_000_000, 2, 1000)
     blocks = (1_000_000 - 100_000) // 256
-    assert big - small == pytest.approx(blocks * 2 * driver.BLOCK_LISTS_BYTES, abs=2 * driver.BLOCK_LISTS_BYTES)
+    assert big - small == pytest.approx(blocks * 2 * memory.BLOCK_LISTS_BYTES, abs=2 * memory.BLOCK_LISTS_BYTES)
     assert big - small < 2**20
     assert big < 2 * 2**30  # the 1M x 360 run's estimate, far under the 4 GB target
 
