@@ -101,13 +101,22 @@ def _bench_model(paths: int, steps: int, scenario: str = BASELINE, extra=()):
     return build(sc)
 
 
-def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tuple[float, float]:
-    """Kernel path-steps per second of the core model and of the full model (core + Treasury,
-    Fed balance sheet, backstops, holders and supply: ``treasury.enabled``), baseline scenario,
-    measured one after the other in this process."""
+PLUMBING = ["stablecoins.enabled=true", "basis_trade.enabled=true", "basis_trade.backstop=true"]
+
+
+def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tuple[float, float, float]:
+    """Kernel path-steps per second of the core model, of the full model (core + Treasury,
+    Fed balance sheet, backstops, holders and supply: ``treasury.enabled``) and of the core with
+    the plumbing blocks (stablecoins and the basis trade), baseline scenario, measured one after
+    the other in this process."""
     core = _bench_model(paths, steps)
     full = _bench_model(paths, steps, extra=["treasury.enabled=true"])
-    return kernel_throughput(core, paths, seed, threads), kernel_throughput(full, paths, seed, threads)
+    plumbing = _bench_model(paths, steps, extra=PLUMBING)
+    return (
+        kernel_throughput(core, paths, seed, threads),
+        kernel_throughput(full, paths, seed, threads),
+        kernel_throughput(plumbing, paths, seed, threads),
+    )
 
 
 def _time_to_result(cache_dir: str, scenario: str) -> float:
@@ -187,13 +196,15 @@ def run_bench(
         "twin_seconds": t_twin,
     }
     fp, fs = (2048, 24) if quick else (100_000, 360)
-    core_rate, full_rate = full_model_throughput(fp, fs, seed, threads)
+    core_rate, full_rate, plumbing_rate = full_model_throughput(fp, fs, seed, threads)
     res.update(
         full_paths=fp,
         full_steps=fs,
         core_path_steps_per_s=core_rate,
         full_path_steps_per_s=full_rate,
         full_cost_over_core=core_rate / full_rate,
+        plumbing_path_steps_per_s=plumbing_rate,
+        plumbing_cost_over_core=core_rate / plumbing_rate,
     )
     if not quick:
         with tempfile.TemporaryDirectory() as cache:
@@ -215,6 +226,8 @@ def run_bench(
         f"  full model        {full_rate / 1e6:10.2f} M path-steps/s   ({fp:,} paths x {fs} monthly steps with the "
         f"Treasury/Fed/holder blocks; core alone {core_rate / 1e6:.2f} M: the blocks cost "
         f"{core_rate / full_rate:.2f} x the core, target <= 3 x)",
+        f"  plumbing          {plumbing_rate / 1e6:10.2f} M path-steps/s   (the same with the stablecoin and "
+        f"basis-trade blocks instead: {core_rate / plumbing_rate:.2f} x the core)",
     ]
     if "baseline_cold_s" in res:
         lines += [

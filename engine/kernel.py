@@ -7,7 +7,9 @@ step lives in its module (engine/blocks) and is called here in the order of DESI
 
     draw normals (B x n_draw, one fill) -> scheduled level shocks -> correlate -> macro ->
     policy -> term premium -> inflation risk premium -> convenience yield -> liquidity wedge ->
-    fire sale -> term-premium jumps -> [with the Treasury block: supply parts persist -> bucket
+    fire sale -> bill wedge -> term-premium jumps -> [with a plumbing block: stablecoins (runs,
+    flows, bill sales, the bill wedge) -> basis trade (margins, the spiral's fixed point, the
+    backstop, the fire-sale dislocation)] -> [with the Treasury block: supply parts persist -> bucket
     yields -> Treasury GDP -> Fed income and runoff -> Treasury financing -> foreign sales ->
     emergency purchases -> Fed purchases -> bank losses -> BTFP -> reserves -> backstop triggers
     -> downgrades -> supply effects] -> compose the curve -> per-path metrics -> record.
@@ -16,7 +18,8 @@ The kernel takes a handful of named bundles (engine.core.bundles); ``fiscal`` is
 the Treasury block is on, and numba compiles a specialisation without the fiscal blocks for it.
 Random numbers are drawn in a fixed order that the numpy twin (:mod:`engine.twin`) repeats: the
 step's normals in path-major order, then for each path in order its jumps (a normal for the
-size, an exponential for the next threshold). The fiscal blocks draw none.
+size, an exponential for the next threshold), then with stablecoin runs possible a uniform per
+path. The fiscal blocks draw none.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from numba import njit
 
 from .blocks import (
     backstops,
+    basis_trade,
+    bill_wedge,
     convenience_yield,
     curve,
     fed_balance_sheet,
@@ -35,6 +40,7 @@ from .blocks import (
     liquidity_wedge,
     macro,
     policy,
+    stablecoins,
     supply,
     term_premium,
     treasury,
@@ -61,15 +67,16 @@ _REC_OVERLAY = np.array([OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_R
 
 
 @njit(cache=True, nogil=True)
-def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records, metrics):
+def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing, records, metrics):
     """Simulate one block of paths in place.
 
     rng: the block's generator. z: (n, n_draw, B) quasi-random normals of the Gaussian shocks
     (engine.core.sampling), or an empty array to draw them from ``rng``. S: (rows, B) initial
     state, advanced to the horizon. grid, shocks, events, params: engine.core.bundles; cv: the
     recorded tenors' :class:`~engine.blocks.curve.Curve`; fiscal: engine.core.bundles.Fiscal or
-    None. records: (n_rec, n_var, B) recorded variables; metrics: (N_MET, n_tenor, B) per-path
-    metrics. Rates are decimals, time in years. Returns (-1, -1, -1), or as soon as a recorded
+    None; plumbing: engine.core.bundles.Plumbing or None. records: (n_rec, n_var, B) recorded
+    variables; metrics: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
+    Returns (-1, -1, -1), or as soon as a recorded
     value is NaN or infinite, (record slot, variable, path) of the first such value (the block is
     then left unfinished: the run is to stop). With ``grid.antithetic``, paths ``p`` and
     ``p + half`` (half = ceil(B/2)) form a pair: the second takes the negated normals and
@@ -92,6 +99,10 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
         _record_fiscal(S, 0, grid, fiscal, records, w)
+    u = np.zeros(B)  # the plumbing blocks' scratch: uniforms of the stablecoin runs, the 10y
+    y10 = np.zeros(B)
+    if plumbing is not None:
+        _record_plumbing(S, 0, grid, plumbing, records)
     bad = _nonfinite(records, grid.rec_slot[0])
     if bad[0] >= 0:
         return bad
@@ -103,11 +114,15 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, records,
         _step_core(S, S2, E, k, r, params, grid.dt)
         S, S2 = S2, S
         term_premium.jumps(rng, S, k, r, n_drawn, params.term_premium)
+        if plumbing is not None:
+            _step_plumbing(rng, S, S2, E, k, r, n_drawn, events.overlay, plumbing, u, y10)
         if fiscal is not None:
             _step_fiscal(S, S2, k, r, grid.dt, params, events.overlay, fiscal, w)
         _curve_point(S, k + 1, grid, cv, events.overlay, hist, ybuf, records, metrics)
         if fiscal is not None:
             _record_fiscal(S, k + 1, grid, fiscal, records, w)
+        if plumbing is not None:
+            _record_plumbing(S, k + 1, grid, plumbing, records)
         bad = _nonfinite(records, grid.rec_slot[k + 1])
         if bad[0] >= 0:
             return bad
@@ -186,6 +201,32 @@ def _step_core(S, S2, E, k, r, params, dt):
     convenience_yield.step(S, S2, E, params.convenience_yield[r])
     liquidity_wedge.step(S, S2, params.liquidity_wedge[r])
     fire_sale.step(S, S2, params.fire_sale[r])
+    bill_wedge.step(S, S2, params.bill_wedge[r])
+
+
+@njit(cache=True, nogil=True)
+def _step_plumbing(rng, S, O, E, k, r, n_drawn, overlay, pl, u, y10):
+    """The stablecoin and basis-trade blocks' step k: from the state O at time point k to S at
+    k + 1, whose core rows are stepped; they move the bill wedge and the fire-sale factor."""
+    if pl.runs:
+        B = S.shape[1]
+        for p in range(n_drawn):
+            u[p] = rng.random()
+        for p in range(n_drawn, B):
+            u[p] = u[p - n_drawn]
+    stablecoins.step(S, O, E, u, pl.stablecoins[r], k)
+    curve.compose(S, k + 1, 0, pl.curve, overlay, y10, None)
+    basis_trade.step(S, O, y10, k, pl.basis_trade[r])
+
+
+@njit(cache=True, nogil=True)
+def _record_plumbing(S, i, grid, pl, records):
+    """The plumbing blocks' recorded variables at time point i, if it is recorded."""
+    slot = grid.rec_slot[i]
+    if slot >= 0:
+        out = records[slot]
+        stablecoins.record(S, out, pl.rec0)
+        basis_trade.record(S, out, pl.rec0, pl.position0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .core.layout import BLOCK_PATHS, N_MET, N_REC, N_STATE
+from .core.layout import BLOCK_PATHS, N_MET, N_REC
 from .core.sketch import NB, NC
 from .errors import ResourceError, format_bytes
 from .model import Model
@@ -72,7 +72,9 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     partial = sketch + unit_moments * per_chunk
     n_chunks = math.ceil(max(0, n_paths - n_pilot) / (per_chunk * unit_paths))
     plan = (n_rec * nv + ns) * nq * 3 * 8
-    group = (GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * N_STATE + 9 + model.n_draw + nt * 9) * 8) * BLOCK_PATHS
+    group = (
+        GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * len(model.init) + 9 + model.n_draw + nt * 9) * 8
+    ) * BLOCK_PATHS
     fans_table = n_rec * nv * (2 + nq) * 160  # the long pandas frame and its CSV/Parquet copies, per row
     pilot_units = math.ceil(n_pilot / unit_paths)
     pilot_phase = pilot + (min(threads, pilot_units) + 1) * partial  # the pilot's records, its partials, the total

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from . import diagnostics, units
-from .blocks import curve, policy
-from .core.bundles import Events, Fiscal, Grid, Params, Shocks
+from .blocks import basis_trade, curve, policy, stablecoins
+from .core.bundles import Events, Fiscal, Grid, Params, Plumbing, Shocks
 from .core.calendar import Calendar
 from .core.events import compile_events, regimes
 from .core.layout import (
@@ -24,8 +24,10 @@ from .core.layout import (
     GAP,
     MATURITY,
     N_FULL_STATE,
+    N_PLUMBING_STATE,
     N_REC,
     N_STATE,
+    PLUMBING_NAMES,
     REC_NAMES,
     ROW,
     RSTAR,
@@ -35,7 +37,7 @@ from .core.layout import (
 )
 from .core.shocks import active_shocks
 from .core.shocks import build as build_shocks
-from .registry import COMPONENTS, core_blocks, fiscal_blocks, module
+from .registry import COMPONENTS, core_blocks, fiscal_blocks, module, plumbing_blocks
 from .scenario import Scenario
 
 
@@ -53,13 +55,15 @@ class Model:
     params: Any  # engine.core.bundles.Params: each core block's packed parameters
     curve: curve.Curve  # at every time point, for the recorded tenors
     fiscal: Any  # engine.core.bundles.Fiscal of the Treasury/Fed/holder blocks, or None
+    plumbing: Any  # engine.core.bundles.Plumbing of the stablecoin and basis-trade blocks, or None
     active_shocks: list[int]
     fit: dict  # initial curve fit: tenor -> (observed, model) decimals
 
     @property
     def bundles(self) -> tuple:
-        """The kernel's arguments after (rng, z, S): grid, shocks, events, params, curve, fiscal."""
-        return self.grid, self.shocks, self.events, self.params, self.curve, self.fiscal
+        """The kernel's arguments after (rng, z, S): grid, shocks, events, params, curve, fiscal,
+        plumbing."""
+        return self.grid, self.shocks, self.events, self.params, self.curve, self.fiscal, self.plumbing
 
     @property
     def n_draw(self) -> int:
@@ -80,8 +84,13 @@ class Model:
 
     @property
     def rec_names(self) -> tuple[str, ...]:
-        """Names of the recorded rows: the core states, then the fiscal variables if on."""
-        return REC_NAMES + (FISCAL_NAMES if self.fiscal is not None else ())
+        """Names of the recorded rows: the core states, then the fiscal variables and the plumbing
+        variables, each if on."""
+        return (
+            REC_NAMES
+            + (FISCAL_NAMES if self.fiscal is not None else ())
+            + (PLUMBING_NAMES if self.plumbing is not None else ())
+        )
 
     @property
     def n_var(self) -> int:
@@ -119,17 +128,43 @@ def build(sc: Scenario) -> Model:
     rec_slot = -np.ones(n + 1, dtype=np.int64)
     rec_slot[cal.record_points] = np.arange(len(cal.record_points))
     grid = Grid(cal.dt, reg_of_step.astype(np.int64), rec_slot, cal.steps_per_week, bool(sim.antithetic))
-    fiscal = None
+    fiscal = plumbing = None
+    on = sc.section("stablecoins").enabled or sc.section("basis_trade").enabled
+    if on or sc.section("treasury").enabled:
+        init = _plumbing_initial(sc, init, _curve(sc, coefficients, n, np.array([10.0]), lb_t), events.overlay)
     if sc.section("treasury").enabled:
         init, fiscal = _fiscal(sc, cal, init, _curve(sc, coefficients, n, np.array(MATURITY), lb_t), events.overlay)
-    return Model(sc, cal, tenors, init, grid, shocks, events, params, cv, fiscal, active, fit)
+    if on:
+        rec0 = N_REC + (len(FISCAL_NAMES) if fiscal is not None else 0)
+        packed = {b.name: module(b.name).pack(regs, cal, reg_of_step) for b in plumbing_blocks()}
+        plumbing = Plumbing(
+            **packed,
+            curve=_curve(sc, coefficients, n, np.array([10.0]), lb_t),
+            rec0=rec0,
+            position0=float(sc.section("basis_trade").position.value),
+            runs=stablecoins.runs_possible(regs),
+        )
+    return Model(sc, cal, tenors, init, grid, shocks, events, params, cv, fiscal, plumbing, active, fit)
+
+
+def _plumbing_initial(sc: Scenario, init: np.ndarray, cv10: curve.Curve, overlay) -> np.ndarray:
+    """The core state extended by the plumbing blocks' rows (each block writes its own; the basis
+    trade starts from the 10y yield at the start)."""
+    x = np.zeros(N_PLUMBING_STATE)
+    x[:N_STATE] = init
+    for b in plumbing_blocks():
+        module(b.name).initial(sc, x)
+    y0 = np.zeros((1, 1))
+    curve.compose_all(x[:, None].copy(), 0, cv10, overlay, y0)
+    x[basis_trade.Y10] = y0[0, 0]
+    return x
 
 
 def _fiscal(sc: Scenario, cal, init: np.ndarray, cv_b: curve.Curve, overlay) -> tuple[np.ndarray, Any]:
     """The fiscal blocks' packed parameters and rows of the initial state, in registry order (each
     reads the rows of the blocks before it); the banks' book is at par at the start bucket yields."""
     full = np.zeros(N_FULL_STATE)
-    full[:N_STATE] = init
+    full[: len(init)] = init
     y0 = np.zeros((len(MATURITY), 1))
     curve.compose_all(full[:, None].copy(), 0, cv_b, overlay, y0)
     packed = {}

@@ -32,6 +32,8 @@ from .core.layout import (
     MET_SUMSQ,
     MET_TROUGH,
     N_REC,
+    PLUMBING_BLOCK,
+    PLUMBING_METRICS,
     REC_NAMES,
 )
 from .core.sketch import (
@@ -97,11 +99,13 @@ def fan_names(tenor_labels: list[str], extra: tuple[str, ...] = ()) -> list[str]
     return out + list(extra)
 
 
-def scalar_names(labels: list[str], weekly: bool, thresholds: list[str]) -> list[str]:
+def scalar_names(labels: list[str], weekly: bool, thresholds: list[str], states=STATE_SCALARS) -> list[str]:
+    """Per-path scalars: each tenor's, then ``states`` at the horizon (the state scalars and the
+    plumbing blocks' metrics when on), then the threshold indicators."""
     out = []
     for t in labels:
         out += [f"yield_{t}:{n}" for n in TENOR_SCALARS + (WEEK_SCALARS if weekly else ())]
-    out += [f"{n}:horizon" for n in STATE_SCALARS]
+    out += [f"{n}:horizon" for n in states]
     out += [f"threshold:{e}" for e in thresholds]
     return out
 
@@ -280,15 +284,20 @@ class View:
                     th.b[k] = self.fan_names.index(b)
         self.th = th
         weekly = cal.steps_per_week > 0
+        #: variables whose horizon value is a per-path scalar: the core states, then the plumbing
+        #: blocks' metrics (running totals and maxima) of the blocks that are on
+        self.states = STATE_SCALARS + tuple(
+            n for n in PLUMBING_METRICS if n in self.fan_names and sc.section(PLUMBING_BLOCK[n]).enabled
+        )
         self.layout = Layout(
             model.curve.at(cal.record_points),
             th,
-            np.array([self.fan_names.index(n) for n in STATE_SCALARS], dtype=np.int64),
+            np.array([self.fan_names.index(n) for n in self.states], dtype=np.int64),
             cal.n_steps * cal.dt,
             weekly,
             GROUP_BLOCK if sim.quasi_random else GROUP_PAIR if sim.antithetic else GROUP_PATH,
         )
-        self.scalar_names = scalar_names(self.labels, weekly, self.thresholds)
+        self.scalar_names = scalar_names(self.labels, weekly, self.thresholds, self.states)
         self.n_rec = len(cal.record_points)
 
     @property

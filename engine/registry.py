@@ -41,17 +41,22 @@ class Row:
 
 @dataclasses.dataclass(frozen=True)
 class Output:
-    """A recorded variable that a block computes from the state (rather than a state row)."""
+    """A recorded variable that a block computes from the state (rather than a state row).
+    ``metric``: its value at the horizon is a per-path metric the results report (running totals
+    and maxima are kept as state, so the horizon value covers every step)."""
 
     name: str
     unit: str
+    metric: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
 class Block:
     """An economic block. ``group``: ``core`` blocks always run; ``fiscal`` blocks run together
-    when ``treasury.enabled`` (they carry the debt). ``rows``: the state it owns, in order;
-    ``outputs``: what its ``record`` step writes, in order (fiscal blocks)."""
+    when ``treasury.enabled`` (they carry the debt); ``plumbing`` blocks each run when their own
+    ``enabled`` is set (their rows come after the core rows, their outputs after the fiscal
+    ones). ``rows``: the state it owns, in order; ``outputs``: what its ``record`` step writes,
+    in order (fiscal and plumbing blocks)."""
 
     name: str
     doc: str
@@ -142,8 +147,97 @@ BLOCKS: tuple[Block, ...] = (
     ),
     Block(
         "fire_sale",
-        "10y fire-sale dislocation, fast-decaying, moved by events",
+        "10y fire-sale dislocation, fast-decaying, moved by events and by the basis-trade unwind",
         rows=(_r("fire_sale", "10y fire-sale dislocation factor, decimal", fan="fire_sale_10y"),),
+    ),
+    Block(
+        "bill_wedge",
+        "3m bill wedge from stablecoin flows: bill tenors only, decaying, moved by events",
+        rows=(_r("bill_wedge", "3m bill-yield wedge (negative: bills richer), decimal", fan="bill_wedge_3m"),),
+    ),
+    # -- the plumbing blocks (each on with its own ``enabled``): stablecoin issuers' bill demand,
+    # and the basis trade's margin spiral
+    Block(
+        "stablecoins",
+        "stablecoin market cap, runs, GENIUS-Act reserves and their bill purchases and sales",
+        group="plumbing",
+        rows=(
+            _i("stablecoin_cap", "stablecoin market cap, USD bn", unit="usd_bn"),
+            _i("stablecoin_bills", "issuers' bill holdings (direct and via government MMFs), USD bn", unit="usd_bn"),
+            _i("stablecoin_flow", "net flow into stablecoins over the step, USD bn", unit="usd_bn"),
+            _i("stablecoin_run", "run still to come, decimal share of the cap when it began (events move it)"),
+            _i("stablecoin_run_pace", "redemptions of the running run, USD bn per year", unit="usd_bn/yr"),
+            _i("stablecoin_run_time", "years the running run still lasts (<= 0: none)", unit="years"),
+            _i("stablecoin_depeg", "1 while a run is under way, else 0", unit="count"),
+            _i("stablecoin_forced_sales", "bills sold to meet redemptions, cumulative USD bn", unit="usd_bn"),
+            _i("stablecoin_sales_step", "bills sold to meet redemptions this step, USD bn", unit="usd_bn"),
+            _i("stablecoin_wedge_peak", "largest bill wedge so far in absolute value, decimal"),
+            _i("stablecoin_runs", "runs so far", unit="count"),
+        ),
+        outputs=(
+            Output("stablecoin_cap", "usd_bn"),
+            Output("stablecoin_bills", "usd_bn"),
+            Output("stablecoin_flow", "usd_bn"),
+            Output("stablecoin_forced_bill_sales", "usd_bn", metric=True),
+            Output("stablecoin_bill_sales_step", "usd_bn"),
+            Output("stablecoin_depeg", "share"),
+            Output("stablecoin_runs", "count", metric=True),
+            Output("bill_wedge_peak", "pct", metric=True),
+        ),
+    ),
+    Block(
+        "basis_trade",
+        "cash-futures basis trade: leverage, margins, forced sales, dealer capacity, the Fed backstop",
+        group="plumbing",
+        rows=(
+            _i("basis_position", "funds' long cash Treasury position (futures short alike), USD bn", unit="usd_bn"),
+            _i("basis_equity", "funds' equity (capital), USD bn", unit="usd_bn"),
+            _i("basis_margin", "futures initial-margin add-on set by events, decimal of notional"),
+            _i("basis_margin_rate", "futures initial margin in force, decimal of notional"),
+            _i("basis_rvar", "realised variance of the 10y (EWMA), decimal^2 per year"),
+            _i("basis_y10", "10y yield at the last step, decimal"),
+            _i("basis_spread", "cash-futures basis above its normal level, decimal"),
+            _i("basis_sold", "forced sales so far, USD bn", unit="usd_bn"),
+            _i("basis_sold_day", "forced sales this step, USD bn per day", unit="usd_bn/day"),
+            _i("basis_sold_peak", "largest forced sales of a step so far, USD bn per day", unit="usd_bn/day"),
+            _i("basis_other_sold", "other forced sellers' sales so far (events set their pace), USD bn", unit="usd_bn"),
+            _i("basis_to_dealers", "forced sales taken by dealers so far, USD bn", unit="usd_bn"),
+            _i("basis_to_fed", "forced sales taken by the Fed's backstop so far, USD bn", unit="usd_bn"),
+            _i(
+                "basis_to_investors",
+                "forced sales taken by end investors at a concession so far, USD bn",
+                unit="usd_bn",
+            ),
+            _i("basis_losses", "funds' mark-to-market losses so far, USD bn", unit="usd_bn"),
+            _i("basis_backstop", "Fed backstop purchases so far, USD bn", unit="usd_bn"),
+            _i("basis_backstop_on", "1 once the backstop has been triggered", unit="count"),
+            _i("basis_needed_backstop", "1 once the backstop bought while funds were forced to sell", unit="count"),
+            _i("basis_spread_peak", "widest basis so far, decimal"),
+            _i("basis_iterations", "fixed-point iterations of the spiral at the last step", unit="count"),
+            _i("basis_iterations_max", "most fixed-point iterations of a step so far", unit="count"),
+            _i("basis_unconverged", "steps whose spiral did not converge within the iteration cap", unit="count"),
+        ),
+        outputs=(
+            Output("basis_position", "usd_bn"),
+            Output("basis_fraction_unwound", "share", metric=True),
+            Output("basis_forced_sales_day", "usd_bn/day"),
+            Output("basis_forced_sales_total", "usd_bn", metric=True),
+            Output("basis_forced_sales_peak_day", "usd_bn/day", metric=True),
+            Output("basis_spread", "pct"),
+            Output("basis_spread_peak", "pct", metric=True),
+            Output("basis_margin_rate", "pct"),
+            Output("basis_fund_equity", "usd_bn"),
+            Output("basis_fund_losses", "usd_bn", metric=True),
+            Output("basis_backstop_purchases", "usd_bn", metric=True),
+            Output("basis_needed_backstop", "share", metric=True),
+            Output("basis_other_sales_total", "usd_bn"),
+            Output("basis_sold_to_dealers", "usd_bn"),
+            Output("basis_sold_to_fed", "usd_bn"),
+            Output("basis_sold_to_investors", "usd_bn"),
+            Output("basis_iterations", "count"),
+            Output("basis_iterations_max", "count", metric=True),
+            Output("basis_unconverged_steps", "count", metric=True),
+        ),
     ),
     # -- the Treasury, Fed balance-sheet, backstop, holder and supply blocks (treasury.enabled)
     Block(
@@ -280,6 +374,7 @@ SHOCKS: tuple[Shock, ...] = (
     Shock("inflation_risk_premium", "inflation_risk_premium", "vol"),
     Shock("convenience_yield", "convenience_yield", "vol"),
     Shock("policy_stance", "policy", "stance_vol"),
+    Shock("stablecoins", "stablecoins", "vol"),
 )
 
 #: The additive yield components, in the order the curve adds them (after the expected real
@@ -290,6 +385,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("liquidity_wedge", "liquidity_wedge", "liquidity_wedge"),
     Component("convenience_yield", "convenience_yield", "convenience_yield", sign=-1.0),
     Component("fire_sale", "fire_sale", "fire_sale"),
+    Component("bill_wedge", "bill_wedge", "bill_wedge"),
 )
 
 #: The two parts of a yield that come from the expected short-rate path (closed form).
@@ -309,7 +405,13 @@ EVENT_TARGETS = (
     "convenience_yield",
     "liquidity_wedge",
     "fire_sale",
+    "bill_wedge",
+    "stablecoin_run",
+    "basis_margin",
 )
+
+#: Event targets that are rows of a plumbing block: the block must be enabled to shock them.
+PLUMBING_TARGETS = {"stablecoin_run": "stablecoins", "basis_margin": "basis_trade"}
 
 
 def block(name: str) -> Block:
@@ -331,3 +433,7 @@ def core_blocks() -> tuple[Block, ...]:
 
 def fiscal_blocks() -> tuple[Block, ...]:
     return tuple(b for b in BLOCKS if b.group == "fiscal")
+
+
+def plumbing_blocks() -> tuple[Block, ...]:
+    return tuple(b for b in BLOCKS if b.group == "plumbing")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._version import __version__
 from .blocks import curve
-from .core.layout import BLOCK_PATHS, CUM_RATE, FISCAL_UNITS, GAP, N_REC, RSTAR, STANCE, TP
+from .core.layout import BLOCK_PATHS, CUM_RATE, FISCAL_UNITS, GAP, N_REC, PLUMBING_UNITS, RSTAR, STANCE, TP
 from .core.sketch import NB
 from .model import Model
 from .reduction import PARTS, STATE_SCALARS, fan_names
@@ -66,16 +66,16 @@ class Results:
 
     def variables(self) -> list[str]:
         """Every variable with a fan: states, the discount factor, yields and their components,
-        then the fiscal variables when the Treasury block is on."""
+        then the fiscal and plumbing variables of the blocks that are on."""
         return fan_names(self.tenor_labels(), self.model.rec_names[N_REC:])
 
     def unit(self, name: str) -> str:
-        """'pct' (decimals shown as percent), 'ratio', or a fiscal unit: 'usd_bn', 'usd_bn/yr'
-        (flows, annualised over the last step), 'years', 'share' (0/1 per path: its mean is a
-        probability), 'count'."""
+        """'pct' (decimals shown as percent), 'ratio', or a fiscal or plumbing unit: 'usd_bn',
+        'usd_bn/yr' (flows, annualised over the last step), 'usd_bn/day', 'years', 'share' (a
+        share, or 0/1 per path: its mean is a probability), 'count'."""
         if name == "discount_factor":
             return "ratio"
-        return FISCAL_UNITS.get(name, "pct")
+        return FISCAL_UNITS.get(name, PLUMBING_UNITS.get(name, "pct"))
 
     def raw(self, name: str) -> np.ndarray:
         """(n_rec, n_kept) values of ``name`` for the kept paths, in decimals (ratio for the
@@ -277,6 +277,10 @@ class Results:
                 d["max_fall_1w_bp"] = self.scalar(f"{y}:max_fall_1w", 1e4)
             yields[t] = d
         states = {n: {"horizon_pct": self.scalar(f"{n}:horizon", 100)} for n in STATE_SCALARS}
+        plumbing = {
+            n: {"unit": self.unit(n), **self.scalar(f"{n}:horizon", self._scale(n))}
+            for n in view.states[len(STATE_SCALARS) :]
+        }
         thresholds = []
         for k, expr in enumerate(view.thresholds):
             d = self.scalar(f"threshold:{expr}")
@@ -334,6 +338,7 @@ class Results:
             "initial_fit": {"curve": fit, "fitted": fitted} if fit else {"fitted": fitted},
             "yields": yields,
             "states": states,
+            "plumbing": plumbing,
             "thresholds": thresholds,
             "scenario": _jsonable(sc.to_plain()),
         }
@@ -385,6 +390,17 @@ class Results:
         for c in comp.columns:
             sign = "- " if c in COMPONENT_SIGN else "  "
             lines.append(f"  {sign}{c:<24}" + "".join(f"{comp[c].iloc[i]:>12.2f}" for i in idx))
+        if m["plumbing"]:
+            lines += ["", f"plumbing at the horizon (running totals and peaks; mean, {q_lo} to {q_hi})"]
+            for n, d in m["plumbing"].items():
+                u = "%" if d["unit"] == "pct" else " " + d["unit"]
+                lines.append(f"  {n:<34}{d['mean']:>10.4g}{u}   {d[q_lo]:.4g} to {d[q_hi]:.4g}")
+            bad = m["plumbing"].get("basis_unconverged_steps")
+            if bad is not None and bad["mean"] > 0:
+                lines.append(
+                    f"  warning: the basis-trade spiral hit max_iterations on {bad['mean']:.3g} steps a path "
+                    "(raise basis_trade.max_iterations or the tolerance)"
+                )
         if m["thresholds"]:
             lines += ["", "probability of crossing (any time, +/- s.e.)"]
             for t in m["thresholds"]:

@@ -12,7 +12,7 @@ from pydantic import Discriminator, Tag, TypeAdapter, ValidationError, model_val
 from . import units
 from .core import calendar
 from .core.layout import REC_NAMES
-from .registry import COMPONENTS, EVENT_TARGETS, core_blocks, module
+from .registry import COMPONENTS, EVENT_TARGETS, core_blocks, module, plumbing_blocks
 from .schema import (
     Bool,
     Checks,
@@ -202,9 +202,9 @@ class Outputs(Section):
 # ------------------------------------------------------------------------------------ events
 def settable() -> dict[str, Any]:
     """``block.key`` -> field annotation, for the numbers an event may set: every quantity (not a
-    date) and plain number of the core blocks' sections but their FIXED keys."""
+    date) and plain number of the core and plumbing blocks' sections but their FIXED keys."""
     out = {}
-    for b in core_blocks():
+    for b in core_blocks() + plumbing_blocks():
         mod = module(b.name)
         for key, f in mod.Params.model_fields.items():
             spec = next((m for m in f.metadata if isinstance(m, Spec)), None)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .blocks import bill_wedge as bwb
 from .blocks import convenience_yield as cyb
 from .blocks import fire_sale as fsb
 from .blocks import inflation_risk_premium as irpb
@@ -21,6 +22,7 @@ from .blocks import macro as mb
 from .blocks import policy as pb
 from .blocks import term_premium as tpb
 from .core.layout import (
+    BILL,
     BLOCK_PATHS,
     COMP_ROW,
     CUM_RATE,
@@ -69,8 +71,10 @@ _REC_OVERLAY = [OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_REC]]
 def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Same contract as :func:`engine.driver.simulate`, single-threaded numpy. The core model
     only: the Treasury/Fed/holder blocks are not re-implemented here."""
-    if model.fiscal is not None:
-        raise NotImplementedError("the numpy twin implements the core model only; set treasury.enabled: false")
+    if model.fiscal is not None or model.plumbing is not None:
+        raise NotImplementedError(
+            "the numpy twin implements the core model only; set treasury, stablecoins and basis_trade enabled: false"
+        )
     grid, shocks, events, params, cv = model.grid, model.shocks, model.events, model.params, model.curve
     n_blocks = math.ceil(n_paths / BLOCK_PATHS)
     sizes = [min(BLOCK_PATHS, n_paths - b * BLOCK_PATHS) for b in range(n_blocks)]
@@ -99,6 +103,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     pol, cum_lam = params.policy, params.term_premium.cum_lam
     for k in range(model.cal.n_steps):
         r = grid.reg_of_step[k]
+        pb_ = params.bill_wedge[r]
         pm, pp, ptp, pirp, pcy, pw, pf = (
             params.macro[r],
             pol.P[r],
@@ -163,6 +168,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         S[CY] = pcy[cyb.MEAN] + (S[CY] - pcy[cyb.MEAN]) * pcy[cyb.A] + pcy[cyb.SD] * eps[SH_CY]
         S[WEDGE] = pw[lwb.MEAN] + (S[WEDGE] - pw[lwb.MEAN]) * pw[lwb.A]
         S[FIRE] = S[FIRE] * pf[fsb.A]
+        S[BILL] = S[BILL] * pb_[bwb.A]
         lam_end = cum_lam[k + 1]
         if lam_end > cum_lam[k]:
             for b, g in enumerate(rngs):

@@ -80,6 +80,12 @@ FAN_VARIABLES = (
     "bank_unrealized_loss",
     "supply_term_premium_10y",
     "downgrades",
+    # the plumbing blocks, when on
+    "bill_wedge_3m",
+    "stablecoin_cap",
+    "basis_position",
+    "basis_spread",
+    "fire_sale_10y",
 )
 FAN_STATISTICS = ("mean", "std", "q5", "q50", "q95")
 N_DATES = 9  # recorded dates per fan, spread evenly from the start to the horizon
@@ -100,6 +106,9 @@ def summarise(res) -> dict[str, float]:
     for state, d in m["states"].items():
         for stat in ("mean", "std", "std_error", "q5", "q95"):
             out[f"metric:{state}:horizon_pct:{stat}"] = d["horizon_pct"][stat]
+    for name, d in m.get("plumbing", {}).items():  # the stablecoin and basis-trade blocks, when on
+        for stat in ("mean", "std", "q5", "q50", "q95"):
+            out[f"metric:plumbing:{name}:{stat}"] = d[stat]
     for t in m["thresholds"]:
         out[f"metric:threshold:{t['expr']}:probability"] = t["probability"]
         out[f"metric:threshold:{t['expr']}:std_error"] = t["std_error"]

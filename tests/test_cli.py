@@ -163,6 +163,7 @@ def test_python_api_mirrors_the_cli():
         "liquidity_wedge",
         "convenience_yield",
         "fire_sale",
+        "bill_wedge",
     ]
     assert res.paths("yield_2y", n=5).shape == (13, 5)
     assert res.fan("policy_rate").index[0] == pd.Timestamp("2025-12-31")

@@ -41,7 +41,8 @@ def test_recorded_rows_come_first_and_every_row_gets_an_initial_value():
     names = list(ROW)
     assert [fan[n] for n in names[:N_REC]] == list(REC_NAMES)  # a record is a copy of the first rows
     assert all(fan.get(n) is None for n in names[N_REC:])  # internal and fiscal rows are not copied
-    for path in (BASELINE, os.path.join(SCENARIOS, "cbo_2025.yaml")):
+    scenarios = ("cbo_2025", "dash_for_cash_2020", "stablecoin_run")
+    for path in (BASELINE, *(os.path.join(SCENARIOS, f"{s}.yaml") for s in scenarios)):
         m = build(engine.load_scenario(path))
         init = m.init.copy()
         assert init[JUMP_THR] == np.inf

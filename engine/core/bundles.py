@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from ..registry import core_blocks, fiscal_blocks
+from ..registry import core_blocks, fiscal_blocks, plumbing_blocks
 
 
 class Grid(NamedTuple):
@@ -52,3 +52,21 @@ class Events(NamedTuple):
 Params: Any = cast(Any, namedtuple("Params", [b.name for b in core_blocks()], module=__name__))
 #: The fiscal blocks' packed parameters by block name, and ``curve``: the bucket tenors' curve.
 Fiscal: Any = cast(Any, namedtuple("Fiscal", [b.name for b in fiscal_blocks()] + ["curve"], module=__name__))
+
+
+class Plumbing(NamedTuple):
+    """The plumbing blocks (stablecoins, basis trade): each block's packed parameters per regime
+    (R, slots), ``curve`` the 10y's :class:`~engine.blocks.curve.Curve` at every time point (the
+    basis trade's realised volatility and yield), ``rec0`` the first recorded row of their
+    outputs, ``position0`` the basis trade's position at the start (USD bn), ``runs`` whether
+    stablecoin runs can start at random (a uniform is then drawn per path and step)."""
+
+    stablecoins: np.ndarray
+    basis_trade: np.ndarray
+    curve: Any
+    rec0: int
+    position0: float
+    runs: bool
+
+
+assert tuple(b.name for b in plumbing_blocks()) == Plumbing._fields[:2]

@@ -3,7 +3,8 @@ the reduction, derived from :mod:`engine.registry` (compile-time constants for n
 
 The state of a block of paths is a (rows x paths) array. Its rows, in order: every recorded core
 row (so a record of the core state is a copy of the first ``N_REC`` rows), the internal core
-rows, then, with the Treasury block on, the fiscal blocks' rows. All rates are decimals per
+rows, then the plumbing blocks' rows (when one of them is on or the Treasury block is), then,
+with the Treasury block on, the fiscal blocks' rows. All rates are decimals per
 year; amounts USD bn; flows USD bn per year.
 """
 
@@ -23,11 +24,14 @@ def _layout() -> tuple[list[tuple[str, Row]], int]:
     core = [(b.name, r) for b in BLOCKS if b.group == "core" for r in b.rows]
     recorded = [(blk, r) for blk, r in core if r.fan is not None]
     internal = [(blk, r) for blk, r in core if r.fan is None] + list(CORE_INTERNAL)
+    plumbing = [(b.name, r) for b in BLOCKS if b.group == "plumbing" for r in b.rows]
     fiscal = [(b.name, r) for b in BLOCKS if b.group == "fiscal" for r in b.rows]
-    return recorded + internal + fiscal, len(recorded + internal)
+    return recorded + internal + plumbing + fiscal, len(recorded + internal)
 
 
 _ROWS, N_STATE = _layout()
+#: rows of the state with the plumbing blocks (the core rows, then theirs)
+N_PLUMBING_STATE = N_STATE + sum(1 for b in BLOCKS if b.group == "plumbing" for r in b.rows)
 #: state row index of every row name (bucket rows as ``<name>_<bucket>``)
 ROW: dict[str, int] = {}
 ROW_BLOCK: dict[str, str] = {}
@@ -45,6 +49,7 @@ GAP, INFL, INFL_EXP, RSTAR = ROW["output_gap"], ROW["inflation"], ROW["inflation
 STANCE, SHADOW, POLICY, CUM_RATE = ROW["policy_stance"], ROW["shadow_rate"], ROW["policy_rate"], ROW["cum_rate"]
 TP, IRP, CY = ROW["term_premium"], ROW["inflation_risk_premium"], ROW["convenience_yield"]
 WEDGE, FIRE, JUMP_THR = ROW["liquidity_wedge"], ROW["fire_sale"], ROW["jump_threshold"]
+BILL = ROW["bill_wedge"]
 #: the states the expected short-rate path depends on, in the order of the curve's coefficients
 X_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW)
 
@@ -86,6 +91,7 @@ SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR = (
     SH["inflation_expectations"],
     SH["neutral_rate"],
 )
+SH_STABLE = SH["stablecoins"]
 SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = (
     SH["policy_rate"],
     SH["policy_stance"],
@@ -116,6 +122,20 @@ _k = N_REC
 for _b in BLOCKS:
     if _b.group == "fiscal":
         OUT0[_b.name] = _k
+        _k += len(_b.outputs)
+#: recorded plumbing variables, after the core and (if on) the fiscal records; their first row is
+#: known at run time only (engine.core.bundles.Plumbing.rec0), so offsets here are relative
+PLUMBING_OUTPUTS = tuple((o.name, o.unit) for b in BLOCKS if b.group == "plumbing" for o in b.outputs)
+PLUMBING_NAMES = tuple(n for n, _ in PLUMBING_OUTPUTS)
+PLUMBING_UNITS = dict(PLUMBING_OUTPUTS)
+PLUMBING_METRICS = tuple(o.name for b in BLOCKS if b.group == "plumbing" for o in b.outputs if o.metric)
+#: the block of each plumbing output
+PLUMBING_BLOCK = {o.name: b.name for b in BLOCKS if b.group == "plumbing" for o in b.outputs}
+OUTP = {}
+_k = 0
+for _b in BLOCKS:
+    if _b.group == "plumbing":
+        OUTP[_b.name] = _k
         _k += len(_b.outputs)
 del _k, _b, _blk, _row, _n
 

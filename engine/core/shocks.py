@@ -92,8 +92,16 @@ def matrix(pairs: dict) -> np.ndarray:
 
 
 def active_shocks(regimes: list) -> list[int]:
-    """Indices of shocks with a non-zero volatility in any regime (scenarios)."""
-    return [i for i, s in enumerate(SHOCKS) if any(getattr(getattr(r, s.block), s.vol).value > 0 for r in regimes)]
+    """Indices of shocks with a non-zero volatility in any regime (scenarios), of blocks that are
+    on (a block with an ``enabled`` switch draws nothing while it is off)."""
+    return [
+        i
+        for i, s in enumerate(SHOCKS)
+        if any(
+            getattr(getattr(r, s.block), s.vol).value > 0 and getattr(getattr(r, s.block), "enabled", True)
+            for r in regimes
+        )
+    ]
 
 
 def build(pairs: dict, active: list[int]) -> Shocks:

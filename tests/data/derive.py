@@ -27,10 +27,12 @@ def tables(shared: str = SHARED) -> dict[str, pd.DataFrame]:
     by_year = daily.groupby(daily.index.year).agg(["count", "sum", lambda x: (x * x).sum()])
     by_year.columns = ["n", "sum_bp", "sumsq_bp2"]
     replay = pd.DataFrame({f"DGS{t}": _series(f"DGS{t}", shared).loc[REPLAY_DAYS] for t in (2, 10)})
+    march = pd.DataFrame({f"DGS{t}": _series(f"DGS{t}", shared)["2020-03-06":"2020-05-01"] for t in (2, 10, 30)})
     return {
         "dgs10_month_end_1990_2019.csv": month_end.rename("DGS10").rename_axis("date").to_frame(),
         "dgs10_daily_changes_by_year_1990_2019.csv": by_year.rename_axis("year"),
         "h15_april_2025_replay.csv": replay.rename_axis("date"),
+        "h15_march_2020_daily.csv": march.rename_axis("date"),
     }
 
 
