@@ -170,14 +170,16 @@ def _dispatch(a, out, err) -> int:
         return 0
     sc = load_scenario(a.file, overrides=_overrides(a))
     sim = sc.simulation
+    from .runner import prepare, run
+
     if a.command == "validate":
+        _, _, need, lim = prepare(sc)  # what run checks before it simulates: the model, the memory
         print(
-            f"{a.file}: ok ({sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}, seed {sim.seed})",
+            f"{a.file}: ok ({sc.name}: {sim.paths:,} paths, {sim.horizon} in steps of {sim.step}, seed {sim.seed}; "
+            f"memory ~{format_bytes(need)} of {format_bytes(lim)})",
             file=out,
         )
         return 0
-
-    from .runner import run
 
     def on_estimate(need, lim):
         if not a.quiet:

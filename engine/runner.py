@@ -15,6 +15,22 @@ from .scenario import Scenario
 MAX_THREADS = 1024
 
 
+def prepare(scenario: Scenario, *, threads: int | None = None, max_memory: float | None = None):
+    """Everything a run checks before it simulates (what ``ustsim validate`` checks too): the
+    model builds (the curve and the initial fit can be computed), the threads are a number of
+    threads, and the memory estimate is within the limit. Returns (model, threads, memory needed,
+    limit), bytes."""
+    sim = scenario.simulation
+    model = build(scenario)
+    if threads is not None and not 1 <= threads <= MAX_THREADS:
+        raise UstsimError(f"threads: {threads} is not a number of threads; expected 1 to {MAX_THREADS}")
+    threads = threads or driver.default_threads()
+    limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
+    keep = scenario.outputs.keep_paths
+    need, lim = memory.check_memory(model, sim.paths, threads, int(limit) if limit else None, keep=keep)
+    return model, threads, need, lim
+
+
 def run(
     scenario: Scenario,
     *,
@@ -33,13 +49,8 @@ def run(
     written, checked before anything runs (engine.outdir.check)."""
     t0 = time.perf_counter()
     sim = scenario.simulation
-    model = build(scenario)
-    if threads is not None and not 1 <= threads <= MAX_THREADS:
-        raise UstsimError(f"threads: {threads} is not a number of threads; expected 1 to {MAX_THREADS}")
-    threads = threads or driver.default_threads()
-    limit = max_memory or (sim.max_memory.value if sim.max_memory is not None else None)
     keep = scenario.outputs.keep_paths
-    need, lim = memory.check_memory(model, sim.paths, threads, int(limit) if limit else None, keep=keep)
+    model, threads, need, lim = prepare(scenario, threads=threads, max_memory=max_memory)
     if out_dir is not None:
         # the fans table (~65 bytes a row as CSV and Parquet; twice that to be safe), charts, metrics
         rows = (

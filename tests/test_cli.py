@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 
 import pandas as pd
 import pytest
@@ -129,7 +130,8 @@ def test_rerun_replaces_a_previous_output_but_never_a_foreign_folder(tmp_path):
 
 def test_validate_checks_without_running(tmp_path):
     rc, out, _ = cli("validate", BASELINE)
-    assert rc == 0 and out.strip() == f"{BASELINE}: ok (baseline: 10,000 paths, 10y in steps of 1m, seed 20251231)"
+    assert rc == 0 and out.startswith(f"{BASELINE}: ok (baseline: 10,000 paths, 10y in steps of 1m, seed 20251231; ")
+    assert re.search(r"; memory ~[\d.]+ MiB of [\d.]+ [KMG]iB\)$", out.strip()), out
 
 
 def test_schema_is_json_schema_that_accepts_the_shipped_scenarios():

@@ -60,6 +60,14 @@ def test_validate_refuses_what_run_refuses():
     one_line(rc, lines, "simulation.quasi_random: needs steps x Gaussian shocks <= 21201 Sobol dimensions")
 
 
+def test_validate_refuses_a_run_over_its_memory_limit(tmp_path):
+    """validate builds the model and checks the memory estimate as run does."""
+    for cmd in (["validate"], ["run", "--out", str(tmp_path / "o")]):
+        rc, lines = cli(cmd[0], BASELINE, "--set", "simulation.max_memory=1MB", *cmd[1:])
+        one_line(rc, lines, "over the limit of 976.6 KiB")
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_path_that_goes_non_finite_stops_the_run_and_says_where(tmp_path):
     rc, lines = cli(
         "run",
