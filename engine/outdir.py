@@ -88,6 +88,7 @@ def write(out_dir: str, fill: Callable[[str], None]) -> list[str]:
     version = tempfile.mkdtemp(prefix=prefix, dir=parent)
     link = version + ".link"
     try:
+        os.chmod(version, 0o777 & ~_umask())  # mkdtemp makes it private; outputs get the usual mode
         fill(version)
         open(os.path.join(version, MARKER), "w").close()
         names = sorted(n for n in os.listdir(version) if n != MARKER)
@@ -118,3 +119,10 @@ def _recover(out_dir: str, parent: str, prefix: str) -> None:
         if name.startswith(prefix + "aside-") and _is_output(aside):
             os.rename(aside, out_dir)
             return
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

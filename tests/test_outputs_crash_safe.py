@@ -125,3 +125,14 @@ def test_an_error_while_writing_is_one_line_and_leaves_nothing(tmp_path, monkeyp
         and err.strip() == f"{tmp_path / 'o'}: cannot write the outputs (No space left on device); nothing was written"
     )
     assert os.listdir(tmp_path) == []
+
+
+def test_the_output_folder_takes_the_usual_permissions(tmp_path):
+    """The version folder is made private by mkdtemp; it is opened to the umask's usual mode so
+    that others can read the outputs as they could any folder the user makes."""
+    old = os.umask(0o022)
+    try:
+        outdir.write(str(tmp_path / "out"), lambda folder: open(os.path.join(folder, "a.txt"), "w").close())
+    finally:
+        os.umask(old)
+    assert os.stat(os.path.realpath(tmp_path / "out")).st_mode & 0o777 == 0o755
