@@ -200,3 +200,22 @@ def test_bad_basis_inputs_give_one_line(tmp_path, text, line, key, msg):
     assert lines[0].startswith(f"{path}:{line}: "), lines[0]
     assert f" {key}: " in lines[0], lines[0]
     assert msg in lines[0], lines[0]
+
+
+def test_backstop_purchases_enter_the_fed_balance_sheet_with_the_treasury_block():
+    """With the Treasury block on, what the basis trade's backstop buys is bought into SOMA: over
+    a few days SOMA grows by the backstop's purchases (runoff of a few days is tiny)."""
+    common = [
+        "treasury.enabled=true",
+        "simulation.horizon=10d",
+        "basis_trade.backstop=true",
+        "basis_trade.backstop_start=2026-01-05",
+        "basis_trade.backstop_pace=1000bn/day",
+        "basis_trade.backstop_size=100tn",
+    ]
+    on = _run(common)
+    off = _run(common, base=CALM)
+    bought = on.raw("basis_backstop_purchases")[-1]
+    assert bought.min() > 10
+    extra = on.raw("soma")[-1] - off.raw("soma")[-1]
+    assert np.allclose(extra, bought, rtol=0.01), (extra[:4], bought[:4])

@@ -26,11 +26,26 @@ import numpy as np
 from numba import njit
 from pydantic import model_validator
 
-from ..core.layout import BTFP, BTFP_FIRED, BTFP_TIME, BUCKETS, EP_FIRED, EP_LEFT, EP_TIME, FIRE, N_B, OUT0, TP, WEDGE
+from ..core.layout import (
+    BTFP,
+    BTFP_FIRED,
+    BTFP_TIME,
+    BUCKETS,
+    EP_FIRED,
+    EP_LEFT,
+    EP_TIME,
+    FIRE,
+    N_B,
+    OUT0,
+    ROW,
+    TP,
+    WEDGE,
+)
 from ..schema import Bool, Field, Money, NameMap, Quantity, Rate, Section, Share, Tenor, Text, fail
 from . import holders as _h
 from . import treasury as _t
 
+BASIS_BOUGHT = ROW["basis_backstop"]  # the basis-trade block's backstop purchases so far, USD bn
 MEASURES = ("fire_sale_10y", "term_premium_10y", "liquidity_wedge_10y", "bank_loss_to_capital")
 MEASURE_STATE = np.array((FIRE, TP, WEDGE, -1))  # state row of each measure; -1: bank loss / capital
 
@@ -146,13 +161,15 @@ def initial(sc, x: np.ndarray, P: np.ndarray, y0: np.ndarray) -> None:
 @njit(cache=True, nogil=True)
 def emergency(S, O, dt, Pb, w):
     """Emergency purchases due this step (``w.ep_amt``) while the programme runs, and the
-    fire-sale relief it brings."""
+    fire-sale relief it brings. The basis-trade block's backstop purchases of the step (made
+    before this stage; zero when that block is off) are bought the same way, by the programme's
+    mix, so they enter the Fed's balance sheet."""
     ep_step, relief = Pb[EP_SIZE] * dt / Pb[EP_DUR], Pb[EP_RELIEF]
     ep_amt = w.ep_amt
     for p in range(S.shape[1]):
         ep_time, ep_left = O[EP_TIME, p], O[EP_LEFT, p]
         amt = min(ep_left, ep_step) if ep_time > 0.0 else 0.0
-        ep_amt[p] = amt
+        ep_amt[p] = amt + (S[BASIS_BOUGHT, p] - O[BASIS_BOUGHT, p])
         S[EP_LEFT, p] = ep_left - amt if ep_time > 0.0 else ep_left
         S[EP_TIME, p] = ep_time - dt if ep_time > 0.0 else ep_time
         S[FIRE, p] = S[FIRE, p] * relief if ep_time > 0.0 else S[FIRE, p]

@@ -30,8 +30,9 @@ Per path and step (``dt`` years; ``days`` business days), with position ``P`` an
 
 Funds do not re-lever within a run (the position only falls). The dislocation then fades at
 the fire-sale block's speed (:mod:`engine.blocks.fire_sale`). With the Treasury block on, the
-backstop's purchases are not (yet) booked into the Fed's balance sheet; that block's own
-emergency purchases still act on the dislocation.
+backstop's purchases are bought into the Fed's balance sheet (SOMA, by the mix of
+``backstops.emergency_purchases``; :func:`engine.blocks.backstops.emergency`), and that block's
+own emergency purchases still act on the dislocation too.
 """
 
 from __future__ import annotations
