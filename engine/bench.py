@@ -68,7 +68,6 @@ def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = T
     the kernel apart for contiguous and strided records: a full block's and a partial one's)."""
     if warm:
         kernel_throughput(model, BLOCK_PATHS + 1, seed, threads, warm=False)
-    bundles = model.bundles
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
     def work(t):
@@ -78,7 +77,12 @@ def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = T
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             S = np.repeat(model.init[:, None], n, axis=1)
             simulate_block(
-                block_rng(seed, b), block_normals(model, seed, b, n), S, *bundles, out[:, :, :n], met[:, :, :n]
+                block_rng(seed, b),
+                block_normals(model, seed, b, n),
+                S,
+                *model.block_bundles(seed, b),
+                out[:, :, :n],
+                met[:, :, :n],
             )
 
     t = time.perf_counter()
@@ -102,6 +106,16 @@ def _bench_model(paths: int, steps: int, scenario: str = BASELINE, extra=()):
 
 
 PLUMBING = ["stablecoins.enabled=true", "basis_trade.enabled=true", "basis_trade.backstop=true"]
+BASIS_UNWIND = os.path.join(os.path.dirname(BASELINE), "basis_unwind.yaml")
+
+
+def stressed_plumbing_throughput(paths: int, seed: int, threads: int) -> tuple[float, float]:
+    """Kernel path-steps per second of ``basis_unwind`` (60 daily steps, the spiral iterating)
+    and of the same market without the basis trade and its events."""
+    over = [f"simulation.paths={paths}", "outputs.charts=false"]
+    stressed = build(load_scenario(BASIS_UNWIND, overrides=over))
+    calm = build(load_scenario(BASIS_UNWIND, overrides=over + ["basis_trade.enabled=false", "events=[]"]))
+    return kernel_throughput(calm, paths, seed, threads), kernel_throughput(stressed, paths, seed, threads)
 
 
 def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tuple[float, float, float]:
@@ -206,6 +220,8 @@ def run_bench(
         plumbing_path_steps_per_s=plumbing_rate,
         plumbing_cost_over_core=core_rate / plumbing_rate,
     )
+    calm_rate, stress_rate = stressed_plumbing_throughput(2048 if quick else 100_000, seed, threads)
+    res.update(basis_unwind_path_steps_per_s=stress_rate, basis_unwind_cost_over_core=calm_rate / stress_rate)
     if not quick:
         with tempfile.TemporaryDirectory() as cache:
             res["baseline_cold_s"] = _time_to_result(cache, BASELINE)
@@ -228,6 +244,8 @@ def run_bench(
         f"{core_rate / full_rate:.2f} x the core, target <= 3 x)",
         f"  plumbing          {plumbing_rate / 1e6:10.2f} M path-steps/s   (the same with the stablecoin and "
         f"basis-trade blocks instead: {core_rate / plumbing_rate:.2f} x the core)",
+        f"  basis unwind      {stress_rate / 1e6:10.2f} M path-steps/s   (scenarios/basis_unwind.yaml, 60 daily steps "
+        f"of a spiral; without the block {calm_rate / 1e6:.2f} M: {calm_rate / stress_rate:.2f} x)",
     ]
     if "baseline_cold_s" in res:
         lines += [

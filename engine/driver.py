@@ -91,7 +91,6 @@ def run_blocks(
 ) -> int:
     """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
     Returns the number of paths simulated."""
-    bundles = model.bundles
     done = 0
     for b in blocks:
         _stop_if_cancelled()
@@ -102,7 +101,7 @@ def run_blocks(
             block_rng(seed, b),
             block_normals(model, seed, b, p1 - p0),
             S,
-            *bundles,
+            *model.block_bundles(seed, b),
             rec,
             met[:, :, p0 - offset : p1 - offset],
         )

@@ -19,7 +19,8 @@ the Treasury block is on, and numba compiles a specialisation without the fiscal
 Random numbers are drawn in a fixed order that the numpy twin (:mod:`engine.twin`) repeats: the
 step's normals in path-major order, then for each path in order its jumps (a normal for the
 size, an exponential for the next threshold), then with stablecoin runs possible a uniform per
-path. The fiscal blocks draw none.
+path; the plumbing blocks draw from their own generator (engine.core.sampling.plumbing_rng),
+so switching them on moves none of the core's draws. The fiscal blocks draw none.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
         _record_fiscal(S, 0, grid, fiscal, records, w)
-    u = np.zeros(B)  # the plumbing blocks' scratch: uniforms of the stablecoin runs, the 10y
+    u = np.zeros(B)  # the plumbing blocks' scratch: uniforms of the stablecoin runs, their normals, the 10y
+    zs = np.zeros(B)
     y10 = np.zeros(B)
     if plumbing is not None:
         _record_plumbing(S, 0, grid, plumbing, records)
@@ -115,7 +117,7 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing
         S, S2 = S2, S
         term_premium.jumps(rng, S, k, r, n_drawn, params.term_premium)
         if plumbing is not None:
-            _step_plumbing(rng, S, S2, E, k, r, n_drawn, events.overlay, plumbing, u, y10)
+            _step_plumbing(S, S2, k, r, n_drawn, events.overlay, plumbing, u, zs, y10)
         if fiscal is not None:
             _step_fiscal(S, S2, k, r, grid.dt, params, events.overlay, fiscal, w)
         _curve_point(S, k + 1, grid, cv, events.overlay, hist, ybuf, records, metrics)
@@ -205,16 +207,22 @@ def _step_core(S, S2, E, k, r, params, dt):
 
 
 @njit(cache=True, nogil=True)
-def _step_plumbing(rng, S, O, E, k, r, n_drawn, overlay, pl, u, y10):
+def _step_plumbing(S, O, k, r, n_drawn, overlay, pl, u, zs, y10):
     """The stablecoin and basis-trade blocks' step k: from the state O at time point k to S at
-    k + 1, whose core rows are stepped; they move the bill wedge and the fire-sale factor."""
-    if pl.runs:
-        B = S.shape[1]
+    k + 1, whose core rows are stepped; they move the bill wedge and the fire-sale factor. Their
+    random numbers come from their own generator ``pl.rng`` (per path: the cap's normal, then the
+    run's uniform; antithetic partners take the negated normal and the same uniform)."""
+    B = S.shape[1]
+    if pl.shock or pl.runs:
         for p in range(n_drawn):
-            u[p] = rng.random()
+            if pl.shock:
+                zs[p] = pl.rng.standard_normal()
+            if pl.runs:
+                u[p] = pl.rng.random()
         for p in range(n_drawn, B):
+            zs[p] = -zs[p - n_drawn]
             u[p] = u[p - n_drawn]
-    stablecoins.step(S, O, E, u, pl.stablecoins[r], k)
+    stablecoins.step(S, O, zs, u, pl.stablecoins[r])
     curve.compose(S, k + 1, 0, pl.curve, overlay, y10, None)
     basis_trade.step(S, O, y10, k, pl.basis_trade[r])
 

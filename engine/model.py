@@ -35,6 +35,7 @@ from .core.layout import (
     TP,
     X_STATES,
 )
+from .core.sampling import plumbing_rng
 from .core.shocks import active_shocks
 from .core.shocks import build as build_shocks
 from .registry import COMPONENTS, core_blocks, fiscal_blocks, module, plumbing_blocks
@@ -64,6 +65,13 @@ class Model:
         """The kernel's arguments after (rng, z, S): grid, shocks, events, params, curve, fiscal,
         plumbing."""
         return self.grid, self.shocks, self.events, self.params, self.curve, self.fiscal, self.plumbing
+
+    def block_bundles(self, seed: int, block: int) -> tuple:
+        """:attr:`bundles` for the block of paths ``block``: the plumbing's generator is the
+        block's own (engine.core.sampling.plumbing_rng)."""
+        if self.plumbing is None:
+            return self.bundles
+        return self.bundles[:-1] + (self.plumbing.with_rng(seed, block),)
 
     @property
     def n_draw(self) -> int:
@@ -143,6 +151,8 @@ def build(sc: Scenario) -> Model:
             rec0=rec0,
             position0=float(sc.section("basis_trade").position.value),
             runs=stablecoins.runs_possible(regs),
+            shock=stablecoins.shock_possible(regs),
+            rng=plumbing_rng(sim.seed, 0),
         )
     return Model(sc, cal, tenors, init, grid, shocks, events, params, cv, fiscal, plumbing, active, fit)
 

@@ -21,6 +21,7 @@ from .core.sketch import NB
 from .model import Model
 from .reduction import PARTS, STATE_SCALARS, fan_names
 from .registry import COMPONENTS as _COMPONENTS
+from .units import BUSINESS_DAYS_PER_YEAR
 
 #: the parts of a yield, in the order they add up: the expected real short rate and expected
 #: inflation, then the components of engine.registry
@@ -343,6 +344,30 @@ class Results:
             "scenario": _jsonable(sc.to_plain()),
         }
 
+    def _bound_warnings(self) -> list[str]:
+        """Lines that say when an assumed bound decided a plumbing outcome (on the kept paths):
+        the bill wedge at ``stablecoins.max_wedge``, the funds' sales at ``basis_trade.max_sales``."""
+        out = []
+        names = self.model.rec_names
+        sc_, bt = self.scenario.section("stablecoins"), self.scenario.section("basis_trade")
+        if self.n_kept and sc_.enabled and "bill_wedge_peak" in names:
+            w = np.maximum(self.raw("bill_wedge_peak")[-1], -self.raw("bill_wedge_trough")[-1])
+            share = _bound_share(w, sc_.max_wedge.value)
+            if share > 0:
+                out.append(
+                    f"  note: the bill wedge reached stablecoins.max_wedge ({sc_.max_wedge}, an assumption) "
+                    f"on {100 * share:.0f}% of the kept paths: the bound, not the flows, sets it there"
+                )
+        if self.n_kept and bt.enabled and "basis_forced_sales_peak_day" in names:
+            cap = bt.max_sales.value / BUSINESS_DAYS_PER_YEAR  # USD bn a day
+            share = _bound_share(self.raw("basis_forced_sales_peak_day")[-1], cap)
+            if share > 0:
+                out.append(
+                    f"  note: the funds' sales reached basis_trade.max_sales ({bt.max_sales}, an "
+                    f"assumption) on {100 * share:.0f}% of the kept paths"
+                )
+        return out
+
     # ---------------------------------------------------------------- summary
     def summary(self) -> str:
         m = self.metrics
@@ -393,8 +418,13 @@ class Results:
         if m["plumbing"]:
             lines += ["", f"plumbing at the horizon (running totals and peaks; mean, {q_lo} to {q_hi})"]
             for n, d in m["plumbing"].items():
+                if d["unit"] == "share" and n == "basis_needed_backstop":  # a 0/1 indicator: a probability
+                    lines.append(f"  {n:<34}{100 * d['mean']:>9.1f}% +/- {100 * d['std_error']:.1f}%  (probability)")
+                    continue
                 u = "%" if d["unit"] == "pct" else " " + d["unit"]
-                lines.append(f"  {n:<34}{d['mean']:>10.4g}{u}   {d[q_lo]:.4g} to {d[q_hi]:.4g}")
+                fmt = "{:.0f}" if d["unit"] == "count" else "{:.4g}"
+                lines.append(f"  {n:<34}{d['mean']:>10.4g}{u}   " + fmt.format(d[q_lo]) + " to " + fmt.format(d[q_hi]))
+            lines += self._bound_warnings()
             bad = m["plumbing"].get("basis_unconverged_steps")
             if bad is not None and bad["mean"] > 0:
                 lines.append(
@@ -409,6 +439,10 @@ class Results:
                     f"   [{t['resolution']}]"
                 )
         return "\n".join(lines)
+
+
+def _bound_share(x: np.ndarray, bound: float) -> float:
+    return float(np.mean(np.abs(x) >= bound * (1 - 1e-9))) if x.size else 0.0
 
 
 def _index_after(cal, years: float, dates) -> int:

@@ -24,7 +24,7 @@ from pydantic import PrivateAttr, ValidationError, create_model, model_validator
 from . import units
 from .core import calendar
 from .core.events import regimes
-from .core.layout import FISCAL_NAMES
+from .core.layout import FISCAL_NAMES, PLUMBING_BLOCK, PLUMBING_UNITS
 from .core.sampling import MAX_DIMENSION
 from .core.shocks import Correlations, active_shocks
 from .errors import Problem, ScenarioError
@@ -134,6 +134,9 @@ class Scenario(Section):
         variables = set(RATE_VARIABLES) | {f"yield_{n}" for n in names}
         if self.section("treasury").enabled:
             variables |= set(FISCAL_NAMES)
+        variables |= {  # the plumbing blocks' rates, when on
+            n for n, u in PLUMBING_UNITS.items() if u == "pct" and getattr(self, PLUMBING_BLOCK[n]).enabled
+        }
         for i, expr in enumerate(outs.thresholds):
             m = THRESHOLD_RE.match(expr)
             where = ("outputs", "thresholds", i)

@@ -20,13 +20,21 @@ Per path and step (``dt`` years; ``days`` business days), with position ``P`` an
   its loading). Backstop capacity left after the forced sales buys the dislocated bonds back,
   relieving the dislocation at the same rate;
 * the spiral: sales widen the dislocation, which raises losses and realised volatility and so
-  margins, which forces more sales. Within a step this is resolved by a fixed-point iteration on
-  ``f`` (monotone and bounded, so it converges; the iterations and any step that hit
-  ``max_iterations`` are recorded and reported);
+  margins, which forces more sales. Within a step this is resolved by the iteration ``f <-
+  max(f, wanted(f))`` from 0. ``wanted`` is non-decreasing in ``f`` (the realised variance takes
+  the step's move before the sales in absolute value plus the rise of the dislocation, so more
+  sales never lower margins; the margin is floored at 0 and the position kept at ``[0, P]``) and
+  bounded, so the iteration rises to the least fixed point; the iterations and any step that hit
+  ``max_iterations`` first are recorded and reported;
 * other forced sellers (``other_sales``, set by events: foreign official, money funds) sell into
   the same market and use up the same dealer capacity;
 * what is sold is bought: ``funds' sales + others' sales = to dealers + to the Fed + to
-  investors``, path by path and step by step.
+  investors``, path by path and step by step (the Fed's further purchases, which buy dislocated
+  bonds back from investors, are counted in ``basis_backstop_purchases``, not in the split);
+* ``basis_needed_backstop``: sales beyond dealers' capacity would, without the Fed, have pushed
+  the dislocation past ``backstop_trigger`` (30bp with a dated backstop), whether or not a
+  backstop exists; ``basis_fund_drawdown``: the largest fall of equity from the start
+  (``basis_fund_losses`` is the net marked-to-market loss at the horizon).
 
 Funds do not re-lever within a run (the position only falls). The dislocation then fades at
 the fire-sale block's speed (:mod:`engine.blocks.fire_sale`). With the Treasury block on, the
@@ -40,14 +48,34 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from typing import Annotated
+from typing import Annotated as _A
 
 import numpy as np
 from numba import njit
 from pydantic import model_validator
 
+from ..core import calendar
+from ..core.events import block_event_problems
 from ..core.layout import FIRE, OUTP, ROW
 from ..core.ou import stack
-from ..schema import Bool, Date, Field, Flow, Int, Money, Number, PositiveMoney, Rate, Section, Share, Tenor, Vol, fail
+from ..schema import (
+    Bool,
+    Date,
+    Field,
+    Flow,
+    Int,
+    Money,
+    NonNegRate,
+    Number,
+    PositiveMoney,
+    Quantity,
+    Rate,
+    Section,
+    Share,
+    Tenor,
+    Unit,
+    fail,
+)
 from ..units import BUSINESS_DAYS_PER_YEAR
 
 POS, EQ, ADDON, MRATE, RVAR, Y10, SPREAD = (
@@ -69,6 +97,7 @@ SOLD, SOLD_DAY, SOLD_PEAK, TO_DEALERS, TO_FED, TO_INV, LOSSES = (
     ROW["basis_to_investors"],
     ROW["basis_losses"],
 )
+DRAWDOWN = ROW["basis_drawdown"]
 BACKSTOP, BS_ON, NEEDED, SPREAD_PEAK, ITERS, ITERS_MAX, UNCONV = (
     ROW["basis_backstop"],
     ROW["basis_backstop_on"],
@@ -111,7 +140,7 @@ class Params(Section):
         description="margin rises by this share per unit of realised volatility above its reference (CME 10y "
         "note +61% from Mar 3 to 19, 2020, as daily 10y moves roughly tripled)",
     )
-    reference_vol: Vol = Field(
+    reference_vol: _A[Quantity, Unit("vol", lo=0.0, lo_open=True)] = Field(
         "90bp/sqrt(yr)", description="10y volatility at which margins are at their calm level (1990-2019: ~91bp/yr)"
     )
     vol_half_life: Tenor = Field("10d", description="half-life of the realised-volatility average margins follow")
@@ -121,7 +150,7 @@ class Params(Section):
         description="share of the cash dislocation that shows in the cash-futures basis (assumption, fitted "
         "to the March 2020 replay: futures cheapen too)",
     )
-    price_impact: Rate = Field(
+    price_impact: NonNegRate = Field(
         "13bp",
         description="fire-sale dislocation of the 10y per $100bn sold beyond dealers' capacity (stress: ~13bp "
         "per $100bn of identified March 2020 sales, CALIBRATION.md, order of magnitude)",
@@ -182,8 +211,9 @@ class Params(Section):
 FIXED = ("enabled", "position", "equity", "duration", "backstop_start", "max_iterations", "tolerance")
 
 (ON, H, M0, VSENS, VREF2, LAMV, DUR, BETA, IMPACT, CAPD, MAXS) = range(11)
-(BS, TRIG, START, PACE, SIZE, TOL, MAXIT, DT, DAYS, OTHERS) = range(11, 21)
-N_SLOT = 21
+(BS, TRIG, START, PACE, SIZE, TOL, MAXIT, DT, DAYS, OTHERS, EQ0, NEED) = range(11, 23)
+N_SLOT = 23
+NEED_DEFAULT = 0.003  # 30bp: "needs a backstop" when the trigger is a date only
 
 
 def pack_one(sc, cal) -> np.ndarray:
@@ -211,6 +241,8 @@ def pack_one(sc, cal) -> np.ndarray:
     out[DT] = dt
     out[DAYS] = dt * BUSINESS_DAYS_PER_YEAR
     out[OTHERS] = p.other_sales.value * dt
+    out[EQ0] = p.equity.value
+    out[NEED] = p.backstop_trigger.value if p.backstop_trigger is not None else NEED_DEFAULT
     return out
 
 
@@ -233,7 +265,7 @@ def initial(sc, x: np.ndarray) -> None:
     p: Params = sc.basis_trade
     for row in (ADDON, RVAR, Y10, SPREAD, OTHER, SOLD, SOLD_DAY, SOLD_PEAK, TO_DEALERS, TO_FED, TO_INV, LOSSES):
         x[row] = 0.0
-    for row in (BACKSTOP, BS_ON, NEEDED, SPREAD_PEAK, ITERS, ITERS_MAX, UNCONV):
+    for row in (BACKSTOP, BS_ON, NEEDED, DRAWDOWN, SPREAD_PEAK, ITERS, ITERS_MAX, UNCONV):
         x[row] = 0.0
     x[POS] = p.position.value
     x[EQ] = p.equity.value
@@ -243,21 +275,28 @@ def initial(sc, x: np.ndarray) -> None:
 
 
 def checks(sc) -> list[tuple[tuple, str]]:
-    """Events on the margin add-on need the block on."""
-    if sc.basis_trade.enabled:
-        return []
-    return [
-        (("events", i, "shock"), "basis_margin needs basis_trade.enabled: true")
-        for i, ev in enumerate(sc.events)
-        if ev.kind == "shock" and ev.shock == "basis_margin"
-    ]
+    """Events on the block need it on, its run/margin shocks are sized sensibly, and every
+    regime ``set`` events start keeps the section's rules (engine.core.events)."""
+    out = block_event_problems(sc, "basis_trade", ("basis_margin",))
+    p: Params = sc.basis_trade
+    if p.enabled and p.backstop_start is not None:
+        end = calendar.end_date(sc.simulation.start, sc.simulation.horizon)
+        if not sc.simulation.start <= p.backstop_start < end:
+            out.append(
+                (
+                    ("basis_trade", "backstop_start"),
+                    f"{p.backstop_start} is outside the simulation [{sc.simulation.start}, {end}); "
+                    "expected a date in it",
+                )
+            )
+    return out
 
 
 _ROWS = (POS, EQ, ADDON, MRATE, RVAR, Y10, SPREAD, OTHER, SOLD, SOLD_DAY, SOLD_PEAK, TO_DEALERS, TO_FED, TO_INV, LOSSES)
-_ROWS2 = (BACKSTOP, BS_ON, NEEDED, SPREAD_PEAK, ITERS, ITERS_MAX, UNCONV)
+_ROWS2 = (BACKSTOP, BS_ON, NEEDED, DRAWDOWN, SPREAD_PEAK, ITERS, ITERS_MAX, UNCONV)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _outcome(f, P, E, rv, y_ex, yprev, fire_pre, b_prev, addon, avail, Q):
     """Everything that follows from the funds' forced sales ``f`` in a step, with the other
     sellers' ``Q[OTHERS]``: (dealers' take, the Fed's take, investors' take, the Fed's further
@@ -269,19 +308,22 @@ def _outcome(f, P, E, rv, y_ex, yprev, fire_pre, b_prev, addon, avail, Q):
     inv = total - d_take - fed_take
     fire = fire_pre + Q[IMPACT] * inv
     relief = 0.0
-    if fire > 0.0 and avail > fed_take:
+    if fire > 0.0 and avail > fed_take and Q[IMPACT] > 0.0:
         relief = min(avail - fed_take, fire / Q[IMPACT])
         fire -= Q[IMPACT] * relief
-    dy = y_ex + fire - yprev
+    # the step's move: before the sales in absolute value, plus the rise of the dislocation they
+    # cause, so that margins (and so the sales wanted) never fall as sales rise
+    dy = abs(y_ex + fire_pre - yprev) + max(fire - fire_pre, 0.0)
     rv_new = Q[LAMV] * rv + (1.0 - Q[LAMV]) * dy * dy / Q[DT]
-    m = Q[M0] * (1.0 + Q[VSENS] * max(0.0, math.sqrt(rv_new / Q[VREF2]) - 1.0)) + addon
+    m = max(Q[M0] * (1.0 + Q[VSENS] * max(0.0, math.sqrt(rv_new / Q[VREF2]) - 1.0)) + addon, 0.0)
     E_new = E - P * Q[DUR] * (Q[BETA] * fire - b_prev)
-    keep = min(P, E_new / (Q[H] + m)) if E_new > 0.0 else 0.0
+    den = Q[H] + m
+    keep = P if den <= 0.0 else (max(0.0, min(P, E_new / den)) if E_new > 0.0 else 0.0)
     want = min(P - keep, Q[MAXS])
     return d_take, fed_take, inv, relief, fire, rv_new, m, E_new, want
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def step(S, O, y10, k, Q):
     """Step k: from the old state O to S (whose core rows are stepped, the fire-sale factor
     included). ``y10``: (B,) the 10y yield of S before this step's forced sales. USD bn, decimals."""
@@ -337,7 +379,11 @@ def step(S, O, y10, k, Q):
         S[LOSSES, p] = O[LOSSES, p] + (E - E_new)
         S[BACKSTOP, p] = O[BACKSTOP, p] + fed_take + relief
         S[BS_ON, p] = on
-        S[NEEDED, p] = 1.0 if (O[NEEDED, p] > 0.0 or (fed_take > 0.0 and f > 0.0)) else 0.0
+        # would the funds' and others' sales beyond dealers' capacity, without the Fed, have pushed
+        # the dislocation past the trigger (30bp with a dated backstop only)?
+        no_fed = fire_pre + Q[IMPACT] * (fed_take + inv)
+        S[NEEDED, p] = 1.0 if (O[NEEDED, p] > 0.0 or (f > 0.0 and no_fed >= Q[NEED])) else 0.0
+        S[DRAWDOWN, p] = max(O[DRAWDOWN, p], Q[EQ0] - max(E_new, 0.0))
         S[SPREAD_PEAK, p] = max(O[SPREAD_PEAK, p], spread)
         S[ITERS, p] = it
         S[ITERS_MAX, p] = max(O[ITERS_MAX, p], it)
@@ -360,12 +406,13 @@ def record(S, out, rec0, P0):
         out[o + 7, p] = S[MRATE, p]
         out[o + 8, p] = S[EQ, p]
         out[o + 9, p] = S[LOSSES, p]
-        out[o + 10, p] = S[BACKSTOP, p]
-        out[o + 11, p] = S[NEEDED, p]
-        out[o + 12, p] = S[OTHER, p]
-        out[o + 13, p] = S[TO_DEALERS, p]
-        out[o + 14, p] = S[TO_FED, p]
-        out[o + 15, p] = S[TO_INV, p]
-        out[o + 16, p] = S[ITERS, p]
-        out[o + 17, p] = S[ITERS_MAX, p]
-        out[o + 18, p] = S[UNCONV, p]
+        out[o + 10, p] = S[DRAWDOWN, p]
+        out[o + 11, p] = S[BACKSTOP, p]
+        out[o + 12, p] = S[NEEDED, p]
+        out[o + 13, p] = S[OTHER, p]
+        out[o + 14, p] = S[TO_DEALERS, p]
+        out[o + 15, p] = S[TO_FED, p]
+        out[o + 16, p] = S[TO_INV, p]
+        out[o + 17, p] = S[ITERS, p]
+        out[o + 18, p] = S[ITERS_MAX, p]
+        out[o + 19, p] = S[UNCONV, p]

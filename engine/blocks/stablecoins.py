@@ -3,23 +3,26 @@ sales, which move bill yields through the bill wedge (:mod:`engine.blocks.bill_w
 
 Per path and step (``dt`` years), with ``M`` the market cap (USD bn):
 
-* trend growth and volatility: ``M' = M exp((g - s^2/2) dt + s sqrt(dt) z)`` (``z`` the
-  ``stablecoins`` Gaussian shock, correlated with the others as the scenario says);
+* trend growth and volatility: ``M' = M exp((g - s^2/2) dt + s sqrt(dt) z)`` (``z`` a normal
+  of the plumbing's own stream, independent of the core shocks; ``g`` is the mean growth, the
+  median grows at ``g - s^2/2``);
 * runs: a run starts with probability ``1 - exp(-lambda dt)``, ``lambda = run_intensity x (1 +
   stress_sensitivity x max(fire-sale dislocation, 0) / 100bp)``, or when an event shocks
   ``stablecoin_run`` (a share of the cap, like ``+25%``); it redeems ``run_size`` of the cap at the
   start evenly over ``run_duration`` (the depeg state is 1 meanwhile);
 * reserves follow the cap at the scenario's composition: issuers buy bills on inflows and sell
   them on outflows (``bills`` plus ``government_money_funds``, whose holdings are counted as bills);
-  sales forced by redemptions are recorded and must be absorbed by the rest of the market;
-* the net flow ``F = M' - M`` moves the 3m bill wedge by ``-impact x F``, ``impact =
-  inflow_impact`` for inflows and ``inflow_impact x outflow_asymmetry`` for outflows, bounded by
-  ``max_wedge``. Calibrated on Ahmed & Aldasoro (BIS WP 1270, 2025): a 2-s.d. inflow (about
-  $3.5bn over 5 days) lowers the 3m yield 2-2.5 bp within 10 days (about 0.6-0.7 bp per $1bn of
-  5-day flow); outflows move it 2-3 times as much; no effect on long tenors.
+  sales forced by run redemptions are recorded and must be absorbed by the rest of the market;
+* flows move the 3m bill wedge: trend and noise flows by ``-inflow_impact x F`` (either way),
+  run redemptions ``R`` by ``+inflow_impact x outflow_asymmetry x R``, bounded by ``max_wedge``
+  (the asymmetry applies to redemptions only: applied to the noise it would make the wedge
+  drift with the noise, and so with the step). Calibrated on Ahmed & Aldasoro (BIS WP 1270,
+  2025): a 2-s.d. inflow (about $3.5bn over 5 days) lowers the 3m yield 2-2.5 bp within 10
+  days (about 0.6-0.7 bp per $1bn of 5-day flow); outflows move it 2-3 times as much; no
+  effect on long tenors.
 
-Draws: with runs possible, one uniform per drawn path and step, after the term-premium jumps
-(antithetic partners share their pair's uniform).
+Draws, from the plumbing's own generator (engine.core.sampling.plumbing_rng): per path and step
+the cap's normal (with a volatility) and a uniform (with runs possible).
 """
 
 from __future__ import annotations
@@ -31,25 +34,29 @@ import numpy as np
 from numba import njit
 from pydantic import model_validator
 
-from ..core.layout import BILL, FIRE, OUTP, ROW, SH_STABLE
+from ..core.events import block_event_problems
+from ..core.layout import BILL, FIRE, OUTP, ROW
 from ..core.ou import stack
-from ..schema import Bool, Field, Int, Money, Number, Rate, Section, Share, Speed, Tenor, Vol, fail
+from ..schema import Bool, Field, Int, Money, NonNegRate, Number, Rate, Section, Share, Speed, Tenor, Vol, fail
+from ..units import BUSINESS_DAYS_PER_YEAR
 
-CAP, BILLS, FLOW, RUN, RUN_PACE, RUN_TIME, DEPEG = (
+CAP, BILLS, FLOW, RUN, RUN_LEFT, RUN_TIME, DEPEG = (
     ROW["stablecoin_cap"],
     ROW["stablecoin_bills"],
     ROW["stablecoin_flow"],
     ROW["stablecoin_run"],
-    ROW["stablecoin_run_pace"],
+    ROW["stablecoin_run_left"],
     ROW["stablecoin_run_time"],
     ROW["stablecoin_depeg"],
 )
-SALES, SALES_STEP, PEAK, RUNS = (
+SALES, SALES_STEP, PEAK, TROUGH, RUNS = (
     ROW["stablecoin_forced_sales"],
     ROW["stablecoin_sales_step"],
     ROW["stablecoin_wedge_peak"],
+    ROW["stablecoin_wedge_trough"],
     ROW["stablecoin_runs"],
 )
+_ROWS = (CAP, BILLS, FLOW, RUN, RUN_LEFT, RUN_TIME, DEPEG, SALES, SALES_STEP, PEAK, TROUGH, RUNS)
 O0 = OUTP["stablecoins"]  # first of the block's outputs, after the run's first plumbing record row
 GENIUS_MAX_BILL_DAYS = 93  # GENIUS Act: Treasury bills with at most 93 days remaining
 
@@ -121,7 +128,7 @@ class Params(Section):
         90, description="longest remaining maturity of bills held, calendar days (GENIUS Act: at most 93)"
     )
     repo_term_days: Int = Field(1, description="term of the repo held, calendar days (GENIUS Act: overnight, 1)")
-    inflow_impact: Rate = Field(
+    inflow_impact: NonNegRate = Field(
         "0.7bp",
         description="3m bill wedge per $1bn of net inflow (BIS WP 1270: ~0.6-0.7 bp per $1bn of 5-day flow)",
     )
@@ -175,8 +182,8 @@ class Params(Section):
 
 FIXED = ("enabled", "cap", "reserves", "genius", "bill_max_days", "repo_term_days")
 
-ON, GROWTH, SD, LAM, STRESS, RUN_SIZE, RUN_YEARS, BILL_SHARE, IMP_IN, IMP_OUT, MAX_W, DT = range(12)
-N_SLOT = 12
+ON, GROWTH, SD, LAM, STRESS, RUN_SIZE, RUN_YEARS, BILL_SHARE, IMP_IN, IMP_OUT, MAX_W, DT, DAYS = range(13)
+N_SLOT = 13
 
 
 def pack_one(sc, dt: float) -> np.ndarray:
@@ -195,6 +202,7 @@ def pack_one(sc, dt: float) -> np.ndarray:
     out[IMP_OUT] = p.inflow_impact.value * float(p.outflow_asymmetry)
     out[MAX_W] = p.max_wedge.value
     out[DT] = dt
+    out[DAYS] = dt * BUSINESS_DAYS_PER_YEAR
     return out
 
 
@@ -206,7 +214,7 @@ def initial(sc, x: np.ndarray) -> None:
     p: Params = sc.stablecoins
     x[CAP] = p.cap.value
     x[BILLS] = p.cap.value * (p.reserves.bills.value + p.reserves.government_money_funds.value)
-    for row in (FLOW, RUN, RUN_PACE, RUN_TIME, DEPEG, SALES, SALES_STEP, PEAK, RUNS):
+    for row in (FLOW, RUN, RUN_LEFT, RUN_TIME, DEPEG, SALES, SALES_STEP, PEAK, TROUGH, RUNS):
         x[row] = 0.0
 
 
@@ -214,64 +222,71 @@ def runs_possible(regimes: list) -> bool:
     return any(r.stablecoins.enabled and r.stablecoins.run_intensity.value > 0 for r in regimes)
 
 
+def shock_possible(regimes: list) -> bool:
+    return any(r.stablecoins.enabled and r.stablecoins.vol.value > 0 for r in regimes)
+
+
 def checks(sc) -> list[tuple[tuple, str]]:
-    """Events that start a run need the block on; runs stay rare per step."""
-    out: list[tuple[tuple, str]] = []
-    if not sc.stablecoins.enabled:
-        out += [
-            (("events", i, "shock"), "stablecoin_run needs stablecoins.enabled: true")
-            for i, ev in enumerate(sc.events)
-            if ev.kind == "shock" and ev.shock == "stablecoin_run"
-        ]
+    """Events on the block need it on, its run/margin shocks are sized sensibly, and every
+    regime ``set`` events start keeps the section's rules (engine.core.events)."""
+    out = block_event_problems(sc, "stablecoins", ("stablecoin_run",))
     return out
 
 
-@njit(cache=True, nogil=True)
-def step(S, O, E, u, P, k):
-    """Step k: from the old state O to S (whose core rows are stepped). ``u``: (B,) uniforms for
-    the run draws (unused when runs are off); E: correlated shocks. Amounts USD bn."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def step(S, O, z, u, P):
+    """One step: from the old state O to S (whose core rows are stepped). ``z``: (B,) the cap's
+    normals, ``u``: (B,) uniforms for the run draws (each unused when off). Amounts USD bn.
+
+    Trend and noise flows move the wedge symmetrically (``inflow_impact`` either way, so the
+    noise leaves no drift and the wedge does not depend on the step); redemptions in a run move
+    it ``outflow_asymmetry`` times as much and force bill sales. Overlapping runs add their
+    amounts, redeemed over the longer of the time left and a new run's duration."""
     if P[ON] == 0.0:
         for p in range(S.shape[1]):
-            for row in (CAP, BILLS, FLOW, RUN, RUN_PACE, RUN_TIME, DEPEG, SALES, SALES_STEP, PEAK, RUNS):
+            for row in _ROWS:
                 S[row, p] = O[row, p]
         return
     dt = P[DT]
     for p in range(S.shape[1]):
         M = O[CAP, p]
-        start = O[RUN, p]
+        start = max(O[RUN, p], 0.0)
         runs = O[RUNS, p]
         if P[LAM] > 0.0:
             lam = P[LAM] * (1.0 + P[STRESS] * max(S[FIRE, p], 0.0) / 0.01)
             if u[p] < -math.expm1(-lam * dt):
                 start += P[RUN_SIZE]
-        pace, left = O[RUN_PACE, p], O[RUN_TIME, p]
+        left, t_left = O[RUN_LEFT, p], O[RUN_TIME, p]
         if start > 0.0:
-            pace = (pace if left > 0.0 else 0.0) + start * M / P[RUN_YEARS]
-            left = max(left, P[RUN_YEARS])
+            left += start * M
+            t_left = max(t_left, P[RUN_YEARS])
             runs += 1.0
         redeem = 0.0
-        if left > 0.0:
-            redeem = min(pace * min(dt, left), M)
-            left -= dt
-        if left <= 0.0:
-            pace, left = 0.0, 0.0
-        M_new = max(M * math.exp(P[GROWTH] + P[SD] * E[SH_STABLE, p]) - redeem, 0.0)
-        flow = M_new - M
-        bills_new = P[BILL_SHARE] * M_new
-        sold = max(O[BILLS, p] - bills_new, 0.0)
-        imp = P[IMP_IN] if flow > 0.0 else P[IMP_OUT]
-        w = min(max(S[BILL, p] - imp * flow, -P[MAX_W]), P[MAX_W])
+        if t_left > 0.0:
+            last = t_left <= dt * (1.0 + 1e-6)  # the run's last step: what is left goes
+            redeem = left if last else left * dt / t_left
+            left -= redeem
+            t_left = 0.0 if last else t_left - dt
+            if last:
+                left = 0.0
+        grown = M * math.exp(P[GROWTH] + P[SD] * z[p])
+        M_new = max(grown - redeem, 0.0)
+        red = grown - M_new  # redemptions paid (at most the whole cap)
+        w = S[BILL, p] - P[IMP_IN] * (grown - M) + P[IMP_OUT] * red
+        w = min(max(w, -P[MAX_W]), P[MAX_W])
+        sold = P[BILL_SHARE] * red
         S[BILL, p] = w
         S[CAP, p] = M_new
-        S[BILLS, p] = bills_new
-        S[FLOW, p] = flow
+        S[BILLS, p] = P[BILL_SHARE] * M_new
+        S[FLOW, p] = (M_new - M) / P[DAYS]
         S[RUN, p] = 0.0
-        S[RUN_PACE, p] = pace
-        S[RUN_TIME, p] = left
-        S[DEPEG, p] = 1.0 if left > 0.0 else 0.0
+        S[RUN_LEFT, p] = left
+        S[RUN_TIME, p] = t_left
+        S[DEPEG, p] = 1.0 if redeem > 0.0 else 0.0
         S[SALES, p] = O[SALES, p] + sold
-        S[SALES_STEP, p] = sold
-        S[PEAK, p] = max(O[PEAK, p], abs(w))
+        S[SALES_STEP, p] = sold / P[DAYS]
+        S[PEAK, p] = max(O[PEAK, p], w)
+        S[TROUGH, p] = min(O[TROUGH, p], w)
         S[RUNS, p] = runs
 
 
@@ -288,3 +303,4 @@ def record(S, out, rec0):
         out[o + 5, p] = S[DEPEG, p]
         out[o + 6, p] = S[RUNS, p]
         out[o + 7, p] = S[PEAK, p]
+        out[o + 8, p] = S[TROUGH, p]

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 
 from ..registry import core_blocks, fiscal_blocks, plumbing_blocks
+from .sampling import plumbing_rng
 
 
 class Grid(NamedTuple):
@@ -59,7 +60,10 @@ class Plumbing(NamedTuple):
     (R, slots), ``curve`` the 10y's :class:`~engine.blocks.curve.Curve` at every time point (the
     basis trade's realised volatility and yield), ``rec0`` the first recorded row of their
     outputs, ``position0`` the basis trade's position at the start (USD bn), ``runs`` whether
-    stablecoin runs can start at random (a uniform is then drawn per path and step)."""
+    stablecoin runs can start at random (a uniform is then drawn per path and step), ``shock``
+    whether the stablecoin cap draws a normal per path and step, and ``rng`` the plumbing's own
+    generator for the block of paths being simulated (:func:`engine.core.sampling.plumbing_rng`,
+    set per block by :meth:`with_rng`)."""
 
     stablecoins: np.ndarray
     basis_trade: np.ndarray
@@ -67,6 +71,11 @@ class Plumbing(NamedTuple):
     rec0: int
     position0: float
     runs: bool
+    shock: bool
+    rng: Any
+
+    def with_rng(self, seed: int, block: int) -> Plumbing:
+        return self._replace(rng=plumbing_rng(seed, block))
 
 
 assert tuple(b.name for b in plumbing_blocks()) == Plumbing._fields[:2]

@@ -67,3 +67,44 @@ def regimes(sc, cal) -> tuple[list, np.ndarray]:
         out.append(cur.model_copy(update={sec: getattr(cur, sec).model_copy(update={key: ev.value})}))
         reg[k:] = len(out) - 1
     return out, reg
+
+
+def block_event_problems(sc, block: str, targets: tuple[str, ...] = ()) -> list[tuple[tuple, str]]:
+    """Problems with the events that act on a block that has an ``enabled`` switch: while it is
+    off, shocks to its ``targets`` and ``set`` events on its parameters would do nothing (refused,
+    as a scenario that says one thing and does another); level shocks to its targets must be
+    positive; and every regime a ``set`` event starts must pass the section's own rules (a
+    ``set`` changes one key, and a combination the section refuses in the file, like a zero
+    haircut with a zero margin, is refused here too)."""
+    out: list[tuple[tuple, str]] = []
+    sec = getattr(sc, block)
+    sets = [(i, ev) for i, ev in enumerate(sc.events) if ev.kind == "set" and ev.set.split(".", 1)[0] == block]
+    if not sec.enabled:
+        out += [
+            (("events", i, "shock"), f"{ev.shock} needs {block}.enabled: true")
+            for i, ev in enumerate(sc.events)
+            if ev.kind == "shock" and ev.shock in targets
+        ]
+        out += [(("events", i, "set"), f"{ev.set} needs {block}.enabled: true") for i, ev in sets]
+        return out
+    out += [
+        (("events", i, "size"), f"'{ev.size}'; a {ev.shock} shock is positive (it starts something), like +20%")
+        for i, ev in enumerate(sc.events)
+        if ev.kind == "shock" and ev.shock in targets and ev.size.value <= 0 and ev.shock != "basis_margin"
+    ]
+    plain = sec.model_dump(mode="json", by_alias=True)
+    for i, ev in sorted(sets, key=lambda x: x[1].date):
+        key = ev.set.split(".", 1)[1]
+        candidate = {**plain, key: _plain_value(ev.value)}
+        try:
+            type(sec).model_validate(candidate)
+        except Exception as exc:  # pydantic.ValidationError: the regime breaks a rule of the section
+            msgs = [e.get("msg", str(e)) for e in getattr(exc, "errors", list)()] or [str(exc)]
+            out.append((("events", i, "value"), f"from {ev.date} {block} would break its rules: {msgs[0]}"))
+            continue
+        plain = candidate
+    return out
+
+
+def _plain_value(v):
+    return str(v) if hasattr(v, "value") or hasattr(v, "years") else v

@@ -91,7 +91,6 @@ SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR = (
     SH["inflation_expectations"],
     SH["neutral_rate"],
 )
-SH_STABLE = SH["stablecoins"]
 SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = (
     SH["policy_rate"],
     SH["policy_stance"],

@@ -70,6 +70,13 @@ def block_rng(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
 
 
+def plumbing_rng(seed: int, block: int) -> np.random.Generator:
+    """The plumbing blocks' own generator for block ``block``: ``SeedSequence(seed,
+    spawn_key=(block, 1))``, a stream apart from the core's, so switching a plumbing block on
+    moves none of the core's draws."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, 1))))
+
+
 NO_NORMALS = np.empty((0, 0, 0))
 
 
