@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pydantic import ValidationError
 
 from .bundles import Events
 from .layout import EVENT_ROW, N_COMP, OVERLAY_COLUMN
@@ -98,8 +99,8 @@ def block_event_problems(sc, block: str, targets: tuple[str, ...] = ()) -> list[
         candidate = {**plain, key: _plain_value(ev.value)}
         try:
             type(sec).model_validate(candidate)
-        except Exception as exc:  # pydantic.ValidationError: the regime breaks a rule of the section
-            msgs = [e.get("msg", str(e)) for e in getattr(exc, "errors", list)()] or [str(exc)]
+        except ValidationError as exc:  # the regime breaks a rule of the section
+            msgs = [str(e.get("msg", "")) for e in exc.errors()] or [str(exc)]
             out.append((("events", i, "value"), f"from {ev.date} {block} would break its rules: {msgs[0]}"))
             continue
         plain = candidate
