@@ -18,9 +18,9 @@ The kernel takes a handful of named bundles (engine.core.bundles); ``fiscal`` is
 the Treasury block is on, and numba compiles a specialisation without the fiscal blocks for it.
 Random numbers are drawn in a fixed order that the numpy twin (:mod:`engine.twin`) repeats: the
 step's normals in path-major order, then for each path in order its jumps (a normal for the
-size, an exponential for the next threshold), then with stablecoin runs possible a uniform per
-path; the plumbing blocks draw from their own generator (engine.core.sampling.plumbing_rng),
-so switching them on moves none of the core's draws. The fiscal blocks draw none.
+size, an exponential for the next threshold). The plumbing blocks draw from their own
+generator (engine.core.sampling.plumbing_rng, in the plumbing bundle), so switching them on
+moves none of the core's draws; they stay pseudo-random in quasi-random runs. The fiscal blocks draw none.
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing
     recorded tenors' :class:`~engine.blocks.curve.Curve`; fiscal: engine.core.bundles.Fiscal or
     None; plumbing: engine.core.bundles.Plumbing or None. records: (n_rec, n_var, B) recorded
     variables; metrics: (N_MET, n_tenor, B) per-path metrics. Rates are decimals, time in years.
-    Returns (-1, -1, -1), or as soon as a recorded
-    value is NaN or infinite, (record slot, variable, path) of the first such value (the block is
-    then left unfinished: the run is to stop). With ``grid.antithetic``, paths ``p`` and
+    Returns (-1, -1, -1), or as soon as a recorded value is NaN or infinite, (record slot,
+    variable, path) of the first such value (the block is then left unfinished: the run is to
+    stop). With ``grid.antithetic``, paths ``p`` and
     ``p + half`` (half = ceil(B/2)) form a pair: the second takes the negated normals and
     mirrored jump sizes of the first at the same jump times.
     """

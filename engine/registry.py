@@ -422,9 +422,6 @@ EVENT_TARGETS = (
     "basis_margin",
 )
 
-#: Event targets that are rows of a plumbing block: the block must be enabled to shock them.
-PLUMBING_TARGETS = {"stablecoin_run": "stablecoins", "basis_margin": "basis_trade"}
-
 
 def block(name: str) -> Block:
     """The registry entry of block ``name``."""
