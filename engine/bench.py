@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
+from . import catalog
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_rng
 from .driver import block_normals, default_threads, simulate
@@ -38,7 +39,7 @@ from .model import build
 from .scenario import load_scenario
 from .twin import simulate_twin
 
-BASELINE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "baseline.yaml")
+BASELINE = os.path.join(catalog.LIBRARY_DIR, "baseline.yaml")  # installed with the package
 
 
 @njit(cache=True, nogil=True)

@@ -3,7 +3,11 @@
     ustsim run FILE [--set key=value ...] [--out DIR] [--paths N] [--seed N] [--horizon 10y]
     ustsim validate FILE [--set key=value ...]
     ustsim schema
+    ustsim scenarios
     ustsim bench [--quick]
+
+FILE is a scenario file, or the name of a scenario of the library installed with the package
+(``ustsim run baseline``; ``ustsim scenarios`` lists them).
 
 A user error prints one line per problem (``file:line: key: what is wrong``) and exits with
 status 2, before anything is written; ``--debug`` shows tracebacks of unexpected errors.
@@ -29,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def scenario_args(sp):
-        sp.add_argument("file", help="scenario YAML file")
+        sp.add_argument("file", help="scenario YAML file, or a library scenario's name (ustsim scenarios)")
         sp.add_argument(
             "--set",
             dest="overrides",
@@ -61,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(v)
+
+    sub.add_parser("scenarios", help="list the scenario library installed with the package, one line each")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files (or, with --markdown, the reference)")
     sc.add_argument(
@@ -142,6 +148,11 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
 def _dispatch(a, out, err) -> int:
     from .scenario import json_schema, load_scenario
 
+    if a.command == "scenarios":
+        from .reference import library_lines
+
+        print("\n".join(library_lines()), file=out)
+        return 0
     if a.command == "schema":
         if a.markdown:
             from .reference import markdown

@@ -24,8 +24,10 @@ import time
 
 import numpy as np
 
+from . import catalog
+
 A, B, SIGMA, R0 = 0.1, 0.04, 0.01, 0.03
-VASICEK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios", "vasicek.yaml")
+VASICEK = os.path.join(catalog.LIBRARY_DIR, "vasicek.yaml")
 
 
 def closed_form_price(T: float) -> float:

@@ -129,3 +129,25 @@ def markdown() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def library_lines() -> list[str]:
+    """One line per library scenario (engine.catalog): name, period and step, the optional blocks
+    it switches on and its number of events, and its description."""
+    from . import catalog
+    from .core.calendar import end_date
+    from .scenario import load_scenario
+
+    rows = []
+    for name in catalog.names():
+        sc = load_scenario(catalog.library_path(name) or name)
+        sim = sc.simulation
+        on = [b for b in ("treasury", "stablecoins", "basis_trade") if sc.section(b).enabled]
+        n = len(sc.events)
+        blocks = "+".join(["core", *on]) + (f", {n} event{'s' if n > 1 else ''}" if n else "")
+        period = f"{sim.start} -> {end_date(sim.start, sim.horizon)} by {sim.step}"
+        rows.append((name, period, blocks, sc.description or ""))
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    w2 = max(len(r[2]) for r in rows)
+    return [f"{n:<{w0}}  {p:<{w1}}  {b:<{w2}}  {d}" for n, p, b, d in rows]

@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 
+from . import catalog
+
 CHILD = r"""
 import json, sys, time
 spec = json.loads(sys.argv[1])
@@ -50,10 +52,11 @@ if client is not None:
     from engine.dask_backend import close
     close(client, cluster)
 """
+
 POINT_TIMEOUT_S = {True: 180, False: 900}  # quick / full: a point that takes longer has hung
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASELINE = os.path.join(ROOT, "scenarios", "baseline.yaml")
+BASELINE = os.path.join(catalog.LIBRARY_DIR, "baseline.yaml")
 
 
 def _point(paths: int, steps: int, threads: int, dask: int = 0, scenario: str = BASELINE, quick: bool = True) -> dict:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError, create_model, model_validator
 
-from . import units
+from . import catalog, units
 from .core import calendar
 from .core.events import regimes
 from .core.layout import FISCAL_NAMES, PLUMBING_BLOCK, PLUMBING_UNITS
@@ -219,7 +219,8 @@ def _load_tree(
                     via[0],
                     via[1],
                     via[2],
-                    f"file {display!r} not found; expected a scenario file path relative to this file",
+                    f"file {display!r} not found; expected a scenario file path relative to this file, or the "
+                    "name of a library scenario (ustsim scenarios)",
                 )
             )
         return None
@@ -251,7 +252,11 @@ def _load_tree(
             )
         else:
             bpath = os.path.join(os.path.dirname(path), ext)
-            bdisplay = os.path.normpath(os.path.join(os.path.dirname(display), ext))
+            local = catalog.resolve(bpath)  # the file, or <file>.yaml, beside this one
+            lib = None if os.path.exists(local) else catalog.library_path(ext)  # else extends: baseline
+            ext_shown = ext + ".yaml" if local.endswith(".yaml") and not ext.endswith(".yaml") else ext
+            bpath = lib or local
+            bdisplay = lib or os.path.normpath(os.path.join(os.path.dirname(display), ext_shown))
             loaded = _load_tree(bpath, stack + (real,), origins, problems, bdisplay, (display, eline, "extends"))
             if loaded is not None:
                 base = loaded
@@ -337,7 +342,7 @@ def load_scenario(path: str | os.PathLike, overrides=()) -> Scenario:
 
     Raises :class:`~engine.errors.ScenarioError` listing every problem found.
     """
-    path = os.fspath(path)
+    path = catalog.resolve(os.fspath(path))  # a file, or a library scenario by name
     origins: dict = {}
     found: list[Problem] = []
     data = _load_tree(path, (), origins, found, path, None)
@@ -356,7 +361,9 @@ def loads_scenario(text: str, name: str = "<string>", overrides=()) -> Scenario:
         raise ScenarioError([Problem(name, 1, "", "a scenario must be a mapping of keys to values")])
     if "extends" in data:
         ext = data.pop("extends")
-        base = _load_tree(str(ext), (), origins, found, str(ext), (name, lines.get(("extends",)), "extends"))
+        base = _load_tree(
+            catalog.resolve(str(ext)), (), origins, found, str(ext), (name, lines.get(("extends",)), "extends")
+        )
         if base is None or found:
             raise ScenarioError(found)
         data = _merge(base, data)
