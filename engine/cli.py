@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
         for line in exc.lines():
             print(line, file=err)
         return 2
+    except BrokenPipeError:  # the reader went away (ustsim scenarios | head): nothing more to say
+        return 0
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): workers stop at their next block
         print("interrupted; nothing was written", file=err)
         return 143 if isinstance(exc, Terminated) else 130

@@ -74,3 +74,14 @@ def test_scenarios_lists_the_library_one_line_each():
     assert "2020-03-06 -> 2020-05-01 by 1d" in by_name["dash_for_cash_2020"]
     assert "core+basis_trade, 14 events" in by_name["dash_for_cash_2020"]
     assert "core+stablecoins" in by_name["stablecoin_growth"]
+
+
+def test_a_closed_pipe_is_not_an_error():
+    import subprocess
+    import sys
+
+    code = "import sys; from engine.cli import main; sys.exit(main(['scenarios']))"
+    proc = subprocess.run(
+        f'{sys.executable} -c "{code}" | head -1', shell=True, capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.startswith("baseline") and "internal error" not in proc.stderr, proc.stderr
