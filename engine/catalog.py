@@ -9,10 +9,21 @@ exists where it is looked for: a user's own ``baseline.yaml`` beside their scena
 from __future__ import annotations
 
 import os
-from importlib import resources
+
+
+def _library_dir() -> str:
+    """The installed ``engine/library`` when the package was installed from a wheel, else the
+    ``scenarios/`` folder of the checkout the package is imported from (an editable install, or
+    ``python -m pytest`` at the repository root, which imports ``engine`` from the source tree)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in (os.path.join(here, "library"), os.path.join(os.path.dirname(here), "scenarios")):
+        if os.path.isdir(d):
+            return d
+    raise ImportError(f"the scenario library is missing: neither {here}/library nor ../scenarios exists")
+
 
 #: the folder holding the library's YAML files
-LIBRARY_DIR = str(resources.files("engine.library"))
+LIBRARY_DIR = _library_dir()
 
 
 def names() -> list[str]:

@@ -25,10 +25,11 @@ print(json.dumps(stats))
 def _run(cache_dir, code_dir=ROOT):
     """Run CHILD in a fresh process importing ``engine`` from ``code_dir``; its cache statistics."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(code_dir))
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, BASELINE], env=env, cwd=code_dir, check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, BASELINE], env=env, cwd=code_dir, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_kernels_are_stamped_with_the_whole_engine_source():
@@ -42,10 +43,11 @@ def test_kernels_are_stamped_with_the_whole_engine_source():
 
 
 def test_second_run_loads_compiled_kernels_from_cache(tmp_path):
-    code = tmp_path / "code"  # a copy of the engine, so that the test can edit a block module
+    code = tmp_path / "code"  # a copy of the checkout, so that the test can edit a block module
     shutil.copytree(
         os.path.join(ROOT, "engine"), code / "engine", ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc")
     )
+    shutil.copytree(os.path.join(ROOT, "scenarios"), code / "scenarios")  # the library, as in a checkout
     cache = tmp_path / "cache"
     first = _run(cache, code)
     second = _run(cache, code)

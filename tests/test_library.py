@@ -1,12 +1,14 @@
 """The scenario library installs with the package: every shipped scenario is found by name from
 any directory (``ustsim run baseline``, ``extends: baseline``), ``ustsim scenarios`` lists them,
-and the installed copy is the repository's ``scenarios/`` (CI installs the package, not in
-editable mode, so there this compares the installed files)."""
+and the installed copy is the repository's ``scenarios/`` (CI installs the package from a wheel,
+not in editable mode, so there the installed distribution's files are compared)."""
 
 import io
 import os
+import sysconfig
 import tomllib
 
+import pytest
 from conftest import ROOT, SCENARIOS
 
 from engine import catalog
@@ -19,11 +21,25 @@ def cli(*args):
     return rc, out.getvalue(), err.getvalue()
 
 
-def test_the_installed_library_is_the_repository_scenarios_folder():
+def test_the_library_lists_the_repository_scenarios_folder():
     shipped = sorted(f for f in os.listdir(SCENARIOS) if f.endswith(".yaml"))
     assert [n + ".yaml" for n in catalog.names()] == shipped
     for f in shipped:
         with open(os.path.join(SCENARIOS, f), "rb") as a, open(os.path.join(catalog.LIBRARY_DIR, f), "rb") as b:
+            assert a.read() == b.read(), f
+
+
+def test_the_installed_distribution_carries_the_scenarios_folder():
+    """The installed package's ``engine/library`` holds exactly the repository's scenarios
+    (``python -m pytest`` imports ``engine`` from the source tree, so this reads the copy pip put
+    in site-packages, not the imported one)."""
+    installed = os.path.join(sysconfig.get_paths()["purelib"], "engine", "library")
+    if not os.path.isdir(installed):
+        pytest.skip(f"no installed copy at {installed} (an editable install imports scenarios/ itself)")
+    shipped = sorted(f for f in os.listdir(SCENARIOS) if f.endswith(".yaml"))
+    assert sorted(f for f in os.listdir(installed) if f.endswith(".yaml")) == shipped
+    for f in shipped:
+        with open(os.path.join(SCENARIOS, f), "rb") as a, open(os.path.join(installed, f), "rb") as b:
             assert a.read() == b.read(), f
 
 
