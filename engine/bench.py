@@ -32,7 +32,7 @@ from numba import njit
 
 from . import catalog
 from .core.layout import BLOCK_PATHS, N_MET
-from .core.sampling import block_rng
+from .core.sampling import block_streams, stream
 from .driver import block_normals, default_threads, simulate
 from .kernel import simulate_block
 from .model import build
@@ -54,8 +54,8 @@ def bare_generator_speed(n_normals: int, threads: int) -> float:
     """Normals per second drawn by PCG64 generators in nogil numba loops on ``threads`` threads."""
     n_blocks = max(threads * 8, 1)
     per = n_normals // n_blocks
-    _draw_normals(block_rng(0, 0), 10)
-    gens = [block_rng(1, b) for b in range(n_blocks)]
+    _draw_normals(stream(0, 0, 0), 10)
+    gens = [stream(1, b, 0) for b in range(n_blocks)]
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:
         list(ex.map(lambda g: _draw_normals(g, per), gens))
@@ -78,10 +78,10 @@ def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = T
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             S = np.repeat(model.init[:, None], n, axis=1)
             simulate_block(
-                block_rng(seed, b),
+                block_streams(seed, b, model.sources),
                 block_normals(model, seed, b, n),
                 S,
-                *model.block_bundles(seed, b),
+                *model.bundles,
                 out[:, :, :n],
                 met[:, :, :n],
             )

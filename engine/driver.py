@@ -1,8 +1,9 @@
 """The Monte Carlo driver: blocks of paths, chunks, threads, memory.
 
-* A **block** is ``BLOCK_PATHS`` consecutive paths with their own random stream
-  (``SeedSequence(seed, spawn_key=(block,))``). Path ``p`` is always in block ``p // BLOCK_PATHS``,
-  so results are bit-identical whatever the chunk size or the number of threads.
+* A **block** is ``BLOCK_PATHS`` consecutive paths with their own random streams, one per random
+  source (``SeedSequence(seed, spawn_key=(block, 2, source))``, engine.core.sampling). Path ``p``
+  is always in block ``p // BLOCK_PATHS``, so results are bit-identical whatever the chunk size
+  or the number of threads.
 * A **chunk** is a run of blocks handed to one worker thread at a time (``simulation.chunk_paths``);
   the kernel releases the GIL, so threads run in parallel.
 * Before a run, the memory it needs is estimated; a run over the limit is refused.
@@ -22,7 +23,7 @@ import numpy as np
 from . import dask_backend, diagnostics
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_normals as _block_normals
-from .core.sampling import block_rng
+from .core.sampling import block_streams
 from .kernel import simulate_block
 from .model import Model
 from .reduction import (
@@ -98,10 +99,10 @@ def run_blocks(
         S = np.repeat(model.init[:, None], p1 - p0, axis=1)
         rec = out[:, :, p0 - offset : p1 - offset]
         slot, var, path = simulate_block(
-            block_rng(seed, b),
+            block_streams(seed, b, model.sources),
             block_normals(model, seed, b, p1 - p0),
             S,
-            *model.block_bundles(seed, b),
+            *model.bundles,
             rec,
             met[:, :, p0 - offset : p1 - offset],
         )

@@ -1,8 +1,9 @@
 """The fused Monte Carlo kernel: one block of paths, all steps, every block's step inlined.
 
-One call simulates the paths of one block with that block's own random generator (a numpy
-``Generator`` seeded from ``SeedSequence(seed, spawn_key=(block,))``), so results do not
-depend on how blocks are grouped into chunks or threads. It is a thin sequencer: each block's
+One call simulates the paths of one block with that block's own random streams, one numpy
+``Generator`` per random source (engine.core.sampling.block_streams), so results do not depend
+on how blocks are grouped into chunks or threads, and scenarios share the draws of every source
+they have in common (common random numbers). It is a thin sequencer: each block's
 step lives in its module (engine/blocks) and is called here in the order of DESIGN.md:
 
     draw normals (B x n_draw, one fill) -> scheduled level shocks -> correlate -> macro ->
@@ -16,11 +17,11 @@ step lives in its module (engine/blocks) and is called here in the order of DESI
 
 The kernel takes a handful of named bundles (engine.core.bundles); ``fiscal`` is None unless
 the Treasury block is on, and numba compiles a specialisation without the fiscal blocks for it.
-Random numbers are drawn in a fixed order that the numpy twin (:mod:`engine.twin`) repeats: the
-step's normals in path-major order, then for each path in order its jumps (a normal for the
-size, an exponential for the next threshold). The plumbing blocks draw from their own
-generator (engine.core.sampling.plumbing_rng, in the plumbing bundle), so switching them on
-moves none of the core's draws; they stay pseudo-random in quasi-random runs. The fiscal blocks draw none.
+Each source's stream is read in a fixed order that the numpy twin (:mod:`engine.twin`) repeats:
+a Gaussian shock's stream gives each step's normals path by path; the jumps' stream gives, for
+each path in order, its jumps (a normal for the size, an exponential for the next threshold);
+the stablecoins' two streams give the cap's normal and the runs' uniform per path and step. The
+plumbing's draws stay pseudo-random in quasi-random runs. The fiscal blocks draw none.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ from .core.layout import (
     POLICY,
     ROW,
     SHADOW,
+    SRC_JUMPS,
+    SRC_STABLECOIN_CAP,
+    SRC_STABLECOIN_RUNS,
 )
 
 # overlay column recorded with each recorded row (-1: none)
@@ -68,11 +72,12 @@ _REC_OVERLAY = np.array([OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_R
 
 
 @njit(cache=True, nogil=True)
-def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing, records, metrics):
+def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbing, records, metrics):
     """Simulate one block of paths in place.
 
-    rng: the block's generator. z: (n, n_draw, B) quasi-random normals of the Gaussian shocks
-    (engine.core.sampling), or an empty array to draw them from ``rng``. S: (rows, B) initial
+    rngs: the block's generators, one per random source (engine.core.layout.SOURCE_NAMES).
+    z: (n, n_draw, B) quasi-random normals of the Gaussian shocks (engine.core.sampling), or an
+    empty array to draw them from their sources' streams. S: (rows, B) initial
     state, advanced to the horizon. grid, shocks, events, params: engine.core.bundles; cv: the
     recorded tenors' :class:`~engine.blocks.curve.Curve`; fiscal: engine.core.bundles.Fiscal or
     None; plumbing: engine.core.bundles.Plumbing or None. records: (n_rec, n_var, B) recorded
@@ -95,7 +100,7 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing
     ybuf = np.empty((n_ten, B))
     n_drawn = (B + 1) // 2 if grid.antithetic else B  # paths that draw their own random numbers
     if params.term_premium.cum_lam[-1] > 0.0:
-        term_premium.first_jumps(rng, S, n_drawn)
+        term_premium.first_jumps(rngs[SRC_JUMPS], S, n_drawn)
     _curve_point(S, 0, grid, cv, events.overlay, hist, ybuf, records, metrics)
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
@@ -110,14 +115,14 @@ def simulate_block(rng, z, S, grid, shocks, events, params, cv, fiscal, plumbing
         return bad
     for k in range(n_steps):
         r = grid.reg_of_step[k]
-        _draw(rng, z, k, n_drawn, ZT)
+        _draw(rngs, shocks.src, z, k, n_drawn, ZT)
         _level_events(S, k, events)
         _correlate(shocks, ZT, E)
         _step_core(S, S2, E, k, r, params, grid.dt)
         S, S2 = S2, S
-        term_premium.jumps(rng, S, k, r, n_drawn, params.term_premium)
+        term_premium.jumps(rngs[SRC_JUMPS], S, k, r, n_drawn, params.term_premium)
         if plumbing is not None:
-            _step_plumbing(S, S2, k, r, n_drawn, events.overlay, plumbing, u, zs, y10)
+            _step_plumbing(S, S2, k, r, n_drawn, events.overlay, plumbing, rngs, u, zs, y10)
         if fiscal is not None:
             _step_fiscal(S, S2, k, r, grid.dt, params, events.overlay, fiscal, w)
         _curve_point(S, k + 1, grid, cv, events.overlay, hist, ybuf, records, metrics)
@@ -153,16 +158,19 @@ def _nonfinite(records, slot):
 
 
 @njit(cache=True, nogil=True)
-def _draw(rng, z, k, n_drawn, ZT):
-    """The step's normals: from ``z`` (quasi-random) or drawn path by path; antithetic partners
-    take the negated normals of their pair."""
+def _draw(rngs, src, z, k, n_drawn, ZT):
+    """The step's normals: from ``z`` (quasi-random) or, for each drawn shock ``q``, path by path
+    from its source's stream ``rngs[src[q]]``; antithetic partners take the negated normals of
+    their pair."""
     n_draw, B = ZT.shape
     if z.shape[0] > 0:
         ZT[:, :] = z[k]
     else:
-        for p in range(n_drawn):
-            for q in range(n_draw):
-                ZT[q, p] = rng.standard_normal()
+        for q in range(n_draw):
+            g = rngs[src[q]]
+            row = ZT[q]
+            for p in range(n_drawn):
+                row[p] = g.standard_normal()
     for q in range(n_draw):
         for p in range(n_drawn, B):
             ZT[q, p] = -ZT[q, p - n_drawn]
@@ -207,20 +215,24 @@ def _step_core(S, S2, E, k, r, params, dt):
 
 
 @njit(cache=True, nogil=True)
-def _step_plumbing(S, O, k, r, n_drawn, overlay, pl, u, zs, y10):
+def _step_plumbing(S, O, k, r, n_drawn, overlay, pl, rngs, u, zs, y10):
     """The stablecoin and basis-trade blocks' step k: from the state O at time point k to S at
     k + 1, whose core rows are stepped; they move the bill wedge and the fire-sale factor. Their
-    random numbers come from their own generator ``pl.rng`` (per path: the cap's normal, then the
-    run's uniform; antithetic partners take the negated normal and the same uniform)."""
+    random numbers come from their own streams (per path: the cap's normal from
+    ``stablecoins.cap``, the run's uniform from ``stablecoins.runs``; antithetic partners take
+    the negated normal and the same uniform)."""
     B = S.shape[1]
-    if pl.shock or pl.runs:
+    if pl.shock:
+        g = rngs[SRC_STABLECOIN_CAP]
         for p in range(n_drawn):
-            if pl.shock:
-                zs[p] = pl.rng.standard_normal()
-            if pl.runs:
-                u[p] = pl.rng.random()
+            zs[p] = g.standard_normal()
         for p in range(n_drawn, B):
             zs[p] = -zs[p - n_drawn]
+    if pl.runs:
+        g = rngs[SRC_STABLECOIN_RUNS]
+        for p in range(n_drawn):
+            u[p] = g.random()
+        for p in range(n_drawn, B):
             u[p] = u[p - n_drawn]
     stablecoins.step(S, O, zs, u, pl.stablecoins[r])
     curve.compose(S, k + 1, 0, pl.curve, overlay, y10, None)

@@ -31,11 +31,13 @@ from .core.layout import (
     REC_NAMES,
     ROW,
     RSTAR,
+    SRC_JUMPS,
+    SRC_STABLECOIN_CAP,
+    SRC_STABLECOIN_RUNS,
     STANCE,
     TP,
     X_STATES,
 )
-from .core.sampling import plumbing_rng
 from .core.shocks import active_shocks
 from .core.shocks import build as build_shocks
 from .registry import COMPONENTS, core_blocks, fiscal_blocks, module, plumbing_blocks
@@ -62,16 +64,23 @@ class Model:
 
     @property
     def bundles(self) -> tuple:
-        """The kernel's arguments after (rng, z, S): grid, shocks, events, params, curve, fiscal,
+        """The kernel's arguments after (rngs, z, S): grid, shocks, events, params, curve, fiscal,
         plumbing."""
         return self.grid, self.shocks, self.events, self.params, self.curve, self.fiscal, self.plumbing
 
-    def block_bundles(self, seed: int, block: int) -> tuple:
-        """:attr:`bundles` for the block of paths ``block``: the plumbing's generator is the
-        block's own (engine.core.sampling.plumbing_rng)."""
-        if self.plumbing is None:
-            return self.bundles
-        return self.bundles[:-1] + (self.plumbing.with_rng(seed, block),)
+    @property
+    def sources(self) -> tuple[int, ...]:
+        """The random sources (engine.core.layout.SOURCE_NAMES) this model draws from
+        pseudo-randomly: the active Gaussian shocks (unless quasi-random), the term-premium
+        jumps, the stablecoin cap's shock and runs."""
+        out = [] if self.scenario.simulation.quasi_random else list(self.active_shocks)
+        if self.jumps_possible:
+            out.append(SRC_JUMPS)
+        if self.plumbing is not None and self.plumbing.shock:
+            out.append(SRC_STABLECOIN_CAP)
+        if self.plumbing is not None and self.plumbing.runs:
+            out.append(SRC_STABLECOIN_RUNS)
+        return tuple(out)
 
     @property
     def n_draw(self) -> int:
@@ -152,7 +161,6 @@ def build(sc: Scenario) -> Model:
             position0=float(sc.section("basis_trade").position.value),
             runs=stablecoins.runs_possible(regs),
             shock=stablecoins.shock_possible(regs),
-            rng=plumbing_rng(sim.seed, 0),
         )
     return Model(sc, cal, tenors, init, grid, shocks, events, params, cv, fiscal, plumbing, active, fit)
 

@@ -57,12 +57,13 @@ from .core.layout import (
     SH_STANCE,
     SH_TP,
     SHADOW,
+    SRC_JUMPS,
     STANCE,
     TP,
     WEDGE,
     X_STATES,
 )
-from .core.sampling import block_normals, block_rng
+from .core.sampling import block_normals, block_streams
 from .model import Model
 
 _REC_OVERLAY = [OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_REC]]
@@ -79,7 +80,8 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     n_blocks = math.ceil(n_paths / BLOCK_PATHS)
     sizes = [min(BLOCK_PATHS, n_paths - b * BLOCK_PATHS) for b in range(n_blocks)]
     starts = np.cumsum([0] + sizes)
-    rngs = [block_rng(seed, b) for b in range(n_blocks)]
+    streams = [block_streams(seed, b, model.sources) for b in range(n_blocks)]
+    rngs = [g[SRC_JUMPS] for g in streams]  # the jumps' stream of each block
     S = np.repeat(model.init[:, None], n_paths, axis=1)
     out = np.empty((model.n_rec, model.n_var, n_paths))
     met = np.empty((N_MET, model.n_tenor, n_paths))
@@ -116,12 +118,11 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         if quasi:
             Z = np.concatenate([zb[k].T for zb in quasi])
         else:
+            # each drawn shock from its source's stream, path by path (a block's column at a time)
             Z = np.concatenate(
                 [
-                    _antithetic(g.standard_normal((h, model.n_draw)), n)
-                    if anti
-                    else g.standard_normal((h, model.n_draw))
-                    for g, h, n in zip(rngs, drawn, sizes)
+                    _antithetic(_normals(g, shocks.src, h), n) if anti else _normals(g, shocks.src, h)
+                    for g, h, n in zip(streams, drawn, sizes)
                 ]
             )
         for e in range(events.ptr[k], events.ptr[k + 1]):
@@ -184,6 +185,14 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
                             S[JUMP_THR, mirror] = S[JUMP_THR, p]
         _curve_point(S, k + 1, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     return out, met
+
+
+def _normals(streams, src, h: int) -> np.ndarray:
+    """(h, n_draw) normals of one block's step: column q from source ``src[q]``'s stream."""
+    Z = np.empty((h, len(src)))
+    for q, s in enumerate(src):
+        Z[:, q] = streams[s].standard_normal(h)
+    return Z
 
 
 def _antithetic(z: np.ndarray, n: int) -> np.ndarray:

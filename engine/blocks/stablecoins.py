@@ -21,8 +21,9 @@ Per path and step (``dt`` years), with ``M`` the market cap (USD bn):
   days (about 0.6-0.7 bp per $1bn of 5-day flow); outflows move it 2-3 times as much; no
   effect on long tenors.
 
-Draws, from the plumbing's own generator (engine.core.sampling.plumbing_rng): per path and step
-the cap's normal (with a volatility) and a uniform (with runs possible).
+Draws, per path and step, from their own streams (engine.core.sampling.stream): the cap's normal
+(source ``stablecoins.cap``, with a volatility) and a uniform (``stablecoins.runs``, with runs
+possible).
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 
 from ..registry import core_blocks, fiscal_blocks, plumbing_blocks
-from .sampling import plumbing_rng
 
 
 class Grid(NamedTuple):
@@ -30,9 +29,11 @@ class Grid(NamedTuple):
 class Shocks(NamedTuple):
     """The step's Gaussian shocks: ``n_draw`` normals drawn per path (the active shocks), mapped to
     the correlated shocks (engine.core.layout.SHOCK_NAMES) by a lower-triangular loading stored
-    row by row (CSR ``ptr``/``cols``/``vals``; rows of inactive shocks are empty)."""
+    row by row (CSR ``ptr``/``cols``/``vals``; rows of inactive shocks are empty). ``src``
+    (n_draw,): the random source (engine.core.layout.SOURCE_NAMES) of each drawn normal."""
 
     n_draw: int
+    src: np.ndarray
     ptr: np.ndarray
     cols: np.ndarray
     vals: np.ndarray
@@ -61,9 +62,8 @@ class Plumbing(NamedTuple):
     basis trade's realised volatility and yield), ``rec0`` the first recorded row of their
     outputs, ``position0`` the basis trade's position at the start (USD bn), ``runs`` whether
     stablecoin runs can start at random (a uniform is then drawn per path and step), ``shock``
-    whether the stablecoin cap draws a normal per path and step, and ``rng`` the plumbing's own
-    generator for the block of paths being simulated (:func:`engine.core.sampling.plumbing_rng`,
-    set per block by :meth:`with_rng`)."""
+    whether the stablecoin cap draws a normal per path and step (from the streams
+    ``stablecoins.runs`` and ``stablecoins.cap``, engine.core.sampling)."""
 
     stablecoins: np.ndarray
     basis_trade: np.ndarray
@@ -72,10 +72,6 @@ class Plumbing(NamedTuple):
     position0: float
     runs: bool
     shock: bool
-    rng: Any
-
-    def with_rng(self, seed: int, block: int) -> Plumbing:
-        return self._replace(rng=plumbing_rng(seed, block))
 
 
 assert tuple(b.name for b in plumbing_blocks()) == Plumbing._fields[:2]

@@ -84,6 +84,14 @@ SUP_TP, SUP_CY, PRIV_DUR, PRIV_BILLS = (
 # Gaussian shocks, in draw order
 SHOCK_NAMES = tuple(s.name for s in SHOCKS)
 N_SHOCK = len(SHOCKS)
+
+# Random sources: each draws from its own stream per block of paths (engine.core.sampling), so
+# scenarios that differ in events, parameters or in which blocks are on share every common
+# source's draws path by path. Source i < N_SHOCK is Gaussian shock i; then the jump processes
+# and the plumbing's draws. A source's stream is keyed by its name: append, never rename.
+SOURCE_NAMES = (*SHOCK_NAMES, "term_premium.jumps", "stablecoins.cap", "stablecoins.runs")
+N_SOURCE = len(SOURCE_NAMES)
+SRC_JUMPS, SRC_STABLECOIN_CAP, SRC_STABLECOIN_RUNS = N_SHOCK, N_SHOCK + 1, N_SHOCK + 2
 SH = {s.name: i for i, s in enumerate(SHOCKS)}
 SH_GAP, SH_INFL, SH_INFL_EXP, SH_RSTAR = (
     SH["output_gap"],

@@ -122,5 +122,9 @@ def build(pairs: dict, active: list[int]) -> Shocks:
                     vals.append(L[i, j])
         ptr.append(len(cols))
     return Shocks(
-        len(active), np.array(ptr, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=np.float64)
+        len(active),
+        np.array(active, dtype=np.int64),  # Gaussian shock i draws from source i
+        np.array(ptr, dtype=np.int64),
+        np.array(cols, dtype=np.int64),
+        np.array(vals, dtype=np.float64),
     )
