@@ -63,6 +63,57 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--quiet", action="store_true", help="print no summary table")
 
+    r.add_argument("--report", metavar="DIR", help="also write a self-contained HTML page, DIR/report.html")
+
+    def common_args(sp):
+        sp.add_argument("--paths", type=int, help="paths of every run (default: the base's)")
+        sp.add_argument("--seed", type=int, help="seed of every run (default: the base's)")
+        sp.add_argument("--horizon", help="horizon of every run (default: the base's)")
+        sp.add_argument("--step", help="step of every run (default: the finest of the scenarios)")
+        sp.add_argument("--tenor", default="10y", help="the headline tenor (default 10y)")
+        sp.add_argument(
+            "--headline",
+            default="rise_to_peak",
+            help="what ranks the stresses: rise_to_peak (default), change_to_horizon, horizon, max_rise_1step",
+        )
+        sp.add_argument("--threads", type=int, help="worker threads (results do not depend on it)")
+        sp.add_argument("--out", help="folder for the tables (CSV, markdown, JSON) and charts")
+        sp.add_argument("--report", metavar="DIR", help="also write a self-contained HTML page, DIR/report.html")
+        sp.add_argument("--no-charts", action="store_true", help="do not write PNG charts")
+        sp.add_argument("--quiet", action="store_true", help="print no table")
+
+    c = sub.add_parser("compare", help="stress outcomes against a base, on common random numbers")
+    c.add_argument("files", nargs="+", help="scenario files or library names; the first is the base unless --base")
+    c.add_argument("--base", help="the base scenario (a file or name among those given)")
+    c.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key in every scenario (repeatable)",
+    )
+    common_args(c)
+
+    sw = sub.add_parser("sweep", help="a grid of runs of one scenario on common random numbers")
+    sw.add_argument("file", help="scenario YAML file, or a library scenario's name")
+    sw.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="a key and its values to sweep, or one value to set (repeatable: the grid is their product)",
+    )
+    sw.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="a row of the compare table to report, e.g. 'yield_10y rise to peak' (repeatable; default: "
+        "the headline tenor's rise to peak and change to horizon, and the thresholds)",
+    )
+    common_args(sw)
+
     v = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(v)
 
@@ -181,6 +232,8 @@ def _dispatch(a, out, err) -> int:
 
         run_bench(paths=a.paths, steps=a.steps, threads=a.threads, quick=a.quick, json_path=a.json, out=out)
         return 0
+    if a.command in ("compare", "sweep"):
+        return _compare_or_sweep(a, out, err)
     sc = load_scenario(a.file, overrides=_overrides(a))
     sim = sc.simulation
     from .runner import prepare, run
@@ -227,8 +280,81 @@ def _dispatch(a, out, err) -> int:
         names = write_outputs(res, a.out, charts=False if a.no_charts else None)
         if not a.quiet:
             print(f"wrote {', '.join(names)} to {a.out}", file=err)
+    if a.report:
+        from .html_report import run_page
+
+        _report(run_page(res), a.report, a.quiet, err)
     if not a.quiet:
         print(res.summary(), file=out)
+    return 0
+
+
+def _report(page, folder: str, quiet: bool, err) -> None:
+    import os
+
+    path = page.write(os.path.join(folder, "report.html"))
+    if not quiet:
+        print(f"wrote {path}", file=err)
+
+
+def _compare_or_sweep(a, out, err) -> int:
+    from . import compare_report
+    from .compare import compare, split_values, sweep
+    from .scenario import load_scenario
+
+    kw = {
+        "paths": a.paths,
+        "seed": a.seed,
+        "horizon": a.horizon,
+        "step": a.step,
+        "tenor": a.tenor,
+        "headline": a.headline,
+        "threads": a.threads,
+        "progress": None if a.quiet else ProgressBar(err),
+    }
+    if a.out:
+        from . import outdir
+
+        outdir.check(a.out, 2**24)
+    if a.command == "compare":
+        files = list(a.files)
+        base = 0
+        if a.base is not None:
+            if a.base not in files:
+                files.insert(0, a.base)
+            base = files.index(a.base)
+        scenarios = [load_scenario(f, overrides=list(a.overrides)) for f in files]
+        cmp = compare(scenarios, base=base, **kw)
+        if a.out:
+            names = compare_report.write_comparison(cmp, a.out, charts=not a.no_charts)
+            if not a.quiet:
+                print(f"wrote {', '.join(names)} to {a.out}", file=err)
+        if a.report:
+            _report(compare_report.compare_page(cmp), a.report, a.quiet, err)
+        if not a.quiet:
+            print(cmp.summary(), file=out)
+        return 0
+    grid: dict[str, list[str]] = {}
+    fixed = []
+    for ov in a.overrides:
+        key, eq, values = ov.partition("=")
+        if not eq:
+            raise UstsimError(f"--set {ov!r}: expected KEY=V1,V2,...")
+        vals = split_values(values)
+        if len(vals) == 1:
+            fixed.append(ov)
+        else:
+            grid[key.strip()] = vals
+    sc = load_scenario(a.file, overrides=fixed)
+    sw = sweep(sc, grid, metrics=a.metric or None, **kw)
+    if a.out:
+        names = compare_report.write_sweep(sw, a.out, charts=not a.no_charts)
+        if not a.quiet:
+            print(f"wrote {', '.join(names)} to {a.out}", file=err)
+    if a.report:
+        _report(compare_report.sweep_page(sw), a.report, a.quiet, err)
+    if not a.quiet:
+        print(sw.table.to_string(index=False, float_format=lambda x: f"{x:.3f}"), file=out)
     return 0
 
 

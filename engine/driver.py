@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import threading
@@ -26,6 +27,7 @@ from .core.sampling import block_normals as _block_normals
 from .core.sampling import block_streams
 from .kernel import simulate_block
 from .model import Model
+from .pairing import Paired, PairPartial, PairPlan
 from .reduction import (
     GROUP_BLOCKS,
     PILOT_PATHS,
@@ -146,15 +148,34 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
 
 
 def reduce_chunk(
-    model: Model, plan: Plan, seed: int, n_paths: int, keep: int, units: list[tuple[int, list[int]]]
-) -> tuple[Partial, list]:
-    """Simulate and reduce whole units; returns (Partial, kept path pieces). Runs in a worker
-    thread or a Dask task."""
-    partial = Partial(plan)
+    models: list[Model],
+    plans: list[Plan],
+    pairing: PairPlan | None,
+    seed: int,
+    n_paths: int,
+    keep: int,
+    units: list[tuple[int, list[int]]],
+) -> tuple[list[Partial], PairPartial | None, list]:
+    """Simulate and reduce whole units of every model (one model for a run, several for a
+    comparison on common random numbers); returns (a Partial per model, the paired differences'
+    partial or None, the first model's kept path pieces). Runs in a worker thread or a Dask task."""
+    partials = [Partial(plan) for plan in plans]
+    paired = PairPartial(pairing) if pairing is not None else None
     kept: list = []
     for u, blocks in units:
-        reduce_unit(plan, u, _group_stream(model, seed, blocks, n_paths, keep, kept), partial)
-    return partial, kept
+        scalars: list | None = [] if paired is not None else None
+        for m, (model, plan) in enumerate(zip(models, plans)):
+            stream = _group_stream(model, seed, blocks, n_paths, keep if m == 0 else 0, kept)
+            reduce_unit(plan, u, stream, partials[m], scalars)
+        if paired is not None and pairing is not None and scalars is not None:
+            paired.add_unit(pairing, u, scalars)
+    return partials, paired, kept
+
+
+def _reduce_chunk_flat(k: int, *a):
+    """:func:`reduce_chunk` with the models, plans and pairing as separate arguments (as Dask
+    passes the scattered inputs)."""
+    return reduce_chunk(list(a[:k]), list(a[k : 2 * k]), *a[2 * k :])
 
 
 def summarise(
@@ -176,50 +197,105 @@ def summarise(
        bit-identical whatever the threads, chunk size or workers.
 
     Returns ``(summary, kept_records, kept_metrics)``, the latter two for the first ``keep`` paths."""
+    summaries, _, kept_R, kept_M = summarise_many(
+        [model], n_paths, seed, threads=threads, chunk_paths=chunk_paths, progress=progress, client=client, keep=keep
+    )
+    return summaries[0], kept_R, kept_M
+
+
+def summarise_many(
+    models: list[Model],
+    n_paths: int,
+    seed: int,
+    threads: int | None = None,
+    chunk_paths: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    client=None,
+    keep: int = 0,
+    base: int | None = None,
+    headline: str = "",
+    extra_states: tuple[str, ...] = (),
+):
+    """:func:`summarise` for several models on the same paths and random streams (common random
+    numbers), unit by unit; with ``base``, also the paired differences of every model's per-path
+    scalars from the base's (:class:`engine.pairing.Paired`; ``headline`` the base scalar whose
+    distribution is kept for severities). Memory: one unit of paths per model at a time, besides
+    each model's pilot in turn. Returns ``(summaries, paired or None, kept_records,
+    kept_metrics)``, the kept paths those of the first model."""
     threads = threads or default_threads()
     keep = min(keep, n_paths)
     units = list(enumerate(unit_blocks(n_paths)))
     n_pilot_units = min(len(units), PILOT_PATHS // (UNIT_BLOCKS * BLOCK_PATHS))
     n_pilot = min(n_paths, n_pilot_units * UNIT_BLOCKS * BLOCK_PATHS)
-    pilot = list(simulate(model, n_pilot, seed, threads=threads, chunk_paths=UNIT_BLOCKS * BLOCK_PATHS, client=None))
-    plan = Plan.from_pilot(View(model), *pilot)
-    summary = Summary(plan)
-    kept_R = np.empty((model.n_rec, model.n_var, keep))
-    kept_M = np.empty((N_MET, model.n_tenor, keep))
+    plans: list[Plan] = []
+    summaries: list[Summary] = []
+    pilot_scalars: list[list] = []  # per model, per pilot unit (paired runs only)
+    kept_R = np.empty((models[0].n_rec, models[0].n_var, keep))
+    kept_M = np.empty((N_MET, models[0].n_tenor, keep))
 
     def place(pieces):
         for p0, r, m in pieces:
             kept_R[:, :, p0 : p0 + r.shape[2]] = r
             kept_M[:, :, p0 : p0 + r.shape[2]] = m
 
-    def pilot_groups(blocks):
-        for group in block_groups(blocks, n_paths):
-            _stop_if_cancelled()
-            p0, p1 = group[0] * BLOCK_PATHS, min((group[-1] + 1) * BLOCK_PATHS, n_pilot)
-            G = len(group)
-            yield (
-                *(
-                    np.ascontiguousarray(X[:, :, p0:p1].reshape(X.shape[0], X.shape[1], G, -1).transpose(2, 0, 1, 3))
-                    for X in pilot
-                ),
-            )
+    for m, model in enumerate(models):
+        pilot = list(
+            simulate(model, n_pilot, seed, threads=threads, chunk_paths=UNIT_BLOCKS * BLOCK_PATHS, client=None)
+        )
+        plan = Plan.from_pilot(View(model, extra_states), *pilot)
+        summary = Summary(plan)
 
-    def reduce_pilot_unit(unit) -> Partial:
-        part = Partial(plan)
-        reduce_unit(plan, unit[0], pilot_groups(unit[1]), part)
-        return part
+        def pilot_groups(blocks, pilot=pilot):
+            for group in block_groups(blocks, n_paths):
+                _stop_if_cancelled()
+                p0, p1 = group[0] * BLOCK_PATHS, min((group[-1] + 1) * BLOCK_PATHS, n_pilot)
+                G = len(group)
+                yield (
+                    *(
+                        np.ascontiguousarray(
+                            X[:, :, p0:p1].reshape(X.shape[0], X.shape[1], G, -1).transpose(2, 0, 1, 3)
+                        )
+                        for X in pilot
+                    ),
+                )
 
-    with _pool(max(1, min(threads, n_pilot_units))) as ex:
-        for part in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
-            summary.merge(part)
-    place([(0, pilot[0][:, :, :keep], pilot[1][:, :, :keep])] if keep else [])
-    pilot.clear()  # free the pilot's records before the chunks run
+        def reduce_pilot_unit(unit, plan=plan, pilot_groups=pilot_groups) -> tuple[Partial, list]:
+            part = Partial(plan)
+            scalars: list = []
+            reduce_unit(plan, unit[0], pilot_groups(unit[1]), part, scalars if base is not None else None)
+            return part, scalars
+
+        unit_scalars = []
+        with _pool(max(1, min(threads, n_pilot_units))) as ex:
+            for part, scalars in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
+                summary.merge(part)
+                unit_scalars.append(scalars[0] if scalars else None)
+        if m == 0 and keep:
+            place([(0, pilot[0][:, :, :keep], pilot[1][:, :, :keep])])
+        pilot.clear()  # free the pilot's records before the next model's pilot or the chunks run
+        plans.append(plan)
+        summaries.append(summary)
+        pilot_scalars.append(unit_scalars)
+
+    pairing = paired = None
+    if base is not None:
+        views = [p.view for p in plans]
+        pairing = PairPlan(
+            [v.scalar_names for v in views], base, views[0].layout.group_mode, [p.shift for p in plans], headline
+        )
+        pairing.place_headline(np.concatenate([s[pairing.h_col] for s in pilot_scalars[base]]))
+        paired = Paired(pairing)
+        first = PairPartial(pairing)
+        for u in range(n_pilot_units):
+            first.add_unit(pairing, u, [pilot_scalars[m][u] for m in range(len(models))])
+        paired.merge(first)
+    del pilot_scalars
     done = n_pilot
     if progress:
         progress(done, n_paths)
 
     rest = units[n_pilot_units:]
-    per_chunk = max(1, (chunk_paths or model.scenario.simulation.chunk_paths) // (UNIT_BLOCKS * BLOCK_PATHS))
+    per_chunk = max(1, (chunk_paths or models[0].scenario.simulation.chunk_paths) // (UNIT_BLOCKS * BLOCK_PATHS))
     if client is not None:
         # each task ships a partial summary back (tens of MB): about four tasks per worker, not
         # hundreds; the units, and so the results, stay the same
@@ -230,9 +306,13 @@ def summarise(
     def paths_of(chunk) -> int:
         return sum(min((b + 1) * BLOCK_PATHS, n_paths) - b * BLOCK_PATHS for _, bl in chunk for b in bl)
 
-    def finish(partial, pieces, chunk):
+    def finish(result, chunk):
         nonlocal done
-        summary.merge(partial)
+        partials, pair_part, pieces = result
+        for summary, part in zip(summaries, partials):
+            summary.merge(part)
+        if paired is not None:
+            paired.merge(pair_part)
         place(pieces)
         done += paths_of(chunk)
         if progress:
@@ -241,17 +321,17 @@ def summarise(
     if client is not None and chunks:
         dask_backend.run_tasks(
             client,
-            [model, plan],
-            reduce_chunk,
+            [*models, *plans, pairing],  # each scattered on its own (a lost plan is scattered again)
+            functools.partial(_reduce_chunk_flat, len(models)),
             chunks,
             (seed, n_paths, keep),
-            lambda chunk, res: finish(res[0], res[1], chunk),
+            lambda chunk, res: finish(res, chunk),
         )
     elif threads == 1 or len(chunks) <= 1:
         for c in chunks:
-            finish(*reduce_chunk(model, plan, seed, n_paths, keep, c), c)
+            finish(reduce_chunk(models, plans, pairing, seed, n_paths, keep, c), c)
     else:
-        # at most two chunks per thread in flight: a finished chunk's partial summary is merged
+        # at most two chunks per thread in flight: a finished chunk's partial summaries are merged
         # and dropped before another is started, so memory does not grow with the chunks
         with _pool(threads) as ex:
             todo = iter(chunks)
@@ -260,19 +340,21 @@ def summarise(
             def submit_next() -> None:
                 c = next(todo, None)
                 if c is not None:
-                    pending[ex.submit(reduce_chunk, model, plan, seed, n_paths, keep, c)] = c
+                    pending[ex.submit(reduce_chunk, models, plans, pairing, seed, n_paths, keep, c)] = c
 
             for _ in range(2 * threads):
                 submit_next()
             while pending:
                 ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in ready:
-                    partial, pieces = f.result()
-                    finish(partial, pieces, pending.pop(f))
+                    finish(f.result(), pending.pop(f))
                     submit_next()
-                del ready, f, partial, pieces  # drop the finished partials before waiting again
-    summary.complete(len(units))
-    return summary, kept_R, kept_M
+                del ready, f  # drop the finished partials before waiting again
+    for summary in summaries:
+        summary.complete(len(units))
+    if paired is not None:
+        paired.complete(len(units))
+    return summaries, paired, kept_R, kept_M
 
 
 def simulate(

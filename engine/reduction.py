@@ -197,7 +197,8 @@ def scalar_values(first, last, M, hits, th, state_idx, years, weekly, svals):
 
 class Scratch(NamedTuple):
     """Buffers of :func:`reduce_group`: vals (NV, B), first/last (G, NV, B), hits
-    (G, n_threshold, B), svals (NS, B)."""
+    (G, n_threshold, B), svals (G, NS, B) (each block's per-path scalars, kept until the next
+    group for paired comparisons, engine.pairing)."""
 
     vals: np.ndarray
     first: np.ndarray
@@ -233,9 +234,10 @@ def reduce_group(R, M, v, fan, f_mom, scal, s_mom, shift, groups, n_before, w):
             update_hits(w.vals, v.th, w.hits[g])
             accumulate(w.vals, i, fan, f_mom.mean, f_mom.m2, n_before + g * B)
     for g in range(G):
-        scalar_values(w.first[g], w.last[g], M[g], w.hits[g], v.th, v.state_idx, v.years, v.weekly, w.svals)
-        accumulate(w.svals, 0, scal, s_mom.mean, s_mom.m2, n_before + g * B)
-        group_sums(w.svals, v.group_mode, shift, groups)
+        sv = w.svals[g]
+        scalar_values(w.first[g], w.last[g], M[g], w.hits[g], v.th, v.state_idx, v.years, v.weekly, sv)
+        accumulate(sv, 0, scal, s_mom.mean, s_mom.m2, n_before + g * B)
+        group_sums(sv, v.group_mode, shift, groups)
 
 
 class Layout(NamedTuple):
@@ -255,7 +257,9 @@ class Layout(NamedTuple):
 class View:
     """What the reduction needs from the model: record-point curve, thresholds, layout."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, extra_states: tuple[str, ...] = ()) -> None:
+        """``extra_states``: more fan variables whose horizon value is a per-path scalar (a
+        comparison adds the 10y's parts, to attribute its difference)."""
         sc = model.scenario
         self.labels = [str(t) for t in model.tenors]
         self.fan_names = fan_names(self.labels, model.rec_names[N_REC:])
@@ -286,8 +290,10 @@ class View:
         weekly = cal.steps_per_week > 0
         #: variables whose horizon value is a per-path scalar: the core states, then the plumbing
         #: blocks' metrics (running totals and maxima) of the blocks that are on
-        self.states = STATE_SCALARS + tuple(
-            n for n in PLUMBING_METRICS if n in self.fan_names and sc.section(PLUMBING_BLOCK[n]).enabled
+        self.states = (
+            STATE_SCALARS
+            + tuple(n for n in PLUMBING_METRICS if n in self.fan_names and sc.section(PLUMBING_BLOCK[n]).enabled)
+            + tuple(n for n in extra_states if n in self.fan_names)
         )
         self.layout = Layout(
             model.curve.at(cal.record_points),
@@ -359,9 +365,10 @@ class Partial:
         )
 
 
-def reduce_unit(plan: Plan, unit: int, groups_of_blocks, partial: Partial) -> None:
+def reduce_unit(plan: Plan, unit: int, groups_of_blocks, partial: Partial, scalars: list | None = None) -> None:
     """Reduce one unit, given as an iterable of (R, M) groups of blocks in block order (shapes
-    (G, n_rec, n_rec_var, B) and (G, N_MET, n_tenor, B)), into ``partial``."""
+    (G, n_rec, n_rec_var, B) and (G, N_MET, n_tenor, B)), into ``partial``. With ``scalars``, the
+    unit's per-path scalars (NS, paths of the unit) are appended to it (for engine.pairing)."""
     v = plan.view
     fan: Hist = partial.fan.hist()
     scal: Hist = partial.scal.hist()
@@ -370,6 +377,7 @@ def reduce_unit(plan: Plan, unit: int, groups_of_blocks, partial: Partial) -> No
     gsum = np.zeros((v.n_scalar, N_GROUP_SUMS))
     n = 0
     w = None
+    pieces: list[np.ndarray] = []
     for R, M in groups_of_blocks:
         G, B = R.shape[0], R.shape[3]
         if w is None or w.vals.shape[1] != B or w.first.shape[0] != G:
@@ -378,10 +386,14 @@ def reduce_unit(plan: Plan, unit: int, groups_of_blocks, partial: Partial) -> No
                 np.empty((G, v.n_fan, B)),
                 np.empty((G, v.n_fan, B)),
                 np.empty((G, len(v.thresholds), B)),
-                np.empty((v.n_scalar, B)),
+                np.empty((G, v.n_scalar, B)),
             )
         reduce_group(R, M, v.layout, fan, f_mom, scal, s_mom, plan.shift, gsum, n, w)
+        if scalars is not None:
+            pieces.append(w.svals.transpose(1, 0, 2).reshape(v.n_scalar, G * B).copy())
         n += G * B
+    if scalars is not None:
+        scalars.append(np.concatenate(pieces, axis=1) if pieces else np.empty((v.n_scalar, 0)))
     partial.units.append((unit, n, f_mom.mean, f_mom.m2, s_mom.mean, s_mom.m2, gsum))
 
 

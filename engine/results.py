@@ -17,7 +17,18 @@ import pandas as pd
 from . import summary_text
 from ._version import __version__
 from .blocks import curve
-from .core.layout import BLOCK_PATHS, CUM_RATE, FISCAL_UNITS, GAP, N_REC, PLUMBING_UNITS, RSTAR, STANCE, TP
+from .core.layout import (
+    BLOCK_PATHS,
+    CUM_RATE,
+    FISCAL_UNITS,
+    GAP,
+    N_REC,
+    PLUMBING_METRICS,
+    PLUMBING_UNITS,
+    RSTAR,
+    STANCE,
+    TP,
+)
 from .core.sketch import NB
 from .model import Model
 from .reduction import PARTS, STATE_SCALARS, fan_names
@@ -279,7 +290,8 @@ class Results:
         states = {n: {"horizon_pct": self.scalar(f"{n}:horizon", 100)} for n in STATE_SCALARS}
         plumbing = {
             n: {"unit": self.unit(n), **self.scalar(f"{n}:horizon", self._scale(n))}
-            for n in view.states[len(STATE_SCALARS) :]
+            for n in view.states
+            if n in PLUMBING_METRICS
         }
         thresholds = []
         for k, expr in enumerate(view.thresholds):

@@ -7,6 +7,7 @@ import io
 import os
 import signal
 
+import pandas as pd
 import pytest
 from conftest import BASELINE
 
@@ -184,3 +185,15 @@ def test_the_same_scenario_twice_in_a_row_on_one_client(client):
     sc = scenario()
     runs = [engine.run(sc, client=client) for _ in range(4)]
     assert all(same(runs[0], r) for r in runs[1:])
+
+
+def test_compare_on_dask_is_bit_identical_to_local(client):
+    from engine.compare import compare
+
+    sc = [
+        engine.load_scenario(BASELINE, overrides=["simulation.paths=9000", "simulation.horizon=1y"] + ov)
+        for ov in ([], ["term_premium.mean=2.5%"])
+    ]
+    local, remote = compare(sc, threads=1), compare(sc, client=client)
+    pd.testing.assert_frame_equal(local.table, remote.table, check_exact=True)
+    pd.testing.assert_frame_equal(local.components, remote.components, check_exact=True)

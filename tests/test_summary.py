@@ -168,7 +168,7 @@ def test_summary_merges_partials_in_any_order_to_the_same_result():
     R, M = driver.simulate(model, 8192, 8)
     plan = Plan.from_pilot(View(model), R, M)
     units = list(enumerate(driver.unit_blocks(12288)))
-    parts = [driver.reduce_chunk(model, plan, 8, 12288, 0, [u])[0] for u in units]
+    parts = [driver.reduce_chunk([model], [plan], None, 8, 12288, 0, [u])[0][0] for u in units]
     a, b = Summary(plan), Summary(plan)
     for p in parts:
         a.merge(p)
