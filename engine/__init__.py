@@ -53,3 +53,20 @@ __all__ = [
     "run",
     "write_outputs",
 ]
+
+
+def compare(scenarios, **kw):
+    """Run scenarios on common random numbers against the first (or ``base=i``); returns
+    :class:`engine.comparison.Comparison` (``.table``, ``.components``, ``.severity``: pandas).
+    See :mod:`engine.comparison`."""
+    from .comparison import compare as _compare
+
+    return _compare(scenarios, **kw)
+
+
+def sweep(scenario, grid, **kw):
+    """Run ``scenario`` over the product of ``grid`` ({key: [values]}) on common random numbers;
+    returns :class:`engine.comparison.Sweep` (``.table``: pandas). See :mod:`engine.comparison`."""
+    from .comparison import sweep as _sweep
+
+    return _sweep(scenario, grid, **kw)

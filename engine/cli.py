@@ -299,7 +299,7 @@ def _report(page, folder: str, quiet: bool, err) -> None:
 
 def _compare_or_sweep(a, out, err) -> int:
     from . import compare_report
-    from .compare import compare, split_values, sweep
+    from .comparison import compare, split_values, sweep
     from .scenario import load_scenario
 
     kw = {

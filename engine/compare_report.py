@@ -1,4 +1,4 @@
-"""Files and pages of a comparison (:mod:`engine.compare`), written atomically
+"""Files and pages of a comparison (:mod:`engine.comparison`), written atomically
 (:mod:`engine.outdir`: a killed run leaves the previous complete output or the new one):
 
     compare.csv, compare.md, compare.json   the table: each scenario's mean, its difference from
@@ -18,7 +18,7 @@ import json
 import os
 
 from . import outdir
-from .compare import Comparison
+from .comparison import Comparison
 from .html_report import Page
 
 COLORS = ["black", "tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:olive"]
@@ -204,7 +204,7 @@ def sweep_figure(sw):
 
 def write_sweep(sw, out_dir: str, charts: bool = True) -> list[str]:
     """Write a sweep's table (CSV, markdown, JSON) and its chart into ``out_dir`` atomically."""
-    from .compare import _markdown, _records
+    from .comparison import _markdown, _records
 
     def fill(folder: str) -> None:
         sw.table.to_csv(os.path.join(folder, "sweep.csv"), index=False, float_format="%.10g")

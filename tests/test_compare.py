@@ -15,7 +15,7 @@ from conftest import BASELINE
 
 import engine
 from engine.cli import main
-from engine.compare import compare, sweep
+from engine.comparison import compare, sweep
 
 SMALL = ["simulation.paths=1200", "simulation.horizon=1y", "simulation.seed=11"]
 
@@ -31,7 +31,7 @@ def cli(*args):
 
 
 def test_a_scenario_compared_with_itself_differs_by_exactly_zero():
-    c = compare([load(), load()])
+    c = engine.compare([load(), load()])  # the package-level API
     diff = c.table[[col for col in c.table.columns if " - " in col]]
     assert (diff.to_numpy() == 0.0).all()
     assert (c.components.to_numpy() == 0.0).all()
@@ -67,9 +67,7 @@ def test_common_random_numbers_cut_the_error_of_a_parameter_stress_at_least_5x()
 
 
 def test_common_random_numbers_cut_the_error_when_a_block_is_switched_on():
-    paired, independent, _ = _se_ratio(
-        ["stablecoins.enabled=true"], ("yield_3m change to horizon", "bp")
-    )
+    paired, independent, _ = _se_ratio(["stablecoins.enabled=true"], ("yield_3m change to horizon", "bp"))
     assert paired > 0 and independent / paired >= 5.0, (paired, independent)
 
 

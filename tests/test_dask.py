@@ -188,7 +188,7 @@ def test_the_same_scenario_twice_in_a_row_on_one_client(client):
 
 
 def test_compare_on_dask_is_bit_identical_to_local(client):
-    from engine.compare import compare
+    from engine.comparison import compare
 
     sc = [
         engine.load_scenario(BASELINE, overrides=["simulation.paths=9000", "simulation.horizon=1y"] + ov)
