@@ -325,15 +325,7 @@ def _compare_or_sweep(a, out, err) -> int:
             base = files.index(a.base)
         scenarios = [load_scenario(f, overrides=list(a.overrides)) for f in files]
         cmp = compare(scenarios, base=base, **kw)
-        if a.out:
-            names = compare_report.write_comparison(cmp, a.out, charts=not a.no_charts)
-            if not a.quiet:
-                print(f"wrote {', '.join(names)} to {a.out}", file=err)
-        if a.report:
-            _report(compare_report.compare_page(cmp), a.report, a.quiet, err)
-        if not a.quiet:
-            print(cmp.summary(), file=out)
-        return 0
+        return _emit(a, out, err, compare_report.write_comparison, compare_report.compare_page, cmp, cmp.summary)
     grid: dict[str, list[str]] = {}
     fixed = []
     for ov in a.overrides:
@@ -347,14 +339,28 @@ def _compare_or_sweep(a, out, err) -> int:
             grid[key.strip()] = vals
     sc = load_scenario(a.file, overrides=fixed)
     sw = sweep(sc, grid, metrics=a.metric or None, **kw)
+    return _emit(
+        a,
+        out,
+        err,
+        compare_report.write_sweep,
+        compare_report.sweep_page,
+        sw,
+        lambda: sw.table.to_string(index=False, float_format=lambda x: f"{x:.3f}"),
+    )
+
+
+def _emit(a, out, err, write, page, result, text) -> int:
+    """The files (``--out``), the page (``--report``) and the terminal text of a comparison or a
+    sweep: ``write(result, folder, charts)``, ``page(result)``, ``text()``."""
     if a.out:
-        names = compare_report.write_sweep(sw, a.out, charts=not a.no_charts)
+        names = write(result, a.out, charts=not a.no_charts)
         if not a.quiet:
             print(f"wrote {', '.join(names)} to {a.out}", file=err)
     if a.report:
-        _report(compare_report.sweep_page(sw), a.report, a.quiet, err)
+        _report(page(result), a.report, a.quiet, err)
     if not a.quiet:
-        print(sw.table.to_string(index=False, float_format=lambda x: f"{x:.3f}"), file=out)
+        print(text(), file=out)
     return 0
 
 

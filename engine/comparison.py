@@ -19,6 +19,7 @@ plumbing's own units, as each metric's unit column says.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,15 +208,17 @@ def compare(
     client=None,
     progress=None,
     max_memory: float | None = None,
+    labels: list[str] | None = None,
 ) -> Comparison:
-    """Run ``scenarios`` on common random numbers against ``scenarios[base]``; see the module."""
+    """Run ``scenarios`` on common random numbers against ``scenarios[base]``; see the module.
+    ``labels``: the scenarios' names in the outputs (default: their ``name``, made unique)."""
     if len(scenarios) < 2:
         raise UstsimError("compare needs at least two scenarios: a base and a stress")
     if not 0 <= base < len(scenarios):
         raise UstsimError(f"base: {base} is not one of the {len(scenarios)} scenarios")
     if headline not in HEADLINES:
         raise UstsimError(f"headline: {headline!r} is not a headline; expected one of {', '.join(HEADLINES)}")
-    names = _unique([s.name for s in scenarios])
+    names = _unique(labels or [s.name for s in scenarios])
     grid = common_grid(scenarios, base, paths=paths, seed=seed, horizon=horizon, step=step)
     notes = []
     for name, s in zip(names, scenarios):
@@ -225,8 +228,8 @@ def compare(
             notes.append(f"{name} runs on the common grid ({', '.join(moved)})")
     on_grid = [_on_grid(s, grid) for s in scenarios]
     models = [build(s) for s in on_grid]
-    labels = [[str(t) for t in m.tenors] for m in models]
-    if not all(tenor in lab for lab in labels):
+    tenors = [[str(t) for t in m.tenors] for m in models]
+    if not all(tenor in lab for lab in tenors):
         raise UstsimError(f"tenor: {tenor} is not among every scenario's outputs.tenors")
     threads = threads or driver.default_threads()
     need = (
@@ -240,8 +243,6 @@ def compare(
         )
     extra = (f"yield_{tenor}", *(f"yield_{tenor}/{c}" for c in PARTS))
     scalar, unit, from_start = HEADLINES[headline]
-    import time
-
     t0 = time.perf_counter()
     summaries, paired, _, _ = driver.summarise_many(
         models,
@@ -258,7 +259,7 @@ def compare(
     empty = np.empty((models[0].n_rec, models[0].n_var, 0))
     results = [Results(m, s, empty, np.empty((7, m.n_tenor, 0)), dict(info)) for m, s in zip(models, summaries)]
     assert paired is not None
-    table = _table(names, base, results, paired, labels[base], tenor)
+    table = _table(names, base, results, paired, tenors[base], tenor)
     comps = _components(names, base, results, paired, tenor)
     sev = _severity(names, base, results, paired, tenor, scalar, unit, from_start)
     return Comparison(names, base, results, table, comps, sev, grid, tenor, headline, notes, info)
@@ -314,21 +315,21 @@ def _table(names, base, results, paired, tenors, tenor) -> pd.DataFrame:
             continue
         k = common.index(sname)
         index.append((metric, unit))
+        base_start = _start(results[base], sname) if from_start else 0.0
         for i, (name, r) in enumerate(zip(names, results)):
             s = r.stats
             j = s.plan.view.scalar_names.index(sname)
             start = _start(r, sname) if from_start else 0.0
             data.setdefault(name, []).append((s.scal_mom.mean[0, j] - start) * scale)
-            if i == base:
-                data.setdefault(f"{name} se", []).append(s.std_error()[j] * scale)
-                continue
-            shift = (_start(r, sname) - _start(results[base], sname)) if from_start else 0.0
-            data.setdefault(f"{name} - {names[base]}", []).append((paired.mean(i)[k] - shift) * scale)
-            data.setdefault(f"{name} - {names[base]} se", []).append(paired.std_error(i)[k] * scale)
+            data.setdefault(f"{name} se", []).append(s.std_error()[j] * scale)
+            if i != base:
+                diff = (paired.mean(i)[k] - (start - base_start)) * scale
+                data.setdefault(f"{name} - {names[base]}", []).append(diff)
+                data.setdefault(f"{name} - {names[base]} se", []).append(paired.std_error(i)[k] * scale)
     cols = [names[base], f"{names[base]} se"]
     for i, n in enumerate(names):
         if i != base:
-            cols += [n, f"{n} - {names[base]}", f"{n} - {names[base]} se"]
+            cols += [n, f"{n} se", f"{n} - {names[base]}", f"{n} - {names[base]} se"]
     return pd.DataFrame(data, index=pd.MultiIndex.from_tuples(index, names=["metric", "unit"]))[cols]
 
 
@@ -435,8 +436,8 @@ def sweep(
         raise UstsimError(f"sweep: {len(combos)} grid points, over the limit of {max_points}; sweep fewer values")
     points = [dict(zip(keys, c)) for c in combos]
     scenarios = [scenario.with_overrides([f"{k}={v}" for k, v in p.items()]) for p in points]
-    cmp = compare(scenarios, base=0, **kw)
-    cmp.names = [", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.items()) for p in points]
+    labels = [", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.items()) for p in points]
+    cmp = compare(scenarios, base=0, labels=labels, **kw)
     tenor = cmp.tenor
     rows = list(cmp.table.index)
     wanted = metrics or [f"yield_{tenor} rise to peak", f"yield_{tenor} change to horizon"] + [
@@ -449,30 +450,15 @@ def sweep(
             raise UstsimError(f"sweep: no metric {w!r}; expected one of: {'; '.join(m for m, _ in rows)}")
         chosen.append(hit[0])
     t = cmp.table
+    first = cmp.names[0]
     recs = []
-    for i, p in enumerate(points):
+    for i, (name, p) in enumerate(zip(cmp.names, points)):
         rec: dict = dict(p)
         for m, u in chosen:
-            row = t.loc[(m, u)].to_numpy()
+            row = t.loc[(m, u)]
             label = f"{m} ({u})"
-            if i == 0:
-                rec[label], rec[f"{label} se"] = row[0], row[1]
-                rec[f"{label} diff"], rec[f"{label} diff se"] = 0.0, 0.0
-            else:
-                j = 2 + 3 * (i - 1)
-                rec[label] = row[j]
-                rec[f"{label} diff"], rec[f"{label} diff se"] = row[j + 1], row[j + 2]
-                own = cmp.results[i].stats
-                k = own.plan.view.scalar_names.index(_scalar_of(cmp, m))
-                rec[f"{label} se"] = own.std_error()[k] * _SCALE.get(u, 1.0)
+            rec[label], rec[f"{label} se"] = row[name], row[f"{name} se"]
+            d = f"{name} - {first}"
+            rec[f"{label} diff"], rec[f"{label} diff se"] = (row[d], row[f"{d} se"]) if i else (0.0, 0.0)
         recs.append(rec)
     return Sweep(keys, points, chosen, cmp, pd.DataFrame(recs))
-
-
-def _scalar_of(cmp: Comparison, metric: str) -> str:
-    """The per-path scalar behind a table row."""
-    view = cmp.results[cmp.base].stats.plan.view
-    for m, _, sname, _, _ in _rows(view, [str(t) for t in cmp.results[cmp.base].model.tenors], cmp.tenor):
-        if m == metric:
-            return sname
-    raise KeyError(metric)
