@@ -1,0 +1,223 @@
+"""The library scenarios that replay history hold the realised paths inside their bands.
+
+For each replay the realised H.15 closes (FRED DGS2/DGS10, as copied into ../shared/data/fred) on
+the scenario's recorded dates are kept in small tables under tests/data, derived here
+(:func:`replay_tables`; ``python tests/test_replays.py`` rewrites them) and checked against a fresh
+derivation whenever ../shared/data is beside the checkout, as tests/test_history_tables.py does for
+tests/data/derive.py. The March 2020 replay (dash_for_cash_2020) is held against its closes in
+tests/test_basis_trade.py.
+
+What "inside the band" must mean. If a replay were right, the realised yield would lie inside the
+simulated 5-95% band on a recorded date with probability 0.90. Over n recorded dates the count
+inside is then at least the 5% point of Binomial(n, 0.90) with 95% probability: that count, k(n)
+(:func:`required_inside`), is the stated share; for 24 monthly dates it is 19 (79%), for 42 it is
+34 (81%), for 62 daily dates 52 (84%), for 104 weekly dates 88 (85%). The dates of one path are
+autocorrelated, so the count scatters more than a binomial and the test is stricter than a 5%
+test, never looser: a path drawn from the model itself falls below k(n) more often than 5% (on
+the kept paths of these replays the 5% point of the share inside is only 45-55%). The band's own
+sampling error is small beside that (2,000 paths: each quantile's coverage is 0.05 +/- 0.005).
+A replay that misses k(n) is therefore not declared a pass by a looser rule: it is marked as a
+known failure, with the figure measured, and left to the scenario's owner (issue 13).
+
+The closes are those on or before each recorded date (monthly dates fall on weekends; H.15 has
+no close on holidays); the start date is left out (the band there is the fitted point).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS, SHARED_DATA, TEST_DATA
+from scipy.stats import binom
+
+import engine
+
+PATHS = 2000
+LEVEL = 0.05  # one-sided: the count inside may fall below k(n) with this probability under independence
+COVERAGE = 0.90  # the 5-95% band
+
+# replay -> (first date, record step, last date) of the dates held against the band: the
+# scenario's recorded dates up to its horizon or the last close in ../shared/data (2025-12-30)
+REPLAYS = {
+    "hiking_2022": ("2021-12-31", "1m", "2023-12-31"),
+    "qe_2020": ("2020-03-09", "1w", "2022-03-07"),
+    "qt_runoff": ("2022-06-01", "1m", "2025-12-01"),
+    "qe1_2009": ("2009-03-18", "1m", "2012-03-18"),
+    "tariff_shock_2025": ("2025-04-01", "1d", "2025-07-01"),
+}
+
+
+def table_name(replay: str) -> str:
+    return f"h15_{replay}_replay.csv"
+
+
+def _series(fred: str, name: str) -> pd.Series:
+    return pd.read_csv(os.path.join(fred, f"{name}.csv"), parse_dates=[0], index_col=0).iloc[:, 0].dropna()
+
+
+def _record_dates(first: str, step: str, last: str) -> pd.DatetimeIndex:
+    """The recorded dates after the start: calendar months or weeks from the start date (as the
+    engine's calendar makes them), or, for a daily replay, the days with an H.15 close."""
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    if step == "1m":
+        dates = [start + pd.DateOffset(months=k) for k in range(1, 1000)]
+    else:
+        dates = [start + pd.Timedelta(weeks=k) for k in range(1, 10000)]
+    return pd.DatetimeIndex([d for d in dates if d <= end], name="date")
+
+
+def replay_tables(fred: str = os.path.join(SHARED_DATA, "fred")) -> dict[str, pd.DataFrame]:
+    """file name -> table of the 2y and 10y closes (percent) on each replay's recorded dates."""
+    closes = {t: _series(fred, f"DGS{t}") for t in (2, 10)}
+    out = {}
+    for replay, (first, step, last) in REPLAYS.items():
+        if step == "1d":
+            both = pd.DataFrame({f"DGS{t}": s[first:last] for t, s in closes.items()})
+            table = both.loc[both.index > pd.Timestamp(first)].dropna(how="all")
+        else:
+            dates = _record_dates(first, step, last)
+            table = pd.DataFrame({f"DGS{t}": s.asof(dates).to_numpy() for t, s in closes.items()}, index=dates)
+        out[table_name(replay)] = table.rename_axis("date")
+    return out
+
+
+def test_committed_replay_tables_equal_a_fresh_derivation():
+    fred = os.path.join(SHARED_DATA, "fred")
+    if not os.path.isdir(fred):
+        pytest.skip("../shared/data is not beside this checkout: the committed tables are the record")
+    for name, fresh in replay_tables(fred).items():
+        committed = pd.read_csv(os.path.join(TEST_DATA, name), index_col=0)
+        again = pd.read_csv(io.StringIO(fresh.to_csv(float_format="%.12g")), index_col=0)
+        pd.testing.assert_frame_equal(committed, again, check_exact=True)
+
+
+def required_inside(n: int) -> int:
+    """Least count of n dates inside a 90% band that a right replay reaches with probability
+    1 - LEVEL if the dates were independent (the 5% point of Binomial(n, 0.9))."""
+    return int(binom.ppf(LEVEL, n, COVERAGE))
+
+
+def test_required_share_is_the_binomial_bound():
+    # the stated shares in the module docstring
+    assert [required_inside(n) for n in (24, 42, 62, 104)] == [19, 34, 52, 88]
+    for n in (24, 42, 62, 104):
+        k = required_inside(n)
+        assert binom.cdf(k - 1, n, COVERAGE) <= LEVEL < binom.cdf(k, n, COVERAGE)
+
+
+@functools.cache
+def _run(replay: str):
+    sc = engine.load_scenario(os.path.join(SCENARIOS, f"{replay}.yaml"), overrides=[f"simulation.paths={PATHS}"])
+    return engine.run(sc)
+
+
+@functools.cache
+def _realised(replay: str) -> pd.DataFrame:
+    return pd.read_csv(os.path.join(TEST_DATA, table_name(replay)), parse_dates=[0], index_col=0)
+
+
+def _coverage(replay: str, tenor: str) -> tuple[int, int, int, int]:
+    """(inside, n, above, below): recorded dates on which the realised close lies strictly inside
+    the simulated 5-95% band of ``yield_<tenor>``, of n held dates; above / below the band."""
+    res, real = _run(replay), _realised(replay)
+    held = real.index
+    recorded = set(res.dates)
+    missing = [d.date() for d in held if d not in recorded]
+    assert not missing, f"{replay}: table dates the scenario does not record: {missing[:5]}"
+    actual = real[f"DGS{tenor[:-1]}"]
+    held = actual.dropna().index
+    fan = res.fan(f"yield_{tenor}").loc[held]
+    x = actual.loc[held].to_numpy()
+    above = int(np.sum(x >= fan.q95.to_numpy()))
+    below = int(np.sum(x <= fan.q5.to_numpy()))
+    return len(held) - above - below, len(held), above, below
+
+
+def _assert_covers(replay: str, tenor: str) -> None:
+    inside, n, above, below = _coverage(replay, tenor)
+    k = required_inside(n)
+    assert inside >= k, (
+        f"{replay} {tenor}: realised close inside the 5-95% band on {inside} of {n} dates "
+        f"(above {above}, below {below}); needs {k} ({k / n:.0%})"
+    )
+
+
+# -- what holds ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("replay", "tenor"),
+    [
+        ("hiking_2022", "10y"),  # measured: 24 of 24 months
+        ("qe_2020", "10y"),  # 104 of 104 weeks
+        ("qe_2020", "2y"),  # 95 of 104 (above the band the 9 weeks Mar 16 - May 11, 2020, see below)
+        ("qt_runoff", "10y"),  # 40 of 42 months
+        ("tariff_shock_2025", "10y"),  # 60 of 62 days
+        ("tariff_shock_2025", "2y"),  # 59 of 62 days
+    ],
+)
+def test_replay_holds_the_realised_close_inside_its_band(replay, tenor):
+    _assert_covers(replay, tenor)
+
+
+# -- known failures (issue 13): the tests stay, marked, so a fix shows as an unexpected pass ----------
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13: hiking_2022's 2y is above its 95% band in 12 of 24 months (inside 12, 50%; needs 19): "
+    "the hikes are dated surprises to the policy rate that the curve neither prices ahead nor expects to "
+    "last, while the realised 2y priced them (above the band from Jan 2022, before the first hike)",
+)
+def test_hiking_2022_holds_the_realised_2y():
+    _assert_covers("hiking_2022", "2y")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qt_runoff has no hikes (the rule alone from 0.77%): the realised 2y (2.66% -> 5.03% at the end of "
+    "Sep 2023) is above its 95% band in 11 of 42 months from Sep 2022 to Oct 2023 (inside 31, 74%; needs 34)",
+)
+def test_qt_runoff_holds_the_realised_2y():
+    _assert_covers("qt_runoff", "2y")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qe1_2009 is the deterministic QE calibration run (every volatility off): its band is a line, and "
+    "the realised 10y is inside it on 0 of 36 months (above 9, below 27; 59bp below it on average)",
+)
+def test_qe1_2009_holds_the_realised_10y():
+    _assert_covers("qe1_2009", "10y")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qe1_2009 (deterministic): the realised 2y is below the model's line on all 36 months (inside 0), "
+    "by 1.8pp on average",
+)
+def test_qe1_2009_holds_the_realised_2y():
+    _assert_covers("qe1_2009", "2y")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13: qe_2020's simulated 2y goes negative: its median is below zero from 2020-03-16 to "
+    "2020-07-27 (lowest -0.25% on 2020-04-13) and its 95% point too for the four weeks to 2020-04-06, while "
+    "the realised 2y never closed below 0.11% in the replay",
+)
+def test_qe_2020_2y_median_stays_at_or_above_zero():
+    res, real = _run("qe_2020"), _realised("qe_2020")
+    assert real["DGS2"].min() > 0.0
+    median = res.fan("yield_2y").q50
+    assert median.min() >= 0.0, f"median 2y {median.min():.2f}% on {median.idxmin().date()}"
+
+
+def write_tables() -> None:
+    for name, table in replay_tables().items():
+        table.to_csv(os.path.join(TEST_DATA, name), float_format="%.12g")
+
+
+if __name__ == "__main__":
+    write_tables()
