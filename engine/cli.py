@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     def common_args(sp):
         sp.add_argument("--paths", type=int, help="paths of every run (default: the base's)")
         sp.add_argument("--seed", type=int, help="seed of every run (default: the base's)")
-        sp.add_argument("--horizon", help="horizon of every run (default: the base's)")
+        sp.add_argument("--horizon", help="horizon of every run (default: the longest of the stresses' own)")
         sp.add_argument("--step", help="step of every run (default: the finest of the scenarios)")
         sp.add_argument("--tenor", default="10y", help="the headline tenor (default 10y)")
         sp.add_argument(

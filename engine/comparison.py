@@ -7,10 +7,10 @@ between two scenarios is measured per path and its Monte Carlo standard error co
 per-path (paired) differences, reduced streaming (engine.pairing) like a run's summaries. Each
 scenario keeps its own start date, initial state, parameters and events.
 
-The common grid: the finest step among the scenarios (a daily-step stress keeps its daily
-mechanics), the base's horizon, paths and seed, the base's record interval when it is at least the
-step. Each can be set (``horizon=``, ``step=``, ``paths=``, ``seed=``); a scenario run on a grid
-other than its own is noted in the output.
+The common grid (:func:`common_grid`): the finest step among the scenarios (a daily-step stress
+keeps its daily mechanics), the longest of the stresses' own horizons, the base's paths and seed.
+Each can be set (``horizon=``, ``step=``, ``paths=``, ``seed=``); a scenario run on a grid other
+than its own is noted in the output.
 
 Units: the table's values are percent (``_pct``), basis points (``_bp``), probabilities or the
 plumbing's own units, as each metric's unit column says.
@@ -168,24 +168,40 @@ def _records(df: pd.DataFrame) -> list[dict]:
     ]
 
 
+MAX_RECORDS = 400  # recorded points of a comparison, beyond which the base's record interval is used
+
+
 def common_grid(scenarios: list[Scenario], base: int, *, paths=None, seed=None, horizon=None, step=None) -> dict:
-    """The grid every scenario of a comparison runs on (strings as in a scenario file)."""
+    """The grid every scenario of a comparison runs on (strings as in a scenario file): the
+    finest step among them; the longest of the stresses' own horizons (a 60-day unwind compared
+    over ten years is lost in the noise of the ten years); the base's paths, seed and sampling;
+    the finest record interval among them unless that records more than ``MAX_RECORDS`` points,
+    then the base's; never finer than the step. ``horizon`` etc. override."""
     b = scenarios[base].simulation
-    finest = min((s.simulation.step for s in scenarios), key=lambda t: t.years)
-    grid = {
-        "step": str(step or finest),
-        "horizon": str(horizon or b.horizon),
+
+    def tenor(key: str, value: str):  # a value as the schema parses it
+        return getattr(scenarios[base].with_overrides([f"simulation.{key}={value}"]).simulation, key)
+
+    stp = tenor("step", step) if step else min((s.simulation.step for s in scenarios), key=lambda t: t.years)
+    hor = (
+        tenor("horizon", horizon)
+        if horizon
+        else max((s.simulation.horizon for j, s in enumerate(scenarios) if j != base), key=lambda t: t.years)
+    )
+    rec = min((s.simulation.record or s.simulation.step for s in scenarios), key=lambda t: t.years)
+    if hor.years / rec.years > MAX_RECORDS:
+        rec = b.record or b.step
+    if rec.years < stp.years - 1e-12:
+        rec = stp
+    return {
+        "step": str(stp),
+        "horizon": str(hor),
+        "record": str(rec),
         "paths": int(paths or b.paths),
         "seed": int(seed if seed is not None else b.seed),
         "antithetic": bool(b.antithetic),
         "quasi_random": bool(b.quasi_random),
     }
-    rec = b.record or b.step
-    step_years = (
-        step and scenarios[base].with_overrides([f"simulation.step={step}"]).simulation.step.years
-    ) or finest.years
-    grid["record"] = str(rec) if rec.years >= step_years - 1e-12 else grid["step"]
-    return grid
 
 
 def _on_grid(sc: Scenario, grid: dict) -> Scenario:

@@ -116,3 +116,18 @@ def test_cli_refusals_are_one_line_exit_2(tmp_path):
         rc, _, err = cli(*args, "--paths", "300", "--horizon", "3m", "--quiet")
         assert rc == 2, (args, err)
         assert err.strip() and "internal error" not in err, (args, err)
+
+
+def test_the_common_grid_is_the_stresses_window_at_the_finest_step():
+    from engine.catalog import library_path
+    from engine.comparison import common_grid
+
+    sc = [engine.load_scenario(library_path(n)) for n in ("baseline", "tariff_shock_2025", "basis_unwind")]
+    g = common_grid(sc, 0)
+    # the finest step (1d), the longest stress horizon (tariff's 3m), daily records (63 points),
+    # the base's paths and seed
+    assert (g["step"], g["horizon"], g["record"]) == ("1d", "3m", "1d")
+    assert (g["paths"], g["seed"]) == (sc[0].simulation.paths, sc[0].simulation.seed)
+    # ten years of daily records would be over MAX_RECORDS: the base's monthly record instead
+    assert common_grid(sc, 0, horizon="10y")["record"] == "1m"
+    assert common_grid(sc, 0, step="1w", paths=7)["record"] == "1w"
