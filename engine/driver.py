@@ -160,7 +160,7 @@ def reduce_chunk(
     comparison on common random numbers); returns (a Partial per model, the paired differences'
     partial or None, the first model's kept path pieces). Runs in a worker thread or a Dask task."""
     partials = [Partial(plan) for plan in plans]
-    paired = PairPartial(pairing) if pairing is not None else None
+    paired = PairPartial() if pairing is not None else None
     kept: list = []
     for u, blocks in units:
         scalars: list | None = [] if paired is not None else None
@@ -285,7 +285,7 @@ def summarise_many(
         )
         pairing.place_headline(np.concatenate([s[pairing.h_col] for s in pilot_scalars[base]]))
         paired = Paired(pairing)
-        first = PairPartial(pairing)
+        first = PairPartial()
         for u in range(n_pilot_units):
             first.add_unit(pairing, u, [pilot_scalars[m][u] for m in range(len(models))])
         paired.merge(first)

@@ -58,7 +58,7 @@ class PairPartial:
     """One chunk's paired results: per unit (unit, n, mean, m2, group sums) for each other
     scenario, and the base headline's counts."""
 
-    def __init__(self, plan: PairPlan):
+    def __init__(self) -> None:
         self.units: list[tuple] = []
         self.counts = np.zeros(HEADLINE_BINS + 2, dtype=np.int64)
 
