@@ -6,9 +6,10 @@ on how blocks are grouped into chunks or threads, and scenarios share the draws 
 they have in common (common random numbers). It is a thin sequencer: each block's
 step lives in its module (engine/blocks) and is called here in the order of DESIGN.md:
 
-    draw normals (B x n_draw, one fill) -> scheduled level shocks -> correlate -> macro ->
-    policy -> term premium -> inflation risk premium -> convenience yield -> liquidity wedge ->
-    fire sale -> bill wedge -> term-premium jumps -> [with a plumbing block: stablecoins (runs,
+    draw normals (B x n_draw, one fill) -> scheduled level shocks -> correlate -> scale the rate
+    shocks by the volatility regime -> macro -> policy -> term premium -> inflation risk premium
+    -> convenience yield -> liquidity wedge -> fire sale -> bill wedge -> volatility regime ->
+    term-premium jumps -> [with a plumbing block: stablecoins (runs,
     flows, bill sales, the bill wedge) -> basis trade (margins, the spiral's fixed point, the
     backstop, the fire-sale dislocation)] -> [with the Treasury block: supply parts persist -> bucket
     yields -> Treasury GDP -> Fed income and runoff -> Treasury financing -> foreign sales ->
@@ -18,7 +19,8 @@ step lives in its module (engine/blocks) and is called here in the order of DESI
 The kernel takes a handful of named bundles (engine.core.bundles); ``fiscal`` is None unless
 the Treasury block is on, and numba compiles a specialisation without the fiscal blocks for it.
 Each source's stream is read in a fixed order that the numpy twin (:mod:`engine.twin`) repeats:
-a Gaussian shock's stream gives each step's normals path by path; the jumps' stream gives, for
+a Gaussian shock's stream gives each step's normals path by path (the volatility regime's first
+gives each path's initial regime when it is drawn); the jumps' stream gives, for
 each path in order, its jumps (a normal for the size, an exponential for the next threshold);
 the stablecoins' two streams give the cap's normal and the runs' uniform per path and step. The
 plumbing's draws stay pseudo-random in quasi-random runs. The fiscal blocks draw none.
@@ -46,6 +48,7 @@ from .blocks import (
     supply,
     term_premium,
     treasury,
+    volatility,
 )
 from .core import buckets
 from .core.layout import (
@@ -61,6 +64,7 @@ from .core.layout import (
     OVERLAY_COLUMN,
     POLICY,
     ROW,
+    SH_VOL,
     SHADOW,
     SRC_JUMPS,
     SRC_STABLECOIN_CAP,
@@ -101,6 +105,10 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
     n_drawn = (B + 1) // 2 if grid.antithetic else B  # paths that draw their own random numbers
     if params.term_premium.cum_lam[-1] > 0.0:
         term_premium.first_jumps(rngs[SRC_JUMPS], S, n_drawn)
+    m = np.ones(B)  # the volatility regime's multipliers of the step
+    sd0 = params.volatility[0, volatility.SD0]
+    if sd0 > 0.0:
+        volatility.first(rngs[SH_VOL], S, n_drawn, sd0)
     _curve_point(S, 0, grid, cv, events.overlay, hist, ybuf, records, metrics)
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
@@ -118,6 +126,7 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
         _draw(rngs, shocks.src, z, k, n_drawn, ZT)
         _level_events(S, k, events)
         _correlate(shocks, ZT, E)
+        volatility.scale(S, E, params.volatility[r], m)
         _step_core(S, S2, E, k, r, params, grid.dt)
         S, S2 = S2, S
         term_premium.jumps(rngs[SRC_JUMPS], S, k, r, n_drawn, params.term_premium)
@@ -212,6 +221,7 @@ def _step_core(S, S2, E, k, r, params, dt):
     liquidity_wedge.step(S, S2, params.liquidity_wedge[r])
     fire_sale.step(S, S2, params.fire_sale[r])
     bill_wedge.step(S, S2, params.bill_wedge[r])
+    volatility.step(S, S2, E, params.volatility[r])
 
 
 @njit(cache=True, nogil=True)

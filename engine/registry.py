@@ -68,11 +68,13 @@ class Block:
 @dataclasses.dataclass(frozen=True)
 class Shock:
     """A Gaussian shock: drawn when its volatility (``block``'s ``vol`` parameter) is non-zero in
-    some regime. The order of :data:`SHOCKS` is the order of the normals drawn each step."""
+    some regime. The order of :data:`SHOCKS` is the order of the normals drawn each step.
+    ``regime``: the volatility regime (engine.blocks.volatility) scales it."""
 
     name: str
     block: str
     vol: str
+    regime: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,6 +156,16 @@ BLOCKS: tuple[Block, ...] = (
         "bill_wedge",
         "3m bill wedge from stablecoin flows: bill tenors only, decaying, moved by events",
         rows=(_r("bill_wedge", "3m bill-yield wedge (negative: bills richer), decimal", fan="bill_wedge_3m"),),
+    ),
+    Block(
+        "volatility",
+        "volatility regimes: a stochastic multiplier of the rate blocks' shock volatilities",
+        rows=(
+            _r(
+                "volatility_regime",
+                "log of the rate shocks' volatility multiplier (before its normalisation), decimal log points",
+            ),
+        ),
     ),
     # -- the plumbing blocks (each on with its own ``enabled``): stablecoin issuers' bill demand,
     # and the basis trade's margin spiral
@@ -378,15 +390,16 @@ CORE_INTERNAL: tuple[tuple[str, Row], ...] = (
 
 #: The Gaussian shocks in the order their normals are drawn each step.
 SHOCKS: tuple[Shock, ...] = (
-    Shock("output_gap", "macro", "gap_vol"),
-    Shock("inflation", "macro", "inflation_vol"),
-    Shock("inflation_expectations", "macro", "expectations_vol"),
-    Shock("neutral_rate", "macro", "neutral_rate_vol"),
-    Shock("policy_rate", "policy", "shock_vol"),
-    Shock("term_premium", "term_premium", "vol"),
-    Shock("inflation_risk_premium", "inflation_risk_premium", "vol"),
-    Shock("convenience_yield", "convenience_yield", "vol"),
-    Shock("policy_stance", "policy", "stance_vol"),
+    Shock("output_gap", "macro", "gap_vol", regime=True),
+    Shock("inflation", "macro", "inflation_vol", regime=True),
+    Shock("inflation_expectations", "macro", "expectations_vol", regime=True),
+    Shock("neutral_rate", "macro", "neutral_rate_vol", regime=True),
+    Shock("policy_rate", "policy", "shock_vol", regime=True),
+    Shock("term_premium", "term_premium", "vol", regime=True),
+    Shock("inflation_risk_premium", "inflation_risk_premium", "vol", regime=True),
+    Shock("convenience_yield", "convenience_yield", "vol", regime=True),
+    Shock("policy_stance", "policy", "stance_vol", regime=True),
+    Shock("volatility_regime", "volatility", "dispersion"),
 )
 
 #: The additive yield components, in the order the curve adds them (after the expected real
@@ -418,6 +431,7 @@ EVENT_TARGETS = (
     "liquidity_wedge",
     "fire_sale",
     "bill_wedge",
+    "volatility_regime",
     "stablecoin_run",
     "basis_margin",
 )

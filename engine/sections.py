@@ -150,6 +150,11 @@ class Initial(Section):
     convenience_yield: Rate | None = Field(None, description="initial 3m convenience yield (default: its mean)")
     liquidity_wedge: Rate = Field("0bp", description="initial 10y supply/liquidity wedge")
     fire_sale: Rate = Field("0bp", description="initial 10y fire-sale dislocation")
+    volatility_regime: Rate | None = Field(
+        None,
+        description="initial volatility regime (log of the rate shocks' volatility multiplier, log points as a "
+        "percent; +69% doubles it); default: drawn per path from its stationary distribution",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Initial:

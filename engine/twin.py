@@ -21,6 +21,7 @@ from .blocks import liquidity_wedge as lwb
 from .blocks import macro as mb
 from .blocks import policy as pb
 from .blocks import term_premium as tpb
+from .blocks import volatility as vb
 from .core.layout import (
     BILL,
     BLOCK_PATHS,
@@ -45,6 +46,7 @@ from .core.layout import (
     N_SHOCK,
     OVERLAY_COLUMN,
     POLICY,
+    REGIME_SHOCKS,
     ROW,
     RSTAR,
     SH_CY,
@@ -56,10 +58,12 @@ from .core.layout import (
     SH_RSTAR,
     SH_STANCE,
     SH_TP,
+    SH_VOL,
     SHADOW,
     SRC_JUMPS,
     STANCE,
     TP,
+    VOLREG,
     WEDGE,
     X_STATES,
 )
@@ -101,6 +105,11 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     )
     if model.jumps_possible:
         S[JUMP_THR] = np.concatenate([mirrored(g.standard_exponential(h), n) for g, h, n in zip(rngs, drawn, sizes)])
+    sd0 = params.volatility[0, vb.SD0]
+    if sd0 > 0.0:  # each path's initial volatility regime, first from the regime shock's stream
+        S[VOLREG] = np.concatenate(
+            [mirrored(sd0 * g[SH_VOL].standard_normal(h), n) for g, h, n in zip(streams, drawn, sizes)]
+        )
     _curve_point(S, 0, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     pol, cum_lam = params.policy, params.term_premium.cum_lam
     for k in range(model.cal.n_steps):
@@ -135,6 +144,11 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
             for q in range(shocks.ptr[sh], shocks.ptr[sh + 1]):
                 acc = acc + shocks.vals[q] * Z[:, shocks.cols[q]]
             eps[sh] = acc
+        pv = params.volatility[r]
+        if pv[vb.ON] > 0.5:  # the volatility regime scales the rate shocks (math.exp, as the kernel's)
+            mult = np.array([math.exp(h - pv[vb.D2]) for h in S[VOLREG]])
+            for sh in REGIME_SHOCKS:
+                eps[sh] = eps[sh] * mult
         # macro
         x, pi, pe, rs = S[GAP].copy(), S[INFL].copy(), S[INFL_EXP].copy(), S[RSTAR].copy()
         S[GAP] = x * pm[mb.A_X] + pm[mb.SD_X] * eps[SH_GAP]
@@ -170,6 +184,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         S[WEDGE] = pw[lwb.MEAN] + (S[WEDGE] - pw[lwb.MEAN]) * pw[lwb.A]
         S[FIRE] = S[FIRE] * pf[fsb.A]
         S[BILL] = S[BILL] * pb_[bwb.A]
+        S[VOLREG] = S[VOLREG] * pv[vb.A] + pv[vb.SD] * eps[SH_VOL]
         lam_end = cum_lam[k + 1]
         if lam_end > cum_lam[k]:
             for b, g in enumerate(rngs):

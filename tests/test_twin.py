@@ -31,6 +31,17 @@ FEATURES = {
         "policy.fixed_path=[{date: 2026-01-01, rate: 3.5%}, {date: 2026-06-01, rate: 3.25%}]",
         "policy.fixed_until=2027-01-01",
     ],
+    "volatility regimes": [
+        "volatility.dispersion=45%",
+        "policy.stance_vol=1%/sqrt(yr)",
+        "events=[{date: 2026-06-01, shock: volatility_regime, size: +69%},"
+        " {date: 2026-09-01, set: volatility.dispersion, value: 30%}]",
+    ],
+    "volatility regime given, antithetic": [
+        "volatility.dispersion=45%",
+        "initial.volatility_regime=50%",
+        "simulation.antithetic=true",
+    ],
     "lower bound binds": ["initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1%", "policy.lower_bound=0.25%"],
 }
 

@@ -49,7 +49,7 @@ GAP, INFL, INFL_EXP, RSTAR = ROW["output_gap"], ROW["inflation"], ROW["inflation
 STANCE, SHADOW, POLICY, CUM_RATE = ROW["policy_stance"], ROW["shadow_rate"], ROW["policy_rate"], ROW["cum_rate"]
 TP, IRP, CY = ROW["term_premium"], ROW["inflation_risk_premium"], ROW["convenience_yield"]
 WEDGE, FIRE, JUMP_THR = ROW["liquidity_wedge"], ROW["fire_sale"], ROW["jump_threshold"]
-BILL = ROW["bill_wedge"]
+BILL, VOLREG = ROW["bill_wedge"], ROW["volatility_regime"]
 #: the states the expected short-rate path depends on, in the order of the curve's coefficients
 X_STATES = (GAP, INFL, INFL_EXP, RSTAR, STANCE, SHADOW)
 
@@ -106,6 +106,9 @@ SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = (
     SH["inflation_risk_premium"],
     SH["convenience_yield"],
 )
+SH_VOL = SH["volatility_regime"]
+#: the shocks the volatility regime scales (engine.blocks.volatility)
+REGIME_SHOCKS = tuple(i for i, s in enumerate(SHOCKS) if s.regime)
 
 # yield components: the curve adds sign x loading x (factor + overlay) in this order
 N_COMP = len(COMPONENTS)

@@ -1,0 +1,117 @@
+"""Volatility regimes: a stochastic-volatility state that scales the Gaussian shocks of the rate
+blocks (the policy rate, the policy stance, the term premium, the inflation risk premium and the
+convenience yield; engine.registry.SHOCKS marks them with ``regime=True``).
+
+The state ``h`` (the *volatility regime*, a log multiplier) is an Ornstein-Uhlenbeck process
+around 0 with its own Gaussian shock, and each scaled shock of a step is multiplied by::
+
+    m = exp(h - d^2),   dh = -k h dt + d sqrt(2k) dW   (stationary h ~ N(0, d^2))
+
+where ``d`` is the ``dispersion`` (the stationary s.d. of ``h``). With ``h`` stationary,
+E[m^2] = exp(2 d^2 - 2 d^2) = 1: the unconditional variance of every scaled shock, and so the
+monthly volatilities the blocks were calibrated to, are unchanged; what changes is how that
+variance is spread over time (calm and turbulent years) and the fat tails of longer changes.
+A path's regime at the start is drawn from the stationary distribution (the regime is not
+observed) unless ``initial.volatility_regime`` gives it; a ``shock`` event moves it (a crisis
+starts turbulent: +69% doubles the scaled volatilities, then it fades at ``speed``).
+Units: ``h`` is in log points, written as a percent (+69% = log 2).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+import numpy as np
+from numba import njit
+
+from ..core.layout import REGIME_SHOCKS, SH_VOL, VOLREG
+from ..core.ou import ou_coeffs, stack
+from ..schema import Field, Quantity, Section, Speed, Unit
+
+#: the stationary s.d. of the log multiplier, in log points written as a percent (0-200%)
+Dispersion = Annotated[Quantity, Unit("rate", lo=0.0, hi=2.0)]
+
+
+class Params(Section):
+    """Volatility regimes: a stochastic multiplier of the rate blocks' shock volatilities."""
+
+    # Calibrated to the yearly realised volatility of the 10y (s.d. of daily DGS10 changes x sqrt(252),
+    # 2003-2025): 5th / 50th / 95th percentiles 57 / 84 / 136 bp, year-to-year autocorrelation of its
+    # log 0.51 (computed from ../shared/data/fred/DGS10.csv). A log-OU multiplier with speed 1/yr
+    # gives a yearly autocorrelation of about 0.48; the dispersion is set so that the baseline's
+    # simulated yearly 10y volatility matches those percentiles (tests/test_volatility.py).
+    speed: Speed = Field("1/yr", description="speed at which a volatility regime fades (half-life ~8 months)")
+    dispersion: Dispersion = Field(
+        "0%",
+        description="stationary s.d. of the regime (the log of the volatility multiplier, log points as a "
+        "percent); 0% turns regimes off",
+    )
+
+
+FIXED: tuple[str, ...] = ()  # both may change by a `set` event
+
+# packed slots: OU decay and shock s.d. per step, the multiplier's normalisation d^2, whether the
+# regime scales anything (0: every multiplier is exactly 1 and the scaling is skipped), the s.d.
+# of the initial draw (0: the initial regime is given)
+A, SD, D2, ON, SD0 = range(5)
+N_SLOT = 5
+
+
+def pack_one(p: Params, dt: float) -> np.ndarray:
+    out = np.zeros(N_SLOT)
+    d = p.dispersion.value
+    out[A], out[SD] = ou_coeffs(p.speed.value, d * math.sqrt(2.0 * p.speed.value), dt)
+    out[D2] = d * d
+    return out
+
+
+def pack(regimes: list, cal, reg_of_step) -> np.ndarray:
+    """(regime, slot) coefficients. The scaling is on when a regime has a dispersion, an event
+    shocks the regime or the initial regime is not 0; the initial draw when none is given."""
+    P = stack(regimes, lambda sc: pack_one(sc.volatility, cal.dt))
+    sc = regimes[0]
+    given = sc.initial.volatility_regime
+    shocked = any(ev.kind == "shock" and ev.shock == "volatility_regime" for ev in sc.events)
+    on = bool((P[:, D2] > 0).any() or shocked or (given is not None and given.value != 0.0))
+    P[:, ON] = 1.0 if on else 0.0
+    P[:, SD0] = math.sqrt(P[0, D2]) if given is None else 0.0
+    return P
+
+
+def initial(sc, x: np.ndarray) -> None:
+    """The regime at the start as given (default 0; drawn per path in the kernel when not given)."""
+    given = sc.initial.volatility_regime
+    x[VOLREG] = given.value if given is not None else 0.0
+
+
+@njit(cache=True, nogil=True)
+def first(rng, S, n_drawn, sd0):
+    """Each path's initial regime ~ N(0, sd0^2) from the regime shock's stream (before its first
+    step's normals); an antithetic partner takes the negated draw."""
+    B = S.shape[1]
+    for p in range(n_drawn):
+        S[VOLREG, p] = sd0 * rng.standard_normal()
+    for p in range(n_drawn, B):
+        S[VOLREG, p] = -S[VOLREG, p - n_drawn]
+
+
+@njit(cache=True, nogil=True)
+def scale(S, E, P, m):
+    """Multiply the step's regime-scaled shocks (rows of E) of every path by exp(h - d^2), ``h``
+    the regime at the start of the step; ``m`` (paths,) scratch."""
+    if P[ON] > 0.5:
+        d2 = P[D2]
+        for p in range(S.shape[1]):
+            m[p] = math.exp(S[VOLREG, p] - d2)
+        for s in REGIME_SHOCKS:
+            row = E[s]
+            for p in range(row.shape[0]):
+                row[p] *= m[p]
+
+
+@njit(cache=True, nogil=True)
+def step(S, S2, E, P):
+    """The regime of every path over the step (its own shock is not scaled)."""
+    for p in range(S.shape[1]):
+        S2[VOLREG, p] = S[VOLREG, p] * P[A] + P[SD] * E[SH_VOL, p]
