@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import outdir
-from .backtest import DECADES, PIT_BINS, VARIABLES, Backtest
+from .backtesting import DECADES, PIT_BINS, VARIABLES, Backtest
 
 FILES = ("scores.csv", "summary.csv", "summary.md", "starts.csv", "settings.json", "scenario.resolved.yaml", "pit.png")
 

@@ -381,8 +381,8 @@ def _compare_or_sweep(a, out, err) -> int:
 
 def _backtest(a, out, err) -> int:
     from . import outdir
-    from .backtest import backtest
     from .backtest_report import write_backtest
+    from .backtesting import backtest
     from .scenario import load_scenario
 
     if a.threads is not None and not 1 <= a.threads <= 1024:
