@@ -155,6 +155,28 @@ def simulate_start(sc: Scenario, threads: int | None = None) -> tuple[dict[str, 
     return {v: res.raw(v) for v in VARIABLES}, model.fit
 
 
+def score_start(sims: dict[str, np.ndarray], hist: pd.DataFrame, start: pd.Timestamp, origin: pd.Timestamp):
+    """The score rows of one start: ``sims`` (months + 1, paths) per variable from the origin
+    (record 0), against the history's month ends 1..months after ``origin`` (percent)."""
+    months = next(iter(sims.values())).shape[0] - 1
+    ends = [origin + pd.offsets.MonthEnd(h) for h in range(1, months + 1)]
+    rows = []
+    for var, (col, _) in VARIABLES.items():
+        s = sims[var]
+        x = hist.loc[ends, col].to_numpy() / 100
+        sc = score(s[1:], x)
+        sd_change = (s[1:] - s[0]).std(axis=1, ddof=1) * 1e4
+        for h in range(months):
+            rows.append(
+                {"start": f"{start:%Y-%m}", "origin": origin.date(), "date": ends[h].date(), "month": h + 1}
+                | {"variable": var, "realised_pct": x[h] * 100}
+                | {f"{k}_pct": sc[k][h] * 100 for k in ("q5", "q25", "q50", "q75", "q95")}
+                | {k: sc[k][h] for k in ("pit", "in_50", "in_90", "crps_bp", "bias_bp")}
+                | {"sim_sd_change_bp": sd_change[h]}
+            )
+    return rows
+
+
 def _seed(seed: int, start: pd.Timestamp) -> int:
     return int(np.random.SeedSequence([seed, start.year * 100 + start.month]).generate_state(1, np.uint64)[0])
 
@@ -248,20 +270,7 @@ def backtest(
             {"start": f"{st:%Y-%m}", "origin": origin.date(), "seed": sd}
             | {f"fit_{t}_bp": (m - o) * 1e4 for t, (o, m) in fit.items()}
         )
-        ends = [origin + pd.offsets.MonthEnd(h) for h in range(1, months + 1)]
-        for var, (col, _) in VARIABLES.items():
-            s = sims[var]
-            x = hist.loc[ends, col].to_numpy() / 100
-            sc_ = score(s[1:], x)
-            sd_change = (s[1:] - s[0]).std(axis=1, ddof=1) * 1e4
-            for h in range(months):
-                rows.append(
-                    {"start": f"{st:%Y-%m}", "origin": origin.date(), "date": ends[h].date(), "month": h + 1}
-                    | {"variable": var, "realised_pct": x[h] * 100}
-                    | {f"{k}_pct": sc_[k][h] * 100 for k in ("q5", "q25", "q50", "q75", "q95")}
-                    | {k: sc_[k][h] for k in ("pit", "in_50", "in_90", "crps_bp", "bias_bp")}
-                    | {"sim_sd_change_bp": sd_change[h]}
-                )
+        rows += score_start(sims, hist, st, origin)
         if progress:
             progress(i + 1, len(todo))
     scores = pd.DataFrame(rows)

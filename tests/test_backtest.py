@@ -17,7 +17,7 @@ from conftest import ROOT, SHARED_DATA
 
 import engine
 from engine import history
-from engine.backtesting import VARIABLES, score, simulate_start, start_scenario
+from engine.backtesting import VARIABLES, score, score_start, simulate_start, start_scenario
 from engine.cli import main
 from engine.scenario import load_scenario
 
@@ -63,26 +63,32 @@ def test_crps_is_the_exact_sample_formula():
 # ------------------------------------------------------------------ self-consistency
 def test_the_models_own_paths_as_history_score_as_calibrated():
     """History drawn from the model itself, from the same start: at every month the PIT of an
-    independent truth path is uniform, so over 400 truth paths the mean PIT is 1/2 +- sqrt(1/12/400)
-    and the band coverages binomial. Run at month 1 (where an off-by-one month would show at once)
-    and month 12, for every scored variable, against a forecast on another seed."""
+    independent truth path is uniform, so over 300 truth paths the mean PIT is 1/2 +- sqrt(1/12/300)
+    and the band coverages binomial. Each truth path is written as a history table and scored by
+    the backtest's own per-start scoring (so an off-by-one month between the simulated records and
+    the history's month ends would fail at month 1 at once), for every scored variable, at months
+    1 and 12, against a forecast on another seed."""
     hist = history.load()
-    origin = pd.Timestamp("2004-12-31")
+    start, origin = pd.Timestamp("2005-01-01"), pd.Timestamp("2004-12-31")
     base = load_scenario("baseline")
-    truth, _ = simulate_start(start_scenario(base, origin, hist.loc[origin], 12, 400, 11), threads=1)
+    truth, _ = simulate_start(start_scenario(base, origin, hist.loc[origin], 12, 300, 11), threads=1)
     fc, _ = simulate_start(start_scenario(base, origin, hist.loc[origin], 12, 2000, 12), threads=1)
     n = truth["yield_2y"].shape[1]
+    ends = [origin + pd.offsets.MonthEnd(h) for h in range(13)]
+    rows = []
+    for j in range(n):
+        fake = pd.DataFrame({col: truth[var][:, j] * 100 for var, (col, _) in VARIABLES.items()}, index=ends)
+        rows += score_start(fc, fake, start, origin)
+    scores = pd.DataFrame(rows)
     sample = 2 * 0.05 * 0.95 / 2000  # the forecast's own 5%/95% quantile error, as a probability
     for var in VARIABLES:
         for month in (1, 12):
-            sims = np.repeat(fc[var][month][None, :], n, axis=0)
-            s = score(sims, truth[var][month])
-            if np.ptp(fc[var][month]) == 0:
-                continue  # a deterministic variable at this month (none in the baseline)
-            assert abs(s["pit"].mean() - 0.5) < 3.5 * math.sqrt(1 / 12 / n + 1 / 12 / 2000), (var, month)
+            d = scores[(scores["variable"] == var) & (scores["month"] == month)]
+            assert len(d) == n
+            assert abs(d["pit"].mean() - 0.5) < 3.5 * math.sqrt(1 / 12 / n + 1 / 12 / 2000), (var, month)
             for cover, p in (("in_50", 0.5), ("in_90", 0.9)):
                 tol = 3.5 * math.sqrt(p * (1 - p) / n + sample)
-                assert abs(s[cover].mean() - p) < tol, (var, month, cover, s[cover].mean())
+                assert abs(d[cover].mean() - p) < tol, (var, month, cover, d[cover].mean())
 
 
 # ------------------------------------------------------------------ the command
@@ -115,6 +121,9 @@ def test_backtest_writes_complete_outputs(bt_dir):
     assert settings["data"].startswith("packaged") and settings["n_starts"] == 2
     assert load_scenario(str(out / "scenario.resolved.yaml")).name == "baseline"
     assert "yield_2y" in stdout and "cover_90" in stdout
+    first = scores[(scores["start"] == "2019-01") & (scores["variable"] == "yield_10y")].iloc[0]
+    assert first["month"] == 1 and first["date"] == "2019-01-31"
+    assert first["realised_pct"] == pytest.approx(history.load().at[pd.Timestamp("2019-01-31"), "dgs10"])
 
 
 def test_the_python_api_gives_the_same_scores(bt_dir):
