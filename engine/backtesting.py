@@ -81,9 +81,8 @@ class Backtest:
             f"backtest of {s['scenario']}: {s['n_starts']} {s['starts']} starts {s['first_start']} to "
             f"{s['last_start']}, {s['horizon']} monthly, {s['paths']:,} paths, seed {s['seed']}"
         )
-        body = self.summary[cols].to_string(
-            index=False, float_format=lambda x: f"{x:.3f}" if abs(x) < 1 else f"{x:.1f}"
-        )
+        fmt = {c: (lambda x: f"{x:.1f}") if c.endswith("_bp") else (lambda x: f"{x:.3f}") for c in cols[3:]}
+        body = self.summary[cols].to_string(index=False, formatters=fmt)
         return "\n".join([head, body, *self.notes])
 
 
