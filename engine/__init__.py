@@ -70,3 +70,14 @@ def sweep(scenario, grid, **kw):
     from .comparison import sweep as _sweep
 
     return _sweep(scenario, grid, **kw)
+
+
+def backtest(scenario="baseline", **kw):
+    """Rolling-origin backtest of ``scenario`` (a Scenario, a file or a library name) against the
+    packaged monthly history (or ``data=``): ``first=1990, last=2024, starts="january"|"quarterly",
+    horizon="1y"|"3y", paths=4000, seed=1990, data=None, threads=None``. Returns
+    :class:`engine.backtesting.Backtest` (``.scores``, ``.summary``, ``.starts``: pandas). See
+    :mod:`engine.backtesting`."""
+    from .backtesting import backtest as _backtest
+
+    return _backtest(scenario, **kw)

@@ -5,6 +5,8 @@
     ustsim schema
     ustsim scenarios
     ustsim bench [--quick]
+    ustsim backtest [FILE] [--from 1990] [--to 2024] [--starts january|quarterly] [--horizon 1y|3y]
+                    [--paths N] [--seed N] [--data DIR] [--out DIR]
 
 FILE is a scenario file, or the name of a scenario of the library installed with the package
 (``ustsim run baseline``; ``ustsim scenarios`` lists them).
@@ -113,6 +115,31 @@ def _parser() -> argparse.ArgumentParser:
         "the headline tenor's rise to peak and change to horizon, and the thresholds)",
     )
     common_args(sw)
+
+    bt = sub.add_parser(
+        "backtest",
+        help="score the scenario's forecast distributions against history, start by start (issue 13)",
+        description="Rolling-origin backtest: from each start (the last day of the month before), rebuild "
+        "the scenario from the observed curve, fed funds, core PCE inflation, expectations and output gap, "
+        "simulate monthly over the horizon and score the realised 2y, 10y and fed funds: PIT, coverage of "
+        "the 50%% and 90%% bands, CRPS, bias. Starts whose horizon runs past the data are dropped with a note.",
+    )
+    bt.add_argument("file", nargs="?", default="baseline", help="base scenario file or library name (default baseline)")
+    bt.add_argument("--from", dest="first", type=int, default=1990, help="first start year (default 1990)")
+    bt.add_argument("--to", dest="last", type=int, default=2024, help="last start year (default 2024)")
+    bt.add_argument("--starts", default="january", help="january (default) or quarterly: the months starts fall in")
+    bt.add_argument("--horizon", default="1y", help="1y (default) or 3y")
+    bt.add_argument("--paths", type=int, default=4000, help="paths per start (default 4000)")
+    bt.add_argument("--seed", type=int, default=1990, help="seed (each start draws from SeedSequence((seed, yyyymm)))")
+    bt.add_argument(
+        "--data",
+        metavar="DIR",
+        help="a folder holding your own us_monthly.csv in the packaged format (default: the packaged history)",
+    )
+    bt.add_argument("--threads", type=int, help="worker threads (results do not depend on it)")
+    bt.add_argument("--out", help="folder for scores.csv, summary.csv/.md, starts.csv, settings.json, pit.png")
+    bt.add_argument("--no-charts", action="store_true", help="do not write pit.png")
+    bt.add_argument("--quiet", action="store_true", help="print no table")
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(v)
@@ -234,6 +261,8 @@ def _dispatch(a, out, err) -> int:
         return 0
     if a.command in ("compare", "sweep"):
         return _compare_or_sweep(a, out, err)
+    if a.command == "backtest":
+        return _backtest(a, out, err)
     sc = load_scenario(a.file, overrides=_overrides(a))
     sim = sc.simulation
     from .runner import prepare, run
@@ -348,6 +377,53 @@ def _compare_or_sweep(a, out, err) -> int:
         sw,
         lambda: sw.table.to_string(index=False, float_format=lambda x: f"{x:.3f}"),
     )
+
+
+def _backtest(a, out, err) -> int:
+    from . import outdir
+    from .backtest_report import write_backtest
+    from .backtesting import backtest
+    from .scenario import load_scenario
+
+    if a.threads is not None and not 1 <= a.threads <= 1024:
+        raise UstsimError(f"--threads {a.threads}: expected 1 to 1024")
+    if a.out:
+        outdir.check(a.out, 2**24)
+    bt = backtest(
+        load_scenario(a.file),
+        first=a.first,
+        last=a.last,
+        starts=a.starts,
+        horizon=a.horizon,
+        paths=a.paths,
+        seed=a.seed,
+        data=a.data,
+        threads=a.threads,
+        progress=None if a.quiet else _StartsBar(err),
+    )
+    if a.out:
+        names = write_backtest(bt, a.out, charts=not a.no_charts)
+        if not a.quiet:
+            print(f"wrote {', '.join(names)} to {a.out}", file=err)
+    if not a.quiet:
+        print(bt.table(), file=out)
+        print(f"({bt.settings['seconds']:.0f} s)", file=out)
+    return 0
+
+
+class _StartsBar:
+    """Progress by start, on one line of the error stream."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.t0 = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        el = time.perf_counter() - self.t0
+        self.stream.write(f"\r  start {done}/{total}, {el:5.1f}s elapsed")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
 
 
 def _emit(a, out, err, write, page, result, text) -> int:
