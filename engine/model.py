@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import diagnostics, units
-from .blocks import basis_trade, curve, policy, stablecoins
+from .blocks import basis_trade, curve, policy, stablecoins, volatility
 from .core.bundles import Events, Fiscal, Grid, Params, Plumbing, Shocks
 from .core.calendar import Calendar
 from .core.events import compile_events, regimes
@@ -31,6 +31,7 @@ from .core.layout import (
     REC_NAMES,
     ROW,
     RSTAR,
+    SH_VOL,
     SRC_JUMPS,
     SRC_STABLECOIN_CAP,
     SRC_STABLECOIN_RUNS,
@@ -71,9 +72,11 @@ class Model:
     @property
     def sources(self) -> tuple[int, ...]:
         """The random sources (engine.core.layout.SOURCE_NAMES) this model draws from
-        pseudo-randomly: the active Gaussian shocks (unless quasi-random), the term-premium
-        jumps, the stablecoin cap's shock and runs."""
+        pseudo-randomly: the active Gaussian shocks (unless quasi-random), the volatility regime's
+        initial draw, the term-premium jumps, the stablecoin cap's shock and runs."""
         out = [] if self.scenario.simulation.quasi_random else list(self.active_shocks)
+        if self.params.volatility[0, volatility.SD0] > 0 and SH_VOL not in out:
+            out.append(SH_VOL)  # the initial regime is drawn from its stream even in quasi-random runs
         if self.jumps_possible:
             out.append(SRC_JUMPS)
         if self.plumbing is not None and self.plumbing.shock:

@@ -113,6 +113,7 @@ BLOCKS: tuple[Block, ...] = (
         "policy rate: inertial Taylor rule, lower bound, FOMC steps, fixed path",
         rows=(
             _r("policy_stance", "discretionary deviation of the Fed's target from the rule, decimal"),
+            _r("policy_cycle", "the policy cycle: the stance's drift, decimal per year (not priced by the curve)"),
             _r("shadow_rate", "the rule's rate, not floored, decimal"),
             _r("policy_rate", "policy rate (fed funds) actually set, decimal"),
             _r(
@@ -400,6 +401,7 @@ SHOCKS: tuple[Shock, ...] = (
     Shock("convenience_yield", "convenience_yield", "vol", regime=True),
     Shock("policy_stance", "policy", "stance_vol", regime=True),
     Shock("volatility_regime", "volatility", "dispersion"),
+    Shock("policy_cycle", "policy", "cycle_vol", regime=True),
 )
 
 #: The additive yield components, in the order the curve adds them (after the expected real
@@ -424,6 +426,7 @@ EVENT_TARGETS = (
     "inflation_expectations",
     "neutral_rate",
     "policy_stance",
+    "policy_cycle",
     "policy_rate",
     "term_premium",
     "inflation_risk_premium",

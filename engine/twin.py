@@ -28,6 +28,7 @@ from .core.layout import (
     COMP_ROW,
     CUM_RATE,
     CY,
+    CYCLE,
     FIRE,
     GAP,
     INFL,
@@ -50,6 +51,7 @@ from .core.layout import (
     ROW,
     RSTAR,
     SH_CY,
+    SH_CYCLE,
     SH_GAP,
     SH_INFL,
     SH_INFL_EXP,
@@ -108,7 +110,10 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     sd0 = params.volatility[0, vb.SD0]
     if sd0 > 0.0:  # each path's initial volatility regime, first from the regime shock's stream
         S[VOLREG] = np.concatenate(
-            [mirrored(sd0 * g[SH_VOL].standard_normal(h), n) for g, h, n in zip(streams, drawn, sizes)]
+            [
+                _antithetic(sd0 * g[SH_VOL].standard_normal(h), n) if anti else sd0 * g[SH_VOL].standard_normal(h)
+                for g, h, n in zip(streams, drawn, sizes)
+            ]
         )
     _curve_point(S, 0, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     pol, cum_lam = params.policy, params.term_premium.cum_lam
@@ -159,7 +164,9 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         # policy
         x, pi, u = S[GAP], S[INFL], S[STANCE].copy()
         target = S[RSTAR] + pi + pp[pb.PHI_PI] * (pi - pp[pb.PI_STAR]) + pp[pb.PHI_X] * x + u
-        S[STANCE] = u * pp[pb.A_U] + pp[pb.SD_U] * eps[SH_STANCE]
+        v = S[CYCLE].copy()
+        S[STANCE] = u * pp[pb.A_U] + pp[pb.C_U] * v + pp[pb.SD_U] * eps[SH_STANCE]
+        S[CYCLE] = v * pp[pb.A_V] + pp[pb.SD_V] * eps[SH_CYCLE]
         s = target + (S[SHADOW] - target) * pp[pb.A_S] + pp[pb.SD_S] * eps[SH_POLICY]
         old = S[POLICY].copy()
         if pol.fixed_on[k]:

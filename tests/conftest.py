@@ -21,6 +21,9 @@ NO_VOL = [
     "inflation_risk_premium.vol=0%/sqrt(yr)",
     "convenience_yield.vol=0%/sqrt(yr)",
     "term_premium.jump_intensity=0/yr",
+    "policy.stance_vol=0%/sqrt(yr)",
+    "policy.cycle_vol=0%/sqrt(yr)",
+    "volatility.dispersion=0%",
 ]
 
 

@@ -82,7 +82,7 @@ def test_metrics_stamp_scenario_seed_and_version(run_dir):
     m = json.loads((d / "metrics.json").read_text())
     assert m["engine_version"] == engine.__version__
     assert m["seed"] == 7 and m["paths"] == 400
-    assert m["scenario"]["simulation"]["seed"] == 7 and m["scenario"]["policy"]["rule_speed"] == "0.65/yr"
+    assert m["scenario"]["simulation"]["seed"] == 7 and m["scenario"]["policy"]["rule_speed"] == "1/yr"
     assert m["scenario_overrides"] == ["simulation.seed=7", "simulation.paths=400", "simulation.horizon=2y"]
     ten = m["yields"]["10y"]
     assert ten["max_rise_1step_bp"]["q99"] > 0 > ten["max_fall_1step_bp"]["q1"]

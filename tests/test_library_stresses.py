@@ -112,9 +112,9 @@ def test_tariff_inflation_delays_cuts_steepens_the_long_end_and_stresses_the_bas
     p.above(p.diff("yield_30y", 1e4, spring) - two)
     # DGS10 1.52% (2021-12-31) -> 3.88% (2022-12-30): +236bp in the year of the inflation shock
     p.within(p.diff("yield_10y", 1e4), 0.0, 236.0)
-    sold = p.stress.raw("basis_forced_sales_total")[-1]
-    assert np.all(p.base.raw("basis_forced_sales_total")[-1] == 0.0)
-    p.above(sold)
+    # the baseline forces sales only on the rare path whose volatility regime turns turbulent
+    assert np.mean(p.base.raw("basis_forced_sales_total")[-1] > 0.0) < 0.05
+    p.above(p.diff("basis_forced_sales_total", 1.0))
     # March 2020: hedge funds' net Treasury sales $173bn (Banegas, Monin & Petrasek 2021) of a
     # $400-500bn trade (Barth & Kahn): at least 35% of it; CALIBRATION.md
     p.within(p.stress.raw("basis_fraction_unwound")[-1], 0.0, 173.0 / 500.0)

@@ -44,7 +44,9 @@ def test_every_fan_quantile_is_within_its_bound_of_the_exact_one(full):
             assert (gap <= err[col].to_numpy() + 1e-13).all(), (name, col, gap.max(), err[col].max())
         if name.startswith("yield_") and "/" not in name:
             worst_yield = max(worst_yield, err.to_numpy().max())
-    assert worst_yield * 100 < 0.6, worst_yield * 100  # bound in bp, for every yield, date and quantile
+    # the stated bound in bp, for every yield, date and quantile, stays under 1 bp (0.86 bp with the
+    # fatter tails of the volatility regimes, whose 1% and 99% windows are wider; 0.6 bp before)
+    assert worst_yield * 100 < 1.0, worst_yield * 100
     assert full.stats.misses == 0
 
 

@@ -38,12 +38,12 @@ class Params(Section):
 
     # Calibrated to the yearly realised volatility of the 10y (s.d. of daily DGS10 changes x sqrt(252),
     # 2003-2025): 5th / 50th / 95th percentiles 57 / 84 / 136 bp, year-to-year autocorrelation of its
-    # log 0.51 (computed from ../shared/data/fred/DGS10.csv). A log-OU multiplier with speed 1/yr
-    # gives a yearly autocorrelation of about 0.48; the dispersion is set so that the baseline's
-    # simulated yearly 10y volatility matches those percentiles (tests/test_volatility.py).
+    # log 0.51 (computed from ../shared/data/fred/DGS10.csv). Speed 1/yr gives the baseline's yearly
+    # autocorrelation 0.48; dispersion 35% its 5th/50th/95th percentiles 57/92/153 bp (daily steps, 600
+    # paths x 5 years; tests/test_volatility.py checks them within +/-15%).
     speed: Speed = Field("1/yr", description="speed at which a volatility regime fades (half-life ~8 months)")
     dispersion: Dispersion = Field(
-        "0%",
+        "35%",
         description="stationary s.d. of the regime (the log of the volatility multiplier, log points as a "
         "percent); 0% turns regimes off",
     )

@@ -47,6 +47,7 @@ REC_NAMES = tuple(str(r.fan) for _, r in _ROWS[:N_REC])
 # core rows (compile-time constants)
 GAP, INFL, INFL_EXP, RSTAR = ROW["output_gap"], ROW["inflation"], ROW["inflation_expectations"], ROW["neutral_rate"]
 STANCE, SHADOW, POLICY, CUM_RATE = ROW["policy_stance"], ROW["shadow_rate"], ROW["policy_rate"], ROW["cum_rate"]
+CYCLE = ROW["policy_cycle"]
 TP, IRP, CY = ROW["term_premium"], ROW["inflation_risk_premium"], ROW["convenience_yield"]
 WEDGE, FIRE, JUMP_THR = ROW["liquidity_wedge"], ROW["fire_sale"], ROW["jump_threshold"]
 BILL, VOLREG = ROW["bill_wedge"], ROW["volatility_regime"]
@@ -106,7 +107,7 @@ SH_POLICY, SH_STANCE, SH_TP, SH_IRP, SH_CY = (
     SH["inflation_risk_premium"],
     SH["convenience_yield"],
 )
-SH_VOL = SH["volatility_regime"]
+SH_VOL, SH_CYCLE = SH["volatility_regime"], SH["policy_cycle"]
 #: the shocks the volatility regime scales (engine.blocks.volatility)
 REGIME_SHOCKS = tuple(i for i, s in enumerate(SHOCKS) if s.regime)
 
