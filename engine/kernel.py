@@ -278,7 +278,7 @@ def _step_fiscal(S, O, k, r, dt, params, overlay, fiscal, w):
     fed_balance_sheet.reserves(S, fed, hol, w)
     backstops.triggers(S, O, bs, hol, w)
     holders.downgrades(S, O, k, hol, w)
-    supply.effects(S, O, dt, sup, hol, w)
+    supply.effects(S, O, k, dt, sup, hol, w)
     treasury.flows(S, dt, w)
     fed_balance_sheet.flows(S, dt, w)
     holders.flows(S, w)

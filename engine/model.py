@@ -4,17 +4,21 @@ Nothing here runs per path. Every block of the registry packs its own parameters
 (``pack``) and, for the Treasury and the blocks that come with it, writes its rows of the initial
 state (``initial``); this module builds the time grid, the shocks and events, precomputes the
 closed-form expectation coefficients for every time point and tenor, and fits the initial term
-premium to an observed curve.
+premium to an observed curve. With ``treasury.reference``, it also runs the reference scenario
+once, every random shock zero, through the kernel (:func:`reference_path`): the fiscal reaction
+and the supply effects are measured from that path.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 from typing import Any
 
 import numpy as np
 
-from . import diagnostics, units
+from . import catalog, diagnostics, units
 from .blocks import basis_trade, curve, policy, stablecoins, volatility
 from .core.bundles import Events, Fiscal, Grid, Params, Plumbing, Shocks
 from .core.calendar import Calendar
@@ -39,10 +43,13 @@ from .core.layout import (
     TP,
     X_STATES,
 )
+from .core.sampling import block_streams
 from .core.shocks import active_shocks
 from .core.shocks import build as build_shocks
+from .errors import Problem, ScenarioError
+from .kernel import simulate_block
 from .registry import COMPONENTS, core_blocks, fiscal_blocks, module, plumbing_blocks
-from .scenario import Scenario
+from .scenario import Scenario, load_scenario
 
 
 @dataclasses.dataclass
@@ -193,7 +200,63 @@ def _fiscal(sc: Scenario, cal, init: np.ndarray, cv_b: curve.Curve, overlay) -> 
         mod = module(b.name)
         packed[b.name] = mod.pack(sc, cal)
         mod.initial(sc, full, packed[b.name], y0[:, 0])
+    if sc.section("treasury").reference is not None:
+        ref = reference_path(sc, cal)
+        packed["treasury"].ref_debt[:] = ref["debt_to_gdp"]
+        if sc.section("supply").measured_against == "reference":
+            sup = packed["supply"]
+            sup.ref_dur[:], sup.ref_bills[:] = ref["private_duration_to_gdp"], ref["private_bills_to_gdp"]
+            sup.ref_def[:] = ref["deficit_to_gdp"]
     return full, Fiscal(**packed, curve=cv_b)
+
+
+#: the reference path's variables (recorded fiscal outputs, decimals of GDP)
+REFERENCE_VARIABLES = ("debt_to_gdp", "private_duration_to_gdp", "private_bills_to_gdp", "deficit_to_gdp")
+
+
+def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
+    """The reference fiscal path of ``sc`` on the time points of ``cal``: the scenario named by
+    ``treasury.reference`` (a file, relative to ``sc``'s own first, or a library name), run once
+    from its own start with ``sc``'s step to ``sc``'s horizon, every Gaussian shock zero, its own
+    reference and reaction off; its :data:`REFERENCE_VARIABLES` at each date (linear in time
+    between its dates, flat outside them). It must be deterministic otherwise: no term-premium
+    jumps, no plumbing blocks."""
+    name = str(sc.section("treasury").reference)
+    here = os.path.dirname(sc.source) if os.path.exists(sc.source) else ""
+    local = [p for p in (os.path.join(here, name), os.path.join(here, name + ".yaml")) if os.path.isfile(p)]
+    path = local[0] if here and local else catalog.resolve(name)
+
+    def refused(why: str) -> ScenarioError:
+        return ScenarioError([Problem(sc.source, None, "treasury.reference", f"{name!r}: {why}")])
+
+    if not os.path.isfile(path):
+        raise refused("no such scenario file or library scenario (ustsim scenarios)")
+    start = load_scenario(path).simulation.start
+    months = max(1, math.ceil((cal.dates[-1] - start).days / 30.4375) + 1)
+    over = [
+        "treasury.reference=null",
+        f"simulation.step={cal.step}",
+        f"simulation.record={cal.step}",
+        f"simulation.horizon={months}m",
+        "simulation.paths=1",
+        "simulation.antithetic=false",
+        "simulation.quasi_random=false",
+    ]
+    m = build(load_scenario(path, overrides=over))
+    if m.fiscal is None or m.jumps_possible or m.plumbing is not None:
+        raise refused("a reference must have the Treasury block on, no term-premium jumps and no plumbing blocks")
+    n = m.cal.n_steps
+    S = m.init[:, None].copy()
+    rec = np.empty((m.n_rec, m.n_var, 1))
+    met = np.empty((7, m.n_tenor, 1))
+    zero = np.zeros((n, m.n_draw, 1))
+    bad = simulate_block(block_streams(0, 0, m.sources), zero, S, *m.bundles, rec, met)
+    if bad[0] >= 0:
+        raise refused("its run is not finite")
+    at = np.array([d.toordinal() for d in m.cal.record_dates], dtype=float)
+    want = np.array([d.toordinal() for d in cal.dates], dtype=float)
+    names = m.rec_names
+    return {v: np.interp(want, at, rec[:, names.index(v), 0]) for v in REFERENCE_VARIABLES}
 
 
 def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, lb_t: np.ndarray) -> curve.Curve:

@@ -106,6 +106,96 @@ def test_cbo_outlook_is_reproduced_without_volatility():
     assert abs(at(r, "debt_to_gdp", "2035-09-30") - 118) <= 8  # CBO's ten-year baseline: ~118%
 
 
+# ------------------------------------------------------------------------------------ CBO reference path
+# CALIBRATION.md, Treasury supply and fiscal: CBO's March 2025 long-term outlook, 2055: debt held
+# by the public 156% of GDP, net interest ~28% of revenue (5.4% of GDP over revenue of 19.3%)
+CBO_DEBT_2055, CBO_NI_REV_2055 = 156.0, 28.0
+DEBT_BAND, NI_REV_BAND = 15.0, 5.0  # the issue's targets: +/- 15 pp and +/- 5 pp
+Z = 3.0  # standard errors
+
+
+def _mean_se(r, name, scale=100.0):
+    x = r.raw(name)[-1] * scale
+    return float(x.mean()), r.std_error(x)
+
+
+def test_stochastic_cbo_centres_on_cbos_2055_debt():
+    """Supply measured from CBO's path and the fiscal reaction keep the mean 2055 debt/GDP of the
+    stochastic cbo_2025 within 15 pp of CBO's 156% (widened by Z Monte Carlo standard errors);
+    the no-adjustment variant, on the same draws, spirals far above it."""
+    ov = ["simulation.paths=512", "outputs.keep_paths=512", "simulation.record=1y"]
+    r = run("cbo_2025", ov)
+    m, se = _mean_se(r, "debt_to_gdp")
+    assert CBO_DEBT_2055 - DEBT_BAND - Z * se <= m <= CBO_DEBT_2055 + DEBT_BAND + Z * se, (m, se)
+    ni, ni_se = _mean_se(r, "net_interest_to_revenue")
+    spiral = run("cbo_2025_no_adjustment", ov)
+    d = (spiral.raw("debt_to_gdp")[-1] - r.raw("debt_to_gdp")[-1]) * 100
+    assert d.mean() > 20 + Z * r.std_error(d), d.mean()
+    n = (spiral.raw("net_interest_to_revenue")[-1] - r.raw("net_interest_to_revenue")[-1]) * 100
+    assert n.mean() > 10 + Z * r.std_error(n), n.mean()
+    assert ni > 0 and ni_se > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 34.7 +/- 0.3% (5,000 paths) against CBO's 28% +/- 5: the stochastic mean of interest/revenue "
+    "sits above the zero-shock reference (term-premium jumps average +15bp, the policy rate's floor, downgrades "
+    "past 30% of revenue, rates and debt rising together); issue 13",
+)
+def test_stochastic_cbo_net_interest_to_revenue_within_5pp_of_cbo():
+    r = run("cbo_2025", ["simulation.paths=512", "outputs.keep_paths=512", "simulation.record=1y"])
+    m, se = _mean_se(r, "net_interest_to_revenue")
+    assert CBO_NI_REV_2055 - NI_REV_BAND - Z * se <= m <= CBO_NI_REV_2055 + NI_REV_BAND, (m, se)
+
+
+def test_supply_measured_from_the_reference_adds_nothing_on_the_reference_path():
+    """cbo_2025_no_vol is its own reference: with the supply effects switched back on (Laubach's
+    size) and measured from the reference, its path is unchanged to the last bit and the supply
+    premium is exactly zero; measured from the start's levels they add tens of bp by 2055."""
+    off = run("cbo_2025_no_vol")
+    on = ["supply.duration_sensitivity=10bp", "supply.bill_sensitivity=1bp"]
+    ref = run("cbo_2025_no_vol", on)
+    assert np.array_equal(ref.records, off.records)
+    assert np.abs(ref.raw("supply_term_premium_10y")).max() == 0.0
+    level = run("cbo_2025_no_vol", [*on, "supply.measured_against=level"])
+    assert level.raw("supply_term_premium_10y")[-1, 0] * 1e4 > 50
+
+
+def test_no_fiscal_reaction_reproduces_the_path_without_a_reference_exactly():
+    """surplus_response: 0bp with supply measured from the start's levels is the engine without a
+    reference path, bit for bit (cbo_2025_no_adjustment's golden equals the old cbo_2025's)."""
+    ov = ["simulation.paths=256", "simulation.horizon=5y", "outputs.keep_paths=256"]
+    old = run("cbo_2025", [*ov, "treasury.reference=null"])
+    b0 = run("cbo_2025", [*ov, "treasury.surplus_response=0bp", "supply.measured_against=level"])
+    assert np.array_equal(old.records, b0.records)
+    assert run("cbo_2025_no_adjustment", ov).records.tobytes() == b0.records.tobytes()
+
+
+def test_the_primary_surplus_rises_by_bohns_coefficient_per_pp_of_debt_above_the_reference():
+    """Deterministic: outlays 2 pp of GDP above CBO's for 2026-27 put debt above the reference;
+    the primary deficit then falls short of the plan by exactly surplus_response x (debt/GDP at
+    the start of the step - the reference's), and the extra debt shrinks back."""
+    surge = "treasury.outlays={2025-09-30: 20.1% of gdp, 2026-01-31: 22.1% of gdp, 2027-12-31: 22.2% of gdp, "
+    surge += "2028-01-31: 20.15% of gdp, 2035-09-30: 20.3% of gdp, 2055-09-30: 21.2% of gdp}"
+    ov = ["simulation.horizon=10y", surge]
+    ref = run("cbo_2025_no_vol", ["simulation.horizon=10y"])
+    a = run("cbo_2025_no_vol", ov)
+    b = run("cbo_2025_no_vol", [*ov, "treasury.surplus_response=0bp"])
+    plan = b.raw("primary_deficit_to_gdp")[1:, 0]
+    gap = a.raw("debt_to_gdp")[:-1, 0] - ref.raw("debt_to_gdp")[:-1, 0]
+    got = a.raw("primary_deficit_to_gdp")[1:, 0]
+    # the plan's outlays share is the same on both (a share of the same-date GDP)
+    assert np.allclose(plan - got, 0.05 * gap, atol=1e-12), np.abs(plan - got - 0.05 * gap).max()
+    extra = (a.raw("debt_to_gdp")[:, 0] - ref.raw("debt_to_gdp")[:, 0]) * 100
+    extra_b = (b.raw("debt_to_gdp")[:, 0] - ref.raw("debt_to_gdp")[:, 0]) * 100
+    assert extra[-1] < extra_b[-1] and extra[-1] < extra.max()
+
+
+def test_a_missing_reference_is_refused_with_its_key():
+    with pytest.raises(engine.ScenarioError, match=r"treasury\.reference: 'no_such_plan'"):
+        run("cbo_2025", ["simulation.paths=10", "simulation.horizon=1y", "treasury.reference=no_such_plan"])
+
+
 # ------------------------------------------------------------------------------------ QE / QT
 QE1 = "fed_balance_sheet.qe=[{{start: 2009-03-18, end: 2010-03-18, pace: {}}}]"
 
@@ -139,7 +229,7 @@ def test_the_qe_effect_tracks_the_duration_the_fed_still_holds_as_it_runs_off():
     b = run("qe1_2009", ov + ["fed_balance_sheet.qe=[]"])
     gap = a.raw("term_premium_10y")[:, 0] - b.raw("term_premium_10y")[:, 0]
     dur = a.raw("private_duration_to_gdp")[:, 0] - b.raw("private_duration_to_gdp")[:, 0]
-    beta = supply.pack(a.model.scenario, a.model.cal)[supply.DUR_S]
+    beta = supply.pack(a.model.scenario, a.model.cal).P[supply.DUR_S]
     assert np.allclose(gap, beta * dur, atol=1e-10)
     peak = gap.min()
     # less than half of the peak is left once QT has run the holdings off for 13 years (the 20y

@@ -4,9 +4,17 @@ move the 3m convenience yield (the bill wedge).
     duration supply D = [sum_b (debt_b - SOMA_b) d_b - foreign official x d_f] / d_10 / NGDP
                         (10y-equivalents per GDP; d_b the modified duration of a bucket at half
                         its maturity, d_10 that of a new 10y note, both at a 4% yield)
-    supply term premium  = duration_sensitivity x (D - D0) + downgrades x term_premium_add
-    supply convenience   = -bill_sensitivity x (bills held privately / NGDP - start)
+    supply term premium  = duration_sensitivity x (D - D_ref(t)) + downgrades x term_premium_add
+    supply convenience   = -bill_sensitivity x (bills held privately / NGDP - bills_ref(t))
                            - downgrades x convenience_cut
+
+``measured_against`` says what D_ref(t) and bills_ref(t) (and the deficit's reference) are:
+``level``: their values at the start, so the effects respond to the level of supply;
+``reference``: the values of the reference path (``treasury.reference``: a deterministic
+scenario, CBO's outlook in cbo_2025) at the same date, so a path that tracks the reference adds
+nothing to the rates that the reference already assumes (CBO's projected rates embed the effect
+of its own projected debt), and only the deviation from it moves the premia. Without a
+reference both are the start's values.
 
 Both are persistent parts of the term-premium and convenience-yield states (stock effects: the
 state's own shocks mean-revert around them), zero at the start, whose initial premia are fitted
@@ -35,6 +43,7 @@ with the default 10 bp per pp of GDP):
 from __future__ import annotations
 
 import math
+from typing import Annotated, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -58,7 +67,7 @@ from ..core.layout import (
     SUP_TP,
     TP,
 )
-from ..schema import Field, Rate, Section
+from ..schema import Field, Rate, Section, Text
 from . import holders as _h
 
 REF_YIELD = 0.04
@@ -79,17 +88,33 @@ class Params(Section):
         "(Laubach's flow measure; 0 because the stock channel "
         "already carries it)",
     )
+    measured_against: Annotated[str, Text(("reference", "level"))] = Field(
+        "reference",
+        description="what supply is measured from: reference (the path of treasury.reference at the same date, "
+        "so a path on the reference adds nothing its rates do not already hold; the start's levels when there "
+        "is no reference) or level (the start's levels: effects grow with the level of debt)",
+    )
 
 
 # packed slots: the three sensitivities (per unit of the ratio), each bucket's modified duration,
-# the new 10y's, the start values of private duration, private bills and the deficit (/ GDP), and
-# the foreign official holdings' duration (the last four set by initial)
+# the new 10y's, the foreign official holdings' duration
 DUR_S, BILL_S, DEF_S = range(3)
 DUR0 = 3
 DUR_10 = DUR0 + N_B
-PD0, PB0, DEF0 = DUR_10 + 1, DUR_10 + 2, DUR_10 + 3
-DUR_F = DEF0 + 1
+DUR_F = DUR_10 + 1
 N_SLOT = DUR_F + 1
+
+
+class Packed(NamedTuple):
+    """``P`` (slot); per time point k, what supply is measured from (decimals of GDP): private
+    duration (10y-equivalents), private bills and the deficit. :func:`initial` fills them with
+    the start's values; engine.model overwrites them with the reference path when
+    ``measured_against: reference`` and there is a reference."""
+
+    P: np.ndarray
+    ref_dur: np.ndarray
+    ref_bills: np.ndarray
+    ref_def: np.ndarray
 
 
 def duration(m: float) -> float:
@@ -98,7 +123,7 @@ def duration(m: float) -> float:
     return (1.0 - math.exp(-REF_YIELD * m)) / REF_YIELD
 
 
-def pack(sc, cal) -> np.ndarray:
+def pack(sc, cal) -> Packed:
     p: Params = sc.supply
     out = np.zeros(N_SLOT)
     out[DUR_S] = p.duration_sensitivity.value / 0.01
@@ -108,17 +133,19 @@ def pack(sc, cal) -> np.ndarray:
         out[DUR0 + b] = duration(MATURITY[b] / 2.0)
     out[DUR_10] = duration(10.0)
     out[DUR_F] = duration(sc.holders.foreign_official.duration.years)
-    return out
+    n = cal.n_steps + 1
+    return Packed(out, np.zeros(n), np.zeros(n), np.zeros(n))
 
 
-def initial(sc, x: np.ndarray, P: np.ndarray, y0: np.ndarray) -> None:
-    """Private supply at the start (after the other fiscal blocks' rows), the reference the supply
-    effects are measured from; the supply parts of the premia start at zero."""
+def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
+    """Private supply at the start (after the other fiscal blocks' rows), what the supply effects
+    are measured from unless a reference path replaces it; the supply parts of the premia start
+    at zero."""
     full = x[:, None].copy()
-    private(full, P, np.empty(1))
+    private(full, pk.P, np.empty(1))
     x[PRIV_DUR], x[PRIV_BILLS] = full[PRIV_DUR, 0], full[PRIV_BILLS, 0]
-    P[PD0], P[PB0] = x[PRIV_DUR], x[PRIV_BILLS]
-    P[DEF0] = (x[OUTLAYS] - x[REVENUE] + x[INTEREST]) / x[NGDP]
+    pk.ref_dur[:], pk.ref_bills[:] = x[PRIV_DUR], x[PRIV_BILLS]
+    pk.ref_def[:] = (x[OUTLAYS] - x[REVENUE] + x[INTEREST]) / x[NGDP]
 
 
 # ------------------------------------------------------------------------------------ kernel
@@ -149,13 +176,16 @@ def private(S, Ps, dsum):
 
 
 @njit(cache=True, nogil=True)
-def effects(S, O, dt, Ps, hol, w):
-    """The supply and downgrade parts of the 10y term premium and the 3m convenience yield from
-    private supply and the deficit, written into the premia as changes of their parts."""
+def effects(S, O, k, dt, sup, hol, w):
+    """The supply and downgrade parts of the 10y term premium and the 3m convenience yield at
+    the end of step k, from private supply and the deficit against what they are measured from
+    (``sup.ref_*`` at time point k + 1), written into the premia as changes of their parts."""
+    Ps = sup.P
     private(S, Ps, w.x)
     Ph = hol.P
     dur_s, def_s, bill_s = Ps[DUR_S], Ps[DEF_S], Ps[BILL_S]
-    pd0, def0, pb0, d_tp, d_cy = Ps[PD0], Ps[DEF0], Ps[PB0], Ph[_h.D_TP], Ph[_h.D_CY]
+    pd0, def0, pb0 = sup.ref_dur[k + 1], sup.ref_def[k + 1], sup.ref_bills[k + 1]
+    d_tp, d_cy = Ph[_h.D_TP], Ph[_h.D_CY]
     outlays, revenue, interest = w.outlays, w.revenue, w.interest
     for p in range(S.shape[1]):
         deficit_gdp = (outlays[p] - revenue[p] + interest[p]) / dt / S[NGDP, p]

@@ -8,12 +8,18 @@ Each step (length dt years), on every path:
     outlays   = outlays_share(t) NGDP' dt                 (non-interest)
     interest  = sum_b face_b coupon_b dt                  (on all debt held by the public, SOMA's too)
     dTGA      = (TGA target(t) - TGA) (1 - exp(-ln2 dt / half_life))
+    outlays  -= b (debt/GDP - reference debt/GDP(t)) NGDP' dt   (the fiscal reaction, Bohn 1998)
     borrowing = outlays - revenue + interest + dTGA       (so debt' = debt + borrowing, exactly)
     maturing_b = face_b min(1, dt / maturity_b)           (a bucket issued evenly over its maturity
                                                            runs off at face/maturity a year)
     gross     = sum_b maturing_b + borrowing, allocated by the issuance policy; the TGA change
                 is financed (or repaid) with bills
     coupon_b' = (coupon_b (face_b - maturing_b) + yield_b issued_b) / face_b'
+
+The reaction: the primary surplus rises by ``surplus_response`` (b) per pp of debt/GDP at the
+start of the step above the reference path (``reference``: the debt/GDP of a deterministic
+scenario's run at the same date, written by engine.model), taken out of non-interest outlays, so
+revenue stays on its path; b = 0, or no reference, is no reaction.
 
 Issuance policies (``issuance.policy``: ``bill_share``, ``fixed_mix``, ``short_first``) are in
 :mod:`engine.blocks.treasury.issuance`.
@@ -70,17 +76,15 @@ from ...schema import (
     Field,
     GdpShare,
     Money,
-    NameMap,
     PositiveMoney,
-    Quantity,
     Rate,
     Section,
     Share,
+    Str,
     Tenor,
-    Text,
     fail,
 )
-from .issuance import POLICIES, allocate
+from .issuance import POLICIES, Issuance, allocate
 
 #: what the other fiscal blocks say of settings that act only with this block on
 NEEDS_TREASURY = "needs treasury.enabled: true (the Treasury block carries the debt that these act on)"
@@ -133,44 +137,6 @@ Buckets = create_model(
 )
 
 
-class Issuance(Section):
-    """Issuance policy."""
-
-    policy: Annotated[str, Text(POLICIES)] = Field(
-        "bill_share",
-        description="how gross issuance is split across buckets",
-    )
-    bill_share: Share = Field("22%", description="target share of bills in debt (bill_share policy)")
-    mix: Annotated[dict[str, Quantity], NameMap(BUCKETS, Share)] = Field(
-        {"2y": "22%", "3y": "18%", "5y": "22%", "7y": "14%", "10y": "12%", "20y": "5%", "30y": "7%"},
-        description="issuance shares: over coupon buckets (bill_share, short_first policies) or over all buckets "
-        "(fixed_mix)",
-    )
-
-    @model_validator(mode="after")
-    def _mix(self) -> Issuance:
-        total = sum(q.value for q in self.mix.values())
-        if self.policy == "fixed_mix":
-            if abs(total - 1.0) > 1e-9:
-                fail(
-                    (
-                        ("mix",),
-                        f"shares sum to {total * 100:.6g}%; a fixed_mix covers every bucket including bills "
-                        "and must sum to 100%",
-                    )
-                )
-        elif "bills" in self.mix:
-            fail(
-                (
-                    ("mix", "bills"),
-                    f"bills take no share of the coupon mix under {self.policy}; the policy sets bill issuance",
-                )
-            )
-        elif abs(total - 1.0) > 1e-9:
-            fail((("mix",), f"coupon shares sum to {total * 100:.6g}%; expected 100%"))
-        return self
-
-
 class Tga(Section):
     """Treasury General Account: a target level rebuilt with bills."""
 
@@ -213,28 +179,46 @@ class Params(Section):
         "2025 and 1.9% in 2055)",
     )
     debt: PositiveMoney = Field("30.1tn", description="debt held by the public at the start (Dec 2025)")
+    reference: Str | None = Field(
+        None,
+        description="the reference fiscal path: a scenario file or library name (like cbo_2025_no_vol) whose "
+        "run with every random shock zero gives, date by date, the debt/GDP, deficit and private supply that the "
+        "scenario's rates already assume; the fiscal reaction and the supply effects (supply.measured_against: "
+        "reference) are measured from it. None: no reference (no fiscal reaction; supply effects measured from "
+        "the start's levels)",
+    )
+    surplus_response: Rate = Field(
+        "5bp",
+        description="fiscal reaction: rise of the primary surplus, % of GDP, per pp of debt/GDP above the "
+        "reference path (taken out of non-interest outlays). Bohn (QJE 1998, 'The Behavior of U.S. Public Debt "
+        "and Deficits') estimates about 0.05 pp per pp (5bp) for 1916-1995; not in CALIBRATION.md. 0bp: none. "
+        "Acts only with a reference: without one the revenue and outlay paths are taken as given (replays)",
+    )
     buckets: Buckets = Field({}, description="share of debt and average coupon of each maturity bucket")
     issuance: Issuance = Field({}, description="issuance policy")
     tga: Tga = Field({}, description="Treasury General Account: a target level rebuilt with bills")
 
 
 # packed slots: remittances added to revenue (1/0), the TGA gap closed per step, the issuance
-# policy, the bill-share target, each bucket's runoff per step min(1, dt/maturity), the issuance mix
-ADD_REMIT, TGA_DECAY, POLICY, TARGET_BILL = range(4)
-RUNOFF0 = 4
+# policy, the bill-share target, the fiscal reaction (per unit of debt/GDP), each bucket's runoff
+# per step min(1, dt/maturity), the issuance mix
+ADD_REMIT, TGA_DECAY, POLICY, TARGET_BILL, RESPONSE = range(5)
+RUNOFF0 = 5
 MIX0 = RUNOFF0 + N_B
 N_SLOT = MIX0 + N_B
 
 
 class Packed(NamedTuple):
     """``P`` (slot); per time point k: revenue and outlays (shares of GDP), the TGA target (USD
-    bn) and potential growth (decimal per year)."""
+    bn), potential growth (decimal per year) and the reference debt/GDP (decimal; the start's
+    until engine.model writes the reference path)."""
 
     P: np.ndarray
     revenue: np.ndarray
     outlays: np.ndarray
     tga_target: np.ndarray
     growth: np.ndarray
+    ref_debt: np.ndarray
 
 
 def face(p: Params) -> np.ndarray:
@@ -249,6 +233,8 @@ def pack(sc, cal) -> Packed:
     P[TGA_DECAY] = 1.0 - math.exp(-math.log(2.0) * cal.dt / p.tga.rebuild_half_life.years)
     P[POLICY] = POLICIES.index(p.issuance.policy)
     P[TARGET_BILL] = p.issuance.bill_share.value
+    # no reference plan, no reaction
+    P[RESPONSE] = p.surplus_response.value / 0.01 if p.reference is not None else 0.0
     for b in range(N_B):
         P[RUNOFF0 + b] = min(1.0, cal.dt / MATURITY[b])
     for name, q in p.issuance.mix.items():
@@ -260,6 +246,7 @@ def pack(sc, cal) -> Packed:
         np.array([p.outlays.at(d) for d in days]),
         np.array([p.tga.target.at(d) for d in days]),
         np.array([p.potential_growth.at(d) for d in days]),
+        np.zeros(len(days)),
     )
 
 
@@ -275,6 +262,7 @@ def initial(sc, x: np.ndarray, pk: Packed, y0: np.ndarray) -> None:
     x[OUTLAYS] = pk.outlays[0] * ngdp
     x[INTEREST] = float(np.dot(f, x[CPN0 : CPN0 + N_B]))
     x[GROSS0 : GROSS0 + N_B] = f / np.array(MATURITY)
+    pk.ref_debt[:] = f.sum() / ngdp
 
 
 def wam(face: np.ndarray) -> float:
@@ -309,12 +297,12 @@ def finance(S, O, k, dt, tr, w):
             MAT[b, p] = O[DEBT0 + b, p] * ro
             interest[p] += O[DEBT0 + b, p] * O[CPN0 + b, p]
             face[p] += O[DEBT0 + b, p]
-    rev_k, out_k, tga_k = tr.revenue[k], tr.outlays[k], tr.tga_target[k]
-    add, decay = Pt[ADD_REMIT], Pt[TGA_DECAY]
+    rev_k, out_k, tga_k, ref_k = tr.revenue[k], tr.outlays[k], tr.tga_target[k], tr.ref_debt[k]
+    add, decay, resp = Pt[ADD_REMIT], Pt[TGA_DECAY], Pt[RESPONSE]
     for p in range(B):
         interest[p] *= dt
         revenue[p] = rev_k * S[NGDP, p] * dt + w.remit[p] * add
-        outlays[p] = out_k * S[NGDP, p] * dt
+        outlays[p] = (out_k - resp * (face[p] / O[NGDP, p] - ref_k)) * S[NGDP, p] * dt
         d_tga[p] = (tga_k - O[TGA, p]) * decay
         need[p] = outlays[p] - revenue[p] + interest[p]  # borrowing before the TGA change
     reinvest = w.reinvest

@@ -10,10 +10,54 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from numba import njit
+from pydantic import model_validator
+
+from ...core.layout import BUCKETS
+from ...schema import Field, NameMap, Quantity, Section, Share, Text, fail
 
 POLICIES = ("bill_share", "fixed_mix", "short_first")
 BILL_SHARE, FIXED_MIX, SHORT_FIRST = range(3)
+
+
+class Issuance(Section):
+    """Issuance policy."""
+
+    policy: Annotated[str, Text(POLICIES)] = Field(
+        "bill_share",
+        description="how gross issuance is split across buckets",
+    )
+    bill_share: Share = Field("22%", description="target share of bills in debt (bill_share policy)")
+    mix: Annotated[dict[str, Quantity], NameMap(BUCKETS, Share)] = Field(
+        {"2y": "22%", "3y": "18%", "5y": "22%", "7y": "14%", "10y": "12%", "20y": "5%", "30y": "7%"},
+        description="issuance shares: over coupon buckets (bill_share, short_first policies) or over all buckets "
+        "(fixed_mix)",
+    )
+
+    @model_validator(mode="after")
+    def _mix(self) -> Issuance:
+        total = sum(q.value for q in self.mix.values())
+        if self.policy == "fixed_mix":
+            if abs(total - 1.0) > 1e-9:
+                fail(
+                    (
+                        ("mix",),
+                        f"shares sum to {total * 100:.6g}%; a fixed_mix covers every bucket including bills "
+                        "and must sum to 100%",
+                    )
+                )
+        elif "bills" in self.mix:
+            fail(
+                (
+                    ("mix", "bills"),
+                    f"bills take no share of the coupon mix under {self.policy}; the policy sets bill issuance",
+                )
+            )
+        elif abs(total - 1.0) > 1e-9:
+            fail((("mix",), f"coupon shares sum to {total * 100:.6g}%; expected 100%"))
+        return self
 
 
 @njit(cache=True, nogil=True)
