@@ -203,7 +203,7 @@ def _antithetic(z: np.ndarray, n: int) -> np.ndarray:
 def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
     slot = rec_slot[i]
     ov = overlay[i]
-    cn, cpi, lb, load = cv.coef_n[i], cv.coef_pi[i], cv.lb[i], cv.load
+    cn, cpi, lb, fl, load = cv.coef_n[i], cv.coef_pi[i], cv.lb[i], cv.floor[i], cv.load
     X = [S[s] for s in X_STATES]
     for j in range(cn.shape[0]):
         en = (
@@ -228,6 +228,7 @@ def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
         y = (en - ei) + ei
         for c, row in enumerate(COMP_ROW):  # signed loadings: sign x loading x (factor + overlay)
             y = y + load[c, j] * (S[row] + ov[c])
+        y = y + np.maximum(fl - y, 0.0)  # the floor's part: lower bound less the margin
         w = max(spw, 1)
         if i == 0:
             met[MET_RISE, j] = -np.inf

@@ -32,6 +32,14 @@ FEATURES = {
         "policy.fixed_until=2027-01-01",
     ],
     "lower bound binds": ["initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1%", "policy.lower_bound=0.25%"],
+    # the yields' floor (lower bound less policy.floor_margin) binds on many paths (tests/test_floor.py)
+    "yield floor binds": [
+        "initial.fed_funds=0.5%",
+        "macro.neutral_rate_mean=-1%",
+        "policy.lower_bound=0.25%",
+        "policy.floor_margin=0bp",
+        "convenience_yield.mean=1%",
+    ],
 }
 
 

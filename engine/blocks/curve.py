@@ -12,9 +12,13 @@ yield of tenor tau at a time point is then, with every component recorded::
     y = [E avg(s) - E avg(pi)]                        expected real short rate
       + E avg(pi)                                     expected inflation
       + sum over engine.registry.COMPONENTS of sign x loading(tau) x (factor + overlay)
+      + max(0, floor - the sum above)                 the yield's lower bound (engine.registry.FLOOR_PART)
 
 where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
-this ignores the floor's option value - documented in the README). :func:`compose` is the one
+this ignores the floor's option value - documented in the README), and ``floor`` is
+``policy.lower_bound - policy.floor_margin``: no yield sits further below the policy floor than
+a bill's convenience can take it. The bound's part is added, not substituted, so the parts still
+sum to the yield exactly (in the order they are listed). :func:`compose` is the one
 place this is evaluated: the kernel (recorded tenors), the Treasury blocks (bucket tenors), the
 reduction and the results (from recorded states) all call it, so every yield and component is
 the same number wherever it is computed; the numpy twin (:mod:`engine.twin`) is the single
@@ -39,7 +43,8 @@ N_X = 6  # gap, pi, pi_e, r*, u (stance), s
 N_COEF = N_X + 1  # + constant
 ROW_S, ROW_PI = 5, 1
 N_AUTONOMOUS = 5  # the first five states do not depend on s
-N_PARTS = 2 + N_COMP  # real rate, expected inflation, then the components (engine.registry.COMPONENTS)
+N_PARTS = 3 + N_COMP  # real rate, expected inflation, the components (engine.registry.COMPONENTS), the floor
+P_FLOOR = N_PARTS - 1
 _ROWS = np.array(COMP_ROW, dtype=np.int64)
 _SIGN = np.array(COMP_SIGN)
 
@@ -47,12 +52,14 @@ _SIGN = np.array(COMP_SIGN)
 class Curve(NamedTuple):
     """What :func:`compose` needs at a set of time points and tenors: expectation coefficients
     ``coef_n``/``coef_pi`` (time point, tenor, N_COEF) of the average policy rate and inflation,
-    the lower bound ``lb`` (time point, decimal), and the components' signed loadings ``load``
-    (component, tenor)."""
+    the lower bound ``lb`` of the expected policy rate and the ``floor`` of every yield (time
+    point, decimal: lower bound less ``policy.floor_margin``), and the components' signed
+    loadings ``load`` (component, tenor)."""
 
     coef_n: np.ndarray
     coef_pi: np.ndarray
     lb: np.ndarray
+    floor: np.ndarray
     load: np.ndarray
 
     def at(self, points: np.ndarray) -> Curve:
@@ -61,6 +68,7 @@ class Curve(NamedTuple):
             np.ascontiguousarray(self.coef_n[points]),
             np.ascontiguousarray(self.coef_pi[points]),
             np.ascontiguousarray(self.lb[points]),
+            np.ascontiguousarray(self.floor[points]),
             self.load,
         )
 
@@ -72,9 +80,9 @@ def compose(S, i, j, cv, overlay, y, parts):
 
     ``overlay``: (time point, component) additive overlays of the factors (events with a
     half-life), or None where ``S`` already holds them (recorded states). ``parts``: None, or
-    (N_PARTS, paths) to receive the real rate, expected inflation and each component (its value
-    with the sign it has in the yield left out: the convenience yield is positive). Loops run over
-    the paths innermost and read only ``S``, so LLVM vectorises them."""
+    (N_PARTS, paths) to receive the real rate, expected inflation, each component (its value
+    with the sign it has in the yield left out: the convenience yield is positive) and what the
+    floor adds. Loops run over the paths innermost and read only ``S``, so LLVM vectorises them."""
     B = S.shape[1]
     lb = cv.lb[i]
     c0, c1, c2, c3, c4, c5, c6 = (
@@ -135,6 +143,16 @@ def compose(S, i, j, cv, overlay, y, parts):
             part = parts[2 + c]
             for p in range(B):
                 part[p] = sg * (ld * (row[p] + o))
+    fl = cv.floor[i]  # the floor's part is added (not substituted), so the parts sum to the yield exactly
+    if parts is not None:
+        part = parts[P_FLOOR]
+        for p in range(B):
+            d = max(fl - y[p], 0.0)
+            part[p] = d
+            y[p] = y[p] + d
+    else:
+        for p in range(B):
+            y[p] = y[p] + max(fl - y[p], 0.0)
 
 
 @njit(cache=True, nogil=True)
