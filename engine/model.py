@@ -10,7 +10,7 @@ premium to an observed curve.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -133,9 +133,10 @@ def build(sc: Scenario) -> Model:
     lb_t = np.array([params.policy.P[curve_reg[i]][policy.LB] for i in range(n + 1)])
     # every yield's floor: the lower bound less the regime's margin (engine.blocks.curve)
     floor_t = lb_t - np.array([regs[curve_reg[i]].policy.floor_margin.value for i in range(n + 1)])
+    bounds = _Bounds(lb_t, floor_t, [regs[r] for r in curve_reg])
     coefficients = _expectation_coefficients(sc, regs, curve_reg, cal, params.policy)
-    cv = _curve(sc, coefficients, n, np.array([t.years for t in tenors]), lb_t, floor_t)
-    if not all(np.isfinite(a).all() for a in (cv.coef_n, cv.coef_pi, cv.load, lb_t, floor_t)):
+    cv = _curve(sc, coefficients, n, np.array([t.years for t in tenors]), bounds)
+    if not all(np.isfinite(a).all() for a in (cv.coef_n, cv.coef_pi, cv.load, cv.shift, lb_t, floor_t)):
         raise diagnostics.not_computable(sc, "the expected path of the policy rate and inflation (the curve)")
     try:
         init, fit = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0], floor_t[0])
@@ -150,17 +151,15 @@ def build(sc: Scenario) -> Model:
     fiscal = plumbing = None
     on = sc.section("stablecoins").enabled or sc.section("basis_trade").enabled
     if on or sc.section("treasury").enabled:
-        init = _plumbing_initial(sc, init, _curve(sc, coefficients, n, np.array([10.0]), lb_t, floor_t), events.overlay)
+        init = _plumbing_initial(sc, init, _curve(sc, coefficients, n, np.array([10.0]), bounds), events.overlay)
     if sc.section("treasury").enabled:
-        init, fiscal = _fiscal(
-            sc, cal, init, _curve(sc, coefficients, n, np.array(MATURITY), lb_t, floor_t), events.overlay
-        )
+        init, fiscal = _fiscal(sc, cal, init, _curve(sc, coefficients, n, np.array(MATURITY), bounds), events.overlay)
     if on:
         rec0 = N_REC + (len(FISCAL_NAMES) if fiscal is not None else 0)
         packed = {b.name: module(b.name).pack(regs, cal, reg_of_step) for b in plumbing_blocks()}
         plumbing = Plumbing(
             **packed,
-            curve=_curve(sc, coefficients, n, np.array([10.0]), lb_t, floor_t),
+            curve=_curve(sc, coefficients, n, np.array([10.0]), bounds),
             rec0=rec0,
             position0=float(sc.section("basis_trade").position.value),
             runs=stablecoins.runs_possible(regs),
@@ -197,15 +196,29 @@ def _fiscal(sc: Scenario, cal, init: np.ndarray, cv_b: curve.Curve, overlay) -> 
     return full, Fiscal(**packed, curve=cv_b)
 
 
-def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, lb_t: np.ndarray, floor_t: np.ndarray) -> curve.Curve:
+class _Bounds(NamedTuple):
+    """Per time point 0..n: the lower bound, the yields' floor and the parameter regime."""
+
+    lb: np.ndarray
+    floor: np.ndarray
+    regime: list
+
+
+def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, bounds: _Bounds) -> curve.Curve:
     """:class:`~engine.blocks.curve.Curve` at the tenors ``ty`` (years): expectation coefficients
-    at time points 0..n, the lower bound, the yields' floor and the components' signed loadings."""
+    at time points 0..n, the lower bound, the yields' floor, the components' signed loadings and
+    constant parts (these per regime: an event may set the term premium's mean)."""
     coef_n = np.zeros((n + 1, len(ty), curve.N_COEF))
     coef_pi = np.zeros_like(coef_n)
     for i in range(n + 1):
         for j, tau in enumerate(ty):
             coef_n[i, j], coef_pi[i, j] = coefficients(i, tau)
-    return curve.Curve(coef_n, coef_pi, lb_t, floor_t, curve.loadings(sc, ty))
+    by_regime: dict = {}
+    for r in bounds.regime:
+        if id(r) not in by_regime:
+            by_regime[id(r)] = curve.shifts(r, ty)
+    shift = np.ascontiguousarray(np.array([by_regime[id(r)] for r in bounds.regime]))
+    return curve.Curve(coef_n, coef_pi, bounds.lb, bounds.floor, curve.loadings(sc, ty), shift)
 
 
 def _expectation_coefficients(sc: Scenario, regs: list, curve_reg: np.ndarray, cal, pol):
@@ -261,6 +274,7 @@ def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, floor, al
     ty = [units.parse(t, "tenor").years for t in observed]
     obs = np.array([v.value for v in observed.values()])
     load = curve.loadings(sc, ty)  # signed, (component, tenor)
+    shift = curve.shifts(sc, ty)
     rows = [ROW[c.row] for c in COMPONENTS]
     tp_col = [c.row for c in COMPONENTS].index("term_premium")
 
@@ -270,7 +284,7 @@ def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, floor, al
             cs, _ = coefficients(tau)
             y = max(cs[curve.N_X] + cs[: curve.N_X] @ x0[list(X_STATES)], lb)
             for c, row in enumerate(rows):
-                y = y + load[c, i] * x0[row]
+                y = y + (load[c, i] * x0[row] + shift[c, i])
             out.append(y + max(floor - y, 0.0) if floored else y)
         return np.array(out)
 

@@ -106,6 +106,8 @@ def deterministic():
             "initial.inflation_risk_premium=0%",
             "convenience_yield.mean=0%",
             "initial.convenience_yield=0%",
+            # the term premium's mean level enters every tenor but the 10y (level - loading) x mean
+            "term_premium.mean=0%",
         ],
     )
     return engine.run(sc)

@@ -29,7 +29,7 @@ def _child(tmp_path) -> str:
 
 
 def test_the_schema_names_its_point_maps():
-    assert {("initial", "curve"), ("treasury", "issuance", "mix"), ("treasury", "revenue")} <= POINT_MAPS
+    assert {("initial", "curve"), ("term_premium", "loadings"), ("treasury", "issuance", "mix")} <= POINT_MAPS
     assert ("initial",) not in POINT_MAPS and ("term_premium",) not in POINT_MAPS
 
 

@@ -11,7 +11,7 @@ yield of tenor tau at a time point is then, with every component recorded::
 
     y = [E avg(s) - E avg(pi)]                        expected real short rate
       + E avg(pi)                                     expected inflation
-      + sum over engine.registry.COMPONENTS of sign x loading(tau) x (factor + overlay)
+      + sum over engine.registry.COMPONENTS of sign x (loading(tau) x (factor + overlay) + shift(tau))
       + max(0, floor - the sum above)                 the yield's lower bound (engine.registry.FLOOR_PART)
 
 where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
@@ -53,14 +53,16 @@ class Curve(NamedTuple):
     """What :func:`compose` needs at a set of time points and tenors: expectation coefficients
     ``coef_n``/``coef_pi`` (time point, tenor, N_COEF) of the average policy rate and inflation,
     the lower bound ``lb`` of the expected policy rate and the ``floor`` of every yield (time
-    point, decimal: lower bound less ``policy.floor_margin``), and the components' signed
-    loadings ``load`` (component, tenor)."""
+    point, decimal: lower bound less ``policy.floor_margin``), the components' signed
+    loadings ``load`` (component, tenor) and signed constant parts ``shift`` (time point,
+    component, tenor; decimal: the term premium's mean level beyond its loading, 0 elsewhere)."""
 
     coef_n: np.ndarray
     coef_pi: np.ndarray
     lb: np.ndarray
     floor: np.ndarray
     load: np.ndarray
+    shift: np.ndarray
 
     def at(self, points: np.ndarray) -> Curve:
         """The same curve at a subset of its time points (C-contiguous copies)."""
@@ -70,6 +72,7 @@ class Curve(NamedTuple):
             np.ascontiguousarray(self.lb[points]),
             np.ascontiguousarray(self.floor[points]),
             self.load,
+            np.ascontiguousarray(self.shift[points]),
         )
 
 
@@ -130,19 +133,20 @@ def compose(S, i, j, cv, overlay, y, parts):
     for c in range(N_COMP):
         row = S[_ROWS[c]]
         ld = cv.load[c, j]
+        sh = cv.shift[i, c, j]
         if overlay is not None:
             o = overlay[i, c]
             for p in range(B):
-                y[p] = y[p] + ld * (row[p] + o)
+                y[p] = y[p] + (ld * (row[p] + o) + sh)
         else:
             o = 0.0
             for p in range(B):
-                y[p] = y[p] + ld * row[p]
+                y[p] = y[p] + (ld * row[p] + sh)
         if parts is not None:
             sg = _SIGN[c]
             part = parts[2 + c]
-            for p in range(B):
-                part[p] = sg * (ld * (row[p] + o))
+            for p in range(B):  # + 0.0: a zero part is +0, whatever its sign
+                part[p] = sg * (ld * (row[p] + o) + sh) + 0.0
     fl = cv.floor[i]  # the floor's part is added (not substituted), so the parts sum to the yield exactly
     if parts is not None:
         part = parts[P_FLOOR]
@@ -165,6 +169,17 @@ def compose_all(S, i, cv, overlay, Y):
 def loadings(sc, tenors_years) -> np.ndarray:
     """Signed loadings (component, tenor) of the yield components over ``tenors_years``."""
     return np.array([c.sign * module(c.block).loadings(getattr(sc, c.block), tenors_years) for c in COMPONENTS])
+
+
+def shifts(sc, tenors_years) -> np.ndarray:
+    """Signed constant parts (component, tenor) of the yield components over ``tenors_years``:
+    a block's ``shift(params, tenors_years)``, 0 for a block without one."""
+    out = np.zeros((len(COMPONENTS), len(tenors_years)))
+    for k, c in enumerate(COMPONENTS):
+        f = getattr(module(c.block), "shift", None)
+        if f is not None:
+            out[k] = c.sign * f(getattr(sc, c.block), tenors_years)
+    return out
 
 
 def drift(sc) -> tuple[np.ndarray, np.ndarray]:
