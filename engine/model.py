@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -141,12 +141,15 @@ def build(sc: Scenario) -> Model:
 
     curve_reg = np.concatenate([[reg_of_step[0]], reg_of_step]).astype(np.int64)
     lb_t = np.array([params.policy.P[curve_reg[i]][policy.LB] for i in range(n + 1)])
+    # every yield's floor: the lower bound less the regime's margin (engine.blocks.curve)
+    floor_t = lb_t - np.array([regs[curve_reg[i]].policy.floor_margin.value for i in range(n + 1)])
+    bounds = _Bounds(lb_t, floor_t, [regs[r] for r in curve_reg])
     coefficients = _expectation_coefficients(sc, regs, curve_reg, cal, params.policy)
-    cv = _curve(sc, coefficients, n, np.array([t.years for t in tenors]), lb_t)
-    if not all(np.isfinite(a).all() for a in (cv.coef_n, cv.coef_pi, cv.load, lb_t)):
+    cv = _curve(sc, coefficients, n, np.array([t.years for t in tenors]), bounds)
+    if not all(np.isfinite(a).all() for a in (cv.coef_n, cv.coef_pi, cv.load, cv.shift, lb_t, floor_t)):
         raise diagnostics.not_computable(sc, "the expected path of the policy rate and inflation (the curve)")
     try:
-        init, fit = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0])
+        init, fit = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0], floor_t[0])
     except np.linalg.LinAlgError:
         init = np.full(N_STATE, np.nan)
     if not np.isfinite(init[:N_REC]).all():
@@ -158,15 +161,15 @@ def build(sc: Scenario) -> Model:
     fiscal = plumbing = None
     on = sc.section("stablecoins").enabled or sc.section("basis_trade").enabled
     if on or sc.section("treasury").enabled:
-        init = _plumbing_initial(sc, init, _curve(sc, coefficients, n, np.array([10.0]), lb_t), events.overlay)
+        init = _plumbing_initial(sc, init, _curve(sc, coefficients, n, np.array([10.0]), bounds), events.overlay)
     if sc.section("treasury").enabled:
-        init, fiscal = _fiscal(sc, cal, init, _curve(sc, coefficients, n, np.array(MATURITY), lb_t), events.overlay)
+        init, fiscal = _fiscal(sc, cal, init, _curve(sc, coefficients, n, np.array(MATURITY), bounds), events.overlay)
     if on:
         rec0 = N_REC + (len(FISCAL_NAMES) if fiscal is not None else 0)
         packed = {b.name: module(b.name).pack(regs, cal, reg_of_step) for b in plumbing_blocks()}
         plumbing = Plumbing(
             **packed,
-            curve=_curve(sc, coefficients, n, np.array([10.0]), lb_t),
+            curve=_curve(sc, coefficients, n, np.array([10.0]), bounds),
             rec0=rec0,
             position0=float(sc.section("basis_trade").position.value),
             runs=stablecoins.runs_possible(regs),
@@ -259,15 +262,29 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
     return {v: np.interp(want, at, rec[:, names.index(v), 0]) for v in REFERENCE_VARIABLES}
 
 
-def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, lb_t: np.ndarray) -> curve.Curve:
+class _Bounds(NamedTuple):
+    """Per time point 0..n: the lower bound, the yields' floor and the parameter regime."""
+
+    lb: np.ndarray
+    floor: np.ndarray
+    regime: list
+
+
+def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, bounds: _Bounds) -> curve.Curve:
     """:class:`~engine.blocks.curve.Curve` at the tenors ``ty`` (years): expectation coefficients
-    at time points 0..n, the lower bound and the components' signed loadings."""
+    at time points 0..n, the lower bound, the yields' floor, the components' signed loadings and
+    constant parts (these per regime: an event may set the term premium's mean)."""
     coef_n = np.zeros((n + 1, len(ty), curve.N_COEF))
     coef_pi = np.zeros_like(coef_n)
     for i in range(n + 1):
         for j, tau in enumerate(ty):
             coef_n[i, j], coef_pi[i, j] = coefficients(i, tau)
-    return curve.Curve(coef_n, coef_pi, lb_t, curve.loadings(sc, ty))
+    by_regime: dict = {}
+    for r in bounds.regime:
+        if id(r) not in by_regime:
+            by_regime[id(r)] = curve.shifts(r, ty)
+    shift = np.ascontiguousarray(np.array([by_regime[id(r)] for r in bounds.regime]))
+    return curve.Curve(coef_n, coef_pi, bounds.lb, bounds.floor, curve.loadings(sc, ty), shift)
 
 
 def _expectation_coefficients(sc: Scenario, regs: list, curve_reg: np.ndarray, cal, pol):
@@ -299,7 +316,7 @@ def _expectation_coefficients(sc: Scenario, regs: list, curve_reg: np.ndarray, c
     return coefficients
 
 
-def _initial_state(sc: Scenario, coefficients, lb: float) -> tuple[np.ndarray, dict]:
+def _initial_state(sc: Scenario, coefficients, lb: float, floor: float) -> tuple[np.ndarray, dict]:
     """State of every path at the start: each core block writes its rows (engine.registry); with
     an observed curve, the term premium (and the states in ``fit_also``) are then fitted to it."""
     init = np.full(N_STATE, np.nan)
@@ -307,32 +324,34 @@ def _initial_state(sc: Scenario, coefficients, lb: float) -> tuple[np.ndarray, d
         module(b.name).initial(sc, init)
     if sc.initial.curve is None:
         return init, {}
-    return _fit_initial(sc, init, sc.initial.curve, coefficients, lb, sc.initial.fit_also)
+    return _fit_initial(sc, init, sc.initial.curve, coefficients, lb, floor, sc.initial.fit_also)
 
 
 FITTABLE = {"policy_stance": STANCE, "neutral_rate": RSTAR, "output_gap": GAP}
 
 
-def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, also: list[str]):
+def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, floor, also: list[str]):
     """Least-squares initial 10y term premium (and the states in ``also``) that best match the curve.
 
-    The yield is linear in both while the expected policy rate is above the floor; the fit
-    is checked against the full (floored) formula and the model's yields are returned with it.
+    The yield is linear in both while the expected policy rate is above its lower bound and the
+    yield above its floor; the model's yields with both bounds (the full formula) are returned
+    with the fit.
     """
     ty = [units.parse(t, "tenor").years for t in observed]
     obs = np.array([v.value for v in observed.values()])
     load = curve.loadings(sc, ty)  # signed, (component, tenor)
+    shift = curve.shifts(sc, ty)
     rows = [ROW[c.row] for c in COMPONENTS]
     tp_col = [c.row for c in COMPONENTS].index("term_premium")
 
-    def model_yields(x0):
+    def model_yields(x0, floored=True):
         out = []
         for i, tau in enumerate(ty):
             cs, _ = coefficients(tau)
             y = max(cs[curve.N_X] + cs[: curve.N_X] @ x0[list(X_STATES)], lb)
             for c, row in enumerate(rows):
-                y = y + load[c, i] * x0[row]
-            out.append(y)
+                y = y + (load[c, i] * x0[row] + shift[c, i])
+            out.append(y + max(floor - y, 0.0) if floored else y)
         return np.array(out)
 
     x = init.copy()
@@ -343,7 +362,7 @@ def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, also: lis
         x[st] = 0.0
         cols.append(np.array([coefficients(tau)[0][X_STATES.index(st)] for tau in ty]))
     A = np.column_stack(cols)
-    sol, *_ = np.linalg.lstsq(A, obs - model_yields(x), rcond=None)
+    sol, *_ = np.linalg.lstsq(A, obs - model_yields(x, floored=False), rcond=None)
     x[TP] = sol[0]
     for name, v in zip(also, sol[1:]):
         x[FITTABLE[name]] = v

@@ -51,7 +51,7 @@ from .core.sketch import (
     std_error,
     window_ranks,
 )
-from .registry import COMPONENTS, EXPECTATION_PARTS
+from .registry import COMPONENTS, EXPECTATION_PARTS, FLOOR_PART
 from .sections import THRESHOLD_RE
 from .units import parse
 
@@ -81,8 +81,8 @@ TENOR_SCALARS = (
 )
 WEEK_SCALARS = ("max_rise_1w", "max_fall_1w")
 
-#: the parts of every yield, in the order the curve composes them
-PARTS = EXPECTATION_PARTS + tuple(c.name for c in COMPONENTS)
+#: the parts of every yield, in the order the curve composes them (the floor's part last)
+PARTS = (*EXPECTATION_PARTS, *(c.name for c in COMPONENTS), FLOOR_PART)
 _FAN_ROWS = np.array([i for i, n in enumerate(REC_NAMES) if n != "cum_rate"], dtype=np.int64)
 N_FAN_STATES = len(_FAN_ROWS)  # every recorded state but cum_rate
 V_DF = N_FAN_STATES  # the discount factor

@@ -418,6 +418,11 @@ COMPONENTS: tuple[Component, ...] = (
 #: The two parts of a yield that come from the expected short-rate path (closed form).
 EXPECTATION_PARTS = ("real_rate", "expected_inflation")
 
+#: The last part of every yield: what its lower bound adds, ``max(0, policy.lower_bound -
+#: policy.floor_margin - the sum of the parts before it)`` (no yield sits further below the
+#: policy floor than the margin). The parts of a yield are EXPECTATION_PARTS, the COMPONENTS, then this.
+FLOOR_PART = "floor"
+
 #: Core rows a dated ``shock:`` event may move (a level change; components may also take a
 #: decaying overlay with ``half_life``). A shock to ``policy_rate`` moves the shadow rate too.
 EVENT_TARGETS = (

@@ -34,7 +34,7 @@ from .model import Model
 from .reduction import PARTS, STATE_SCALARS, fan_names
 
 #: the parts of a yield, in the order they add up: the expected real short rate and expected
-#: inflation, then the components of engine.registry
+#: inflation, the components of engine.registry, then what the yield's floor adds
 COMPONENTS = PARTS
 #: sign with which each part enters the yield (+1 unless listed)
 COMPONENT_SIGN = summary_text.COMPONENT_SIGN

@@ -1,8 +1,10 @@
 """Scenario files: the top-level scenario model, ``extends:`` resolution, ``--set`` overrides.
 
 A scenario names its base with ``extends: base.yaml`` (relative to its own file) and gives only
-what differs. Mappings merge key by key; lists (events, tenors, ...) replace the base's list.
-``--set dotted.key=value`` overrides apply last. Every problem found anywhere is reported at
+what differs. Sections merge key by key; lists (events, tenors, ...) and point maps (a tenor,
+bucket or date -> value map such as ``initial.curve``, :data:`POINT_MAPS`) replace the base's
+whole. ``--set dotted.key=value`` overrides apply last (``--set initial.curve={2y: 1%}`` replaces
+the map; ``--set initial.curve.30y=4%`` sets one point of it). Every problem found anywhere is reported at
 once, each as ``file:line: dotted.key: what is wrong, what is expected``.
 
 The scenario is a pydantic model (:class:`Scenario`): its sections are the simulation, the
@@ -19,7 +21,7 @@ import hashlib
 import os
 from typing import Any
 
-from pydantic import PrivateAttr, ValidationError, create_model, model_validator
+from pydantic import BaseModel, PrivateAttr, ValidationError, create_model, model_validator
 
 from . import catalog, units
 from .core import calendar
@@ -29,7 +31,8 @@ from .core.sampling import MAX_DIMENSION
 from .core.shocks import Correlations, active_shocks
 from .errors import Problem, ScenarioError
 from .registry import BLOCKS, module
-from .schema import Checks, Field, Section, Str, did_you_mean, problems
+from .schema import Checks, Field, Section, Str, did_you_mean, is_point_map, problems
+from .schema.problems import _unwrap
 from .sections import RATE_VARIABLES, THRESHOLD_RE, Event, Initial, Outputs, Simulation
 from .yamlio import MAX_BYTES, dump, load_text, parse_value
 
@@ -181,6 +184,26 @@ ScenarioModel: type[Scenario] = create_model(  # type: ignore[call-overload]
 )
 
 
+def _point_maps(model: type[BaseModel], path: tuple = ()) -> frozenset[tuple[str, ...]]:
+    """Key paths of every point map in the sections of ``model`` (not inside lists: a list
+    replaces the base's whole anyway)."""
+    out: set[tuple[str, ...]] = set()
+    for name, f in model.model_fields.items():
+        tp, meta = _unwrap(f.annotation)
+        key = f.alias or name
+        if is_point_map(list(f.metadata) + meta):
+            out.add((*path, key))
+        elif isinstance(tp, type) and issubclass(tp, BaseModel):
+            out |= _point_maps(tp, (*path, key))
+    return frozenset(out)
+
+
+#: Key paths of the point maps (``initial.curve``, ``term_premium.loadings``, the maturity mixes,
+#: the dated paths...): a child file that gives one replaces the inherited map as a whole (a map
+#: is one observation or one schedule; merging two is never what is meant). docs/design.md.
+POINT_MAPS = _point_maps(ScenarioModel)
+
+
 def json_schema() -> dict:
     """JSON Schema (draft 2020-12) of scenario files, for editors."""
     d = ScenarioModel.model_json_schema()
@@ -266,11 +289,13 @@ def _load_tree(
     return _merge(base, data)
 
 
-def _merge(base: dict, over: dict) -> dict:
+def _merge(base: dict, over: dict, path: tuple = ()) -> dict:
+    """``over`` on top of ``base``: sections merge key by key, everything else (values, lists,
+    point maps) replaces."""
     out = copy.deepcopy(base)
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and (*path, k) not in POINT_MAPS:
+            out[k] = _merge(out[k], v, (*path, k))
         else:
             out[k] = copy.deepcopy(v)
     return out

@@ -225,7 +225,7 @@ def _antithetic(z: np.ndarray, n: int) -> np.ndarray:
 def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
     slot = rec_slot[i]
     ov = overlay[i]
-    cn, cpi, lb, load = cv.coef_n[i], cv.coef_pi[i], cv.lb[i], cv.load
+    cn, cpi, lb, fl, load, sh = cv.coef_n[i], cv.coef_pi[i], cv.lb[i], cv.floor[i], cv.load, cv.shift[i]
     X = [S[s] for s in X_STATES]
     for j in range(cn.shape[0]):
         en = (
@@ -248,8 +248,9 @@ def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
             + cpi[j, 5] * X[5]
         )
         y = (en - ei) + ei
-        for c, row in enumerate(COMP_ROW):  # signed loadings: sign x loading x (factor + overlay)
-            y = y + load[c, j] * (S[row] + ov[c])
+        for c, row in enumerate(COMP_ROW):  # sign x (loading x (factor + overlay) + constant part)
+            y = y + (load[c, j] * (S[row] + ov[c]) + sh[c, j])
+        y = y + np.maximum(fl - y, 0.0)  # the floor's part: lower bound less the margin
         w = max(spw, 1)
         if i == 0:
             met[MET_RISE, j] = -np.inf

@@ -43,6 +43,14 @@ FEATURES = {
         "simulation.antithetic=true",
     ],
     "lower bound binds": ["initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1%", "policy.lower_bound=0.25%"],
+    # the yields' floor (lower bound less policy.floor_margin) binds on many paths (tests/test_floor.py)
+    "yield floor binds": [
+        "initial.fed_funds=0.5%",
+        "macro.neutral_rate_mean=-1%",
+        "policy.lower_bound=0.25%",
+        "policy.floor_margin=0bp",
+        "convenience_yield.mean=1%",
+    ],
 }
 
 

@@ -11,10 +11,14 @@ yield of tenor tau at a time point is then, with every component recorded::
 
     y = [E avg(s) - E avg(pi)]                        expected real short rate
       + E avg(pi)                                     expected inflation
-      + sum over engine.registry.COMPONENTS of sign x loading(tau) x (factor + overlay)
+      + sum over engine.registry.COMPONENTS of sign x (loading(tau) x (factor + overlay) + shift(tau))
+      + max(0, floor - the sum above)                 the yield's lower bound (engine.registry.FLOOR_PART)
 
 where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
-this ignores the floor's option value - documented in the README). :func:`compose` is the one
+this ignores the floor's option value - documented in the README), and ``floor`` is
+``policy.lower_bound - policy.floor_margin``: no yield sits further below the policy floor than
+a bill's convenience can take it. The bound's part is added, not substituted, so the parts still
+sum to the yield exactly (in the order they are listed). :func:`compose` is the one
 place this is evaluated: the kernel (recorded tenors), the Treasury blocks (bucket tenors), the
 reduction and the results (from recorded states) all call it, so every yield and component is
 the same number wherever it is computed; the numpy twin (:mod:`engine.twin`) is the single
@@ -39,7 +43,8 @@ N_X = 6  # gap, pi, pi_e, r*, u (stance), s
 N_COEF = N_X + 1  # + constant
 ROW_S, ROW_PI = 5, 1
 N_AUTONOMOUS = 5  # the first five states do not depend on s
-N_PARTS = 2 + N_COMP  # real rate, expected inflation, then the components (engine.registry.COMPONENTS)
+N_PARTS = 3 + N_COMP  # real rate, expected inflation, the components (engine.registry.COMPONENTS), the floor
+P_FLOOR = N_PARTS - 1
 _ROWS = np.array(COMP_ROW, dtype=np.int64)
 _SIGN = np.array(COMP_SIGN)
 
@@ -47,13 +52,17 @@ _SIGN = np.array(COMP_SIGN)
 class Curve(NamedTuple):
     """What :func:`compose` needs at a set of time points and tenors: expectation coefficients
     ``coef_n``/``coef_pi`` (time point, tenor, N_COEF) of the average policy rate and inflation,
-    the lower bound ``lb`` (time point, decimal), and the components' signed loadings ``load``
-    (component, tenor)."""
+    the lower bound ``lb`` of the expected policy rate and the ``floor`` of every yield (time
+    point, decimal: lower bound less ``policy.floor_margin``), the components' signed
+    loadings ``load`` (component, tenor) and signed constant parts ``shift`` (time point,
+    component, tenor; decimal: the term premium's mean level beyond its loading, 0 elsewhere)."""
 
     coef_n: np.ndarray
     coef_pi: np.ndarray
     lb: np.ndarray
+    floor: np.ndarray
     load: np.ndarray
+    shift: np.ndarray
 
     def at(self, points: np.ndarray) -> Curve:
         """The same curve at a subset of its time points (C-contiguous copies)."""
@@ -61,7 +70,9 @@ class Curve(NamedTuple):
             np.ascontiguousarray(self.coef_n[points]),
             np.ascontiguousarray(self.coef_pi[points]),
             np.ascontiguousarray(self.lb[points]),
+            np.ascontiguousarray(self.floor[points]),
             self.load,
+            np.ascontiguousarray(self.shift[points]),
         )
 
 
@@ -72,9 +83,9 @@ def compose(S, i, j, cv, overlay, y, parts):
 
     ``overlay``: (time point, component) additive overlays of the factors (events with a
     half-life), or None where ``S`` already holds them (recorded states). ``parts``: None, or
-    (N_PARTS, paths) to receive the real rate, expected inflation and each component (its value
-    with the sign it has in the yield left out: the convenience yield is positive). Loops run over
-    the paths innermost and read only ``S``, so LLVM vectorises them."""
+    (N_PARTS, paths) to receive the real rate, expected inflation, each component (its value
+    with the sign it has in the yield left out: the convenience yield is positive) and what the
+    floor adds. Loops run over the paths innermost and read only ``S``, so LLVM vectorises them."""
     B = S.shape[1]
     lb = cv.lb[i]
     c0, c1, c2, c3, c4, c5, c6 = (
@@ -122,19 +133,30 @@ def compose(S, i, j, cv, overlay, y, parts):
     for c in range(N_COMP):
         row = S[_ROWS[c]]
         ld = cv.load[c, j]
+        sh = cv.shift[i, c, j]
         if overlay is not None:
             o = overlay[i, c]
             for p in range(B):
-                y[p] = y[p] + ld * (row[p] + o)
+                y[p] = y[p] + (ld * (row[p] + o) + sh)
         else:
             o = 0.0
             for p in range(B):
-                y[p] = y[p] + ld * row[p]
+                y[p] = y[p] + (ld * row[p] + sh)
         if parts is not None:
             sg = _SIGN[c]
             part = parts[2 + c]
-            for p in range(B):
-                part[p] = sg * (ld * (row[p] + o))
+            for p in range(B):  # + 0.0: a zero part is +0, whatever its sign
+                part[p] = sg * (ld * (row[p] + o) + sh) + 0.0
+    fl = cv.floor[i]  # the floor's part is added (not substituted), so the parts sum to the yield exactly
+    if parts is not None:
+        part = parts[P_FLOOR]
+        for p in range(B):
+            d = max(fl - y[p], 0.0)
+            part[p] = d
+            y[p] = y[p] + d
+    else:
+        for p in range(B):
+            y[p] = y[p] + max(fl - y[p], 0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -147,6 +169,17 @@ def compose_all(S, i, cv, overlay, Y):
 def loadings(sc, tenors_years) -> np.ndarray:
     """Signed loadings (component, tenor) of the yield components over ``tenors_years``."""
     return np.array([c.sign * module(c.block).loadings(getattr(sc, c.block), tenors_years) for c in COMPONENTS])
+
+
+def shifts(sc, tenors_years) -> np.ndarray:
+    """Signed constant parts (component, tenor) of the yield components over ``tenors_years``:
+    a block's ``shift(params, tenors_years)``, 0 for a block without one."""
+    out = np.zeros((len(COMPONENTS), len(tenors_years)))
+    for k, c in enumerate(COMPONENTS):
+        f = getattr(module(c.block), "shift", None)
+        if f is not None:
+            out[k] = c.sign * f(getattr(sc, c.block), tenors_years)
+    return out
 
 
 def drift(sc) -> tuple[np.ndarray, np.ndarray]:

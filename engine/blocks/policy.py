@@ -46,7 +46,7 @@ from ..core.layout import (
     STANCE,
 )
 from ..core.ou import ou_coeffs, stack
-from ..schema import Checks, Date, Field, Num, Rate, Section, Speed, Text, Vol
+from ..schema import Checks, Date, Field, NonNegRate, Num, Rate, Section, Speed, Text, Vol
 
 FOMC_STEP = 0.0025  # 25 bp
 
@@ -80,6 +80,13 @@ class Params(Section):
     shock_vol: Vol = Field("0.45%/sqrt(yr)", description="volatility of discretionary policy shocks")
     # Effective fed funds at the zero lower bound, 2020-04..2021-12: 0.05-0.10% (FEDFUNDS).
     lower_bound: Rate = Field("0.10%", description="floor on the policy rate")
+    # The lowest Treasury yields relative to the effective fed funds rate at its floor: the 3m bill
+    # 0.00% against EFFR 0.14% (Sep 2015; 3m - EFFR -14 bp, the lowest month of 2009-01..2015-11,
+    # ust_monthly_1953_2019 and FEDFUNDS); 2020-04..2021-12: 3m - EFFR at least -4 bp (FRB/US RTB - RFF,
+    # quarterly), the 2y never below EFFR (monthly mean DGS2 - FEDFUNDS >= +3.5 bp; 2009-15 >= +8 bp).
+    floor_margin: NonNegRate = Field(
+        "15bp", description="no yield of any tenor below lower_bound minus this (the convenience a bill can carry)"
+    )
     # Assumption: a discretionary stance fades with a half-life of ~1.4 years (0.5/yr).
     stance_speed: Speed = Field("0.5/yr", description="speed at which a policy stance (deviation from the rule) fades")
     # With the cycle, set so the 2y's one-year bands cover history (engine.backtest, README) while its

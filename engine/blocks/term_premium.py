@@ -1,5 +1,13 @@
 """Term-premium block: a mean-reverting 10y term-premium factor with correlated Gaussian shocks
-and Poisson jumps; the premium at tenor tau is ``loading(tau) x factor``.
+and Poisson jumps. The premium at tenor tau is
+
+    level(tau) x mean + loading(tau) x (factor - mean)
+
+``level``: the Nelson-Siegel shape of mean premia across tenors (``level_scale``, FRB/US's mean
+5y/10y/30y premia); ``loading``: how a move of the 10y factor moves tenor tau's premium, a point
+map estimated from FRB/US premium changes (linear between its points, 0 at tenor 0, flat beyond
+the longest; 1 at 10y). Mean levels and moves differ: the 30y premium is higher than the 10y's on
+average but moves less. The first term is the constant :func:`shift` of the curve.
 
     d tp = k (m - tp) dt + s dW + J dN,   N Poisson with intensity lambda, J ~ N(mu_J, s_J)
 
@@ -10,15 +18,19 @@ for a jump only when one happens, and a change of intensity by an event stays ex
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 from numba import njit
+from pydantic import model_validator
 
+from .. import units
 from ..core.calendar import STEPS
 from ..core.layout import JUMP_THR, SH_TP, TP
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
-from ..schema import Field, NonNegRate, Rate, Section, Speed, Tenor, Vol
+from ..schema import Field, NonNegRate, Number, Rate, Section, Speed, Tenor, TenorMap, Vol, fail
+
+REF_YEARS = 10.0  # the factor is the 10y premium: the loading is 1 there
 
 
 class Params(Section):
@@ -36,12 +48,58 @@ class Params(Section):
     jump_intensity: Speed = Field("0.5/yr", description="expected number of term-premium jumps per year")
     jump_mean: Rate = Field("15bp", description="mean jump size")
     jump_vol: NonNegRate = Field("20bp", description="s.d. of jump size")
+    # The response of each tenor's term premium to a move of the 10y's: OLS slopes of quarterly
+    # changes of FRB/US RG5P and RG30P on RG10P (frbus_histdata.csv), 1990Q1-2024Q4 without the
+    # quarters at the zero lower bound (RFF < 0.25% in the quarter or the one before: FRB/US's
+    # expected path is not floored there and its premia absorb the error, RG5P +5.4 pp in 2020Q2),
+    # 102 quarters: 5y 1.20 (Newey-West s.e. 0.06), 30y 0.71 (0.05); R^2 0.94 / 0.85. With the ZLB
+    # quarters: 1.48 (0.13) / 0.60 (0.05); 1990-2007: 1.13 (0.03) / 0.80 (0.02). FRB/US has no 2y
+    # premium: the 2y is interpolated (0.48). They replace, for moves, the Nelson-Siegel shape
+    # (level_scale below: 5y/10y 0.68, 30y/10y 1.37) that matches mean premium *levels*: a move of
+    # the 10y premium moves the 30y's less (April 2025: 30y +44 bp, 10y +47 bp).
+    # tests/test_loadings.py re-derives them.
+    loadings: Annotated[dict[str, Any], TenorMap(Annotated[float, Number(lo=0.0, hi=5.0)])] = Field(
+        {"5y": 1.20, "10y": 1.0, "30y": 0.71},
+        description="term-premium loading by tenor (the 10y factor's move times this): linear between the "
+        "points, 0 at tenor 0, flat beyond the longest; 1 at 10y",
+    )
     # L = 4y gives 5y/10y = 0.68 and 30y/10y = 1.37, close to FRB/US's mean term premia
     # 0.691 / 1.050 / 1.421 (5y / 10y / 30y; CALIBRATION.md): ratios 0.66 and 1.35.
-    loading_scale: Tenor = Field("4y", description="shape of the loading across tenors (Nelson-Siegel scale)")
+    level_scale: Tenor = Field(
+        "4y", description="shape of the mean term premium across tenors (Nelson-Siegel scale; 1 at 10y)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loading_scale_is_gone(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "loading_scale" in data:
+            fail(
+                (
+                    ("loading_scale",),
+                    "was split in two: term_premium.level_scale (the shape of mean premia across tenors, "
+                    "what loading_scale was) and term_premium.loadings (how a move of the 10y premium moves "
+                    "each tenor, estimated from data); give level_scale instead",
+                )
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Params:
+        if not self.loadings:
+            fail((("loadings",), "is empty; expected a map tenor -> loading like {5y: 1.2, 10y: 1, 30y: 0.71}"))
+        at10 = loadings(self, [REF_YEARS])[0]
+        if abs(at10 - 1.0) > 1e-9:
+            fail(
+                (
+                    ("loadings",),
+                    f"gives {at10:.6g} at 10y; the factor is the 10y term premium, so the loading there must be 1 "
+                    "(give 10y: 1)",
+                )
+            )
+        return self
 
 
-FIXED = ("loading_scale",)  # cannot change by a `set` event
+FIXED = ("loadings", "level_scale")  # cannot change by a `set` event
 
 # packed slots: OU decay and shock s.d. per step, mean, jump intensity (per year), jump size mean and s.d.
 A, SD, MEAN, LAM, JMU, JSD = range(6)
@@ -73,7 +131,19 @@ def pack(regimes: list, cal, reg_of_step) -> Packed:
 
 
 def loadings(p: Params, tenors_years) -> np.ndarray:
-    return np.array([nelson_siegel_loading(t, p.loading_scale.years) for t in tenors_years])
+    """The loading at each tenor (years): linear in tenor between the map's points, from 0 at
+    tenor 0, flat beyond the longest point."""
+    pts = sorted((units.parse(k, "tenor").years, float(v)) for k, v in p.loadings.items())
+    xs = np.array([0.0] + [x for x, _ in pts])
+    ys = np.array([0.0] + [y for _, y in pts])
+    return np.interp(np.asarray(tenors_years, dtype=float), xs, ys)
+
+
+def shift(p: Params, tenors_years) -> np.ndarray:
+    """The constant part of the premium at each tenor, ``(level - loading) x mean`` (decimal):
+    with it the premium is ``level x mean + loading x (factor - mean)``; 0 at 10y."""
+    level = np.array([nelson_siegel_loading(t, p.level_scale.years) for t in tenors_years])
+    return (level - loadings(p, tenors_years)) * p.mean.value
 
 
 def initial(sc, x: np.ndarray) -> None:

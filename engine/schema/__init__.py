@@ -45,7 +45,7 @@ from .fields import (
     did_you_mean,
     fail,
 )
-from .maps import TAGS, Dated, DatedPath, Key, NameMap, TenorMap, key_checker, mapping_of
+from .maps import TAGS, Dated, DatedPath, Key, NameMap, TenorMap, is_point_map, key_checker, mapping_of
 from .problems import problems
 
 __all__ = [
@@ -84,6 +84,7 @@ __all__ = [
     "Whole",
     "did_you_mean",
     "fail",
+    "is_point_map",
     "key_checker",
     "mapping_of",
     "problems",

@@ -198,3 +198,9 @@ class Dated:
 
 
 TAGS = {"<constant>", "<path>", "<shock event>", "<set event>"}  # union tags, not keys: left out of paths
+
+
+def is_point_map(metadata: list) -> bool:
+    """Whether a field with these metadata is a point map (tenor, bucket or date -> value): one
+    observation or one schedule, which a scenario gives whole (:func:`point_map_paths`)."""
+    return any(isinstance(m, (_Mapping, Dated)) for m in metadata)
