@@ -26,6 +26,7 @@ from .core.events import compile_events, regimes
 from .core.layout import (
     FISCAL_NAMES,
     GAP,
+    IRP,
     MATURITY,
     N_FULL_STATE,
     N_PLUMBING_STATE,
@@ -327,7 +328,7 @@ def _initial_state(sc: Scenario, coefficients, lb: float, floor: float) -> tuple
     return _fit_initial(sc, init, sc.initial.curve, coefficients, lb, floor, sc.initial.fit_also)
 
 
-FITTABLE = {"policy_stance": STANCE, "neutral_rate": RSTAR, "output_gap": GAP}
+FITTABLE = {"policy_stance": STANCE, "neutral_rate": RSTAR, "output_gap": GAP, "inflation_risk_premium": IRP}
 
 
 def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, floor, also: list[str]):
@@ -357,10 +358,14 @@ def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, floor, al
     x = init.copy()
     x[TP] = 0.0
     cols = [load[tp_col]]
+    comp_rows = [c.row for c in COMPONENTS]
     for name in also:
         st = FITTABLE[name]
         x[st] = 0.0
-        cols.append(np.array([coefficients(tau)[0][X_STATES.index(st)] for tau in ty]))
+        if name in comp_rows:  # a yield component: its column is its loadings
+            cols.append(load[comp_rows.index(name)])
+        else:  # a state of the expected short-rate path
+            cols.append(np.array([coefficients(tau)[0][X_STATES.index(st)] for tau in ty]))
     A = np.column_stack(cols)
     sol, *_ = np.linalg.lstsq(A, obs - model_yields(x, floored=False), rcond=None)
     x[TP] = sol[0]

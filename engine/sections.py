@@ -139,10 +139,12 @@ class Initial(Section):
     )
     term_premium: Rate | None = Field(None, description="initial 10y term premium (instead of a curve)")
     policy_stance: Rate = Field("0bp", description="deviation of the Fed's target from the rule at the start")
-    fit_also: list[Annotated[str, Text(("policy_stance", "neutral_rate", "output_gap"))]] = Field(
-        [],
-        description="with a curve: states fitted by least squares together with the term premium (their values "
-        "given here are then ignored)",
+    fit_also: list[Annotated[str, Text(("policy_stance", "neutral_rate", "output_gap", "inflation_risk_premium"))]] = (
+        Field(
+            [],
+            description="with a curve: states fitted by least squares together with the term premium (their values "
+            "given here are then ignored)",
+        )
     )
     inflation_risk_premium: Rate | None = Field(
         None, description="initial 10y inflation risk premium (default: its mean)"

@@ -138,9 +138,11 @@ def test_stochastic_cbo_centres_on_cbos_2055_debt():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured 34.7 +/- 0.3% (5,000 paths) against CBO's 28% +/- 5: the stochastic mean of interest/revenue "
-    "sits above the zero-shock reference (term-premium jumps average +15bp, the policy rate's floor, downgrades "
-    "past 30% of revenue, rates and debt rising together); issue 13",
+    reason="measured 42.3 +/- 0.4% (5,000 paths; 34.7 +/- 0.3% before the policy cycle and volatility regimes) "
+    "against CBO's 28% +/- 5: the stochastic mean of interest/revenue sits above the zero-shock reference, mostly "
+    "as the policy rate's distribution decades out is wide (5-95% 0.1-10% ten years out) and floored (mean 3.7%, "
+    "median 3.0%); also term-premium jumps (+15bp on average), downgrades past 30% of revenue, rates and debt "
+    "rising together; issue 13",
 )
 def test_stochastic_cbo_net_interest_to_revenue_within_5pp_of_cbo():
     r = run("cbo_2025", ["simulation.paths=512", "outputs.keep_paths=512", "simulation.record=1y"])
