@@ -229,6 +229,36 @@ def plan(hist: pd.DataFrame, source: str, first: int, last: int, starts: str, mo
     return run, notes
 
 
+def _check_base(base: Scenario) -> None:
+    """A backtest rebuilds the market's state at each start; dated paths of the Treasury and
+    plumbing blocks (a fiscal outlook, a stablecoin market) and a fixed policy path cannot be moved
+    to another start, so a base that has them is refused."""
+    on = [b for b in ("treasury", "stablecoins", "basis_trade") if base.section(b).enabled]
+    if on:
+        raise ScenarioError(
+            [
+                Problem(
+                    base.source,
+                    None,
+                    f"{on[0]}.enabled",
+                    "is on; a backtest starts the core model at past dates, where the Treasury and plumbing "
+                    "blocks' dated paths do not apply (expected a base like baseline, with them off)",
+                )
+            ]
+        )
+    if base.section("policy").fixed_path:
+        raise ScenarioError(
+            [
+                Problem(
+                    base.source,
+                    None,
+                    "policy.fixed_path",
+                    "is given; a dated policy path cannot be moved to past starts (expected none)",
+                )
+            ]
+        )
+
+
 def backtest(
     scenario: Scenario | str = "baseline",
     *,
@@ -256,6 +286,7 @@ def backtest(
         with open(path, "rb") as fh:
             digest = hashlib.sha256(fh.read()).hexdigest()[:16]
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    _check_base(base)
     months = HORIZONS[horizon]
     todo, notes = plan(hist, source, first, last, starts, months)
     if base.events:

@@ -106,9 +106,8 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
     if params.term_premium.cum_lam[-1] > 0.0:
         term_premium.first_jumps(rngs[SRC_JUMPS], S, n_drawn)
     m = np.ones(B)  # the volatility regime's multipliers of the step
-    sd0 = params.volatility[0, volatility.SD0]
-    if sd0 > 0.0:
-        volatility.first(rngs[SH_VOL], S, n_drawn, sd0)
+    if params.volatility.P[0, volatility.DRAW] > 0.0:
+        volatility.first(rngs[SH_VOL], S, n_drawn, params.volatility.P[0, volatility.SD0])
     _curve_point(S, 0, grid, cv, events.overlay, hist, ybuf, records, metrics)
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
@@ -126,7 +125,7 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
         _draw(rngs, shocks.src, z, k, n_drawn, ZT)
         _level_events(S, k, events)
         _correlate(shocks, ZT, E)
-        volatility.scale(S, E, params.volatility[r], m)
+        volatility.scale(S, E, params.volatility.P[r], params.volatility.var[k], m)
         _step_core(S, S2, E, k, r, params, grid.dt)
         S, S2 = S2, S
         term_premium.jumps(rngs[SRC_JUMPS], S, k, r, n_drawn, params.term_premium)
@@ -221,7 +220,7 @@ def _step_core(S, S2, E, k, r, params, dt):
     liquidity_wedge.step(S, S2, params.liquidity_wedge[r])
     fire_sale.step(S, S2, params.fire_sale[r])
     bill_wedge.step(S, S2, params.bill_wedge[r])
-    volatility.step(S, S2, E, params.volatility[r])
+    volatility.step(S, S2, E, params.volatility.P[r])
 
 
 @njit(cache=True, nogil=True)

@@ -29,6 +29,7 @@ from .core.layout import (
     IRP,
     MATURITY,
     N_FULL_STATE,
+    N_MET,
     N_PLUMBING_STATE,
     N_REC,
     N_STATE,
@@ -83,7 +84,7 @@ class Model:
         pseudo-randomly: the active Gaussian shocks (unless quasi-random), the volatility regime's
         initial draw, the term-premium jumps, the stablecoin cap's shock and runs."""
         out = [] if self.scenario.simulation.quasi_random else list(self.active_shocks)
-        if self.params.volatility[0, volatility.SD0] > 0 and SH_VOL not in out:
+        if self.params.volatility.P[0, volatility.DRAW] > 0 and SH_VOL not in out:
             out.append(SH_VOL)  # the initial regime is drawn from its stream even in quasi-random runs
         if self.jumps_possible:
             out.append(SRC_JUMPS)
@@ -236,6 +237,11 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
     if not os.path.isfile(path):
         raise refused("no such scenario file or library scenario (ustsim scenarios)")
     start = load_scenario(path).simulation.start
+    if start > cal.dates[0]:
+        raise refused(
+            f"starts on {start}, after this scenario's start {cal.dates[0]}; a reference must cover every date "
+            "of the scenario (it is run from its own start to this scenario's horizon)"
+        )
     months = max(1, math.ceil((cal.dates[-1] - start).days / 30.4375) + 1)
     over = [
         "treasury.reference=null",
@@ -252,7 +258,7 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
     n = m.cal.n_steps
     S = m.init[:, None].copy()
     rec = np.empty((m.n_rec, m.n_var, 1))
-    met = np.empty((7, m.n_tenor, 1))
+    met = np.empty((N_MET, m.n_tenor, 1))
     zero = np.zeros((n, m.n_draw, 1))
     bad = simulate_block(block_streams(0, 0, m.sources), zero, S, *m.bundles, rec, met)
     if bad[0] >= 0:

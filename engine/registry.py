@@ -160,7 +160,7 @@ BLOCKS: tuple[Block, ...] = (
     ),
     Block(
         "volatility",
-        "volatility regimes: a stochastic multiplier of the rate blocks' shock volatilities",
+        "volatility regimes: a stochastic multiplier of the core blocks' shock volatilities",
         rows=(
             _r(
                 "volatility_regime",

@@ -107,13 +107,12 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     )
     if model.jumps_possible:
         S[JUMP_THR] = np.concatenate([mirrored(g.standard_exponential(h), n) for g, h, n in zip(rngs, drawn, sizes)])
-    sd0 = params.volatility[0, vb.SD0]
-    if sd0 > 0.0:  # each path's initial volatility regime, first from the regime shock's stream
-        S[VOLREG] = np.concatenate(
-            [
-                _antithetic(sd0 * g[SH_VOL].standard_normal(h), n) if anti else sd0 * g[SH_VOL].standard_normal(h)
-                for g, h, n in zip(streams, drawn, sizes)
-            ]
+    pvol = params.volatility
+    if pvol.P[0, vb.DRAW] > 0.0:  # each path's initial regime: given + sd0 x a normal, first from the regime's stream
+        sd0 = pvol.P[0, vb.SD0]
+        zv = [g[SH_VOL].standard_normal(h) for g, h in zip(streams, drawn)]
+        S[VOLREG] = S[VOLREG] + np.concatenate(
+            [sd0 * _antithetic(x, n) if anti else sd0 * x for x, n in zip(zv, sizes)]
         )
     _curve_point(S, 0, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     pol, cum_lam = params.policy, params.term_premium.cum_lam
@@ -149,9 +148,9 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
             for q in range(shocks.ptr[sh], shocks.ptr[sh + 1]):
                 acc = acc + shocks.vals[q] * Z[:, shocks.cols[q]]
             eps[sh] = acc
-        pv = params.volatility[r]
-        if pv[vb.ON] > 0.5:  # the volatility regime scales the rate shocks (math.exp, as the kernel's)
-            mult = np.array([math.exp(h - pv[vb.D2]) for h in S[VOLREG]])
+        pv = params.volatility.P[r]
+        if pv[vb.ON] > 0.5:  # the volatility regime scales the core shocks (math.exp, as the kernel's)
+            mult = np.array([math.exp(h - params.volatility.var[k]) for h in S[VOLREG]])
             for sh in REGIME_SHOCKS:
                 eps[sh] = eps[sh] * mult
         # macro

@@ -147,6 +147,11 @@ def _bad_data(tmp_path, edit):
     return d
 
 
+def test_a_byte_order_mark_is_read_as_text_not_as_a_column_name(tmp_path):
+    d = _bad_data(tmp_path, lambda t: ["\ufeff" + t[0]] + t[1:])
+    assert history.load(str(d)).equals(history.load())
+
+
 @pytest.mark.parametrize(
     ("edit", "expect"),
     [
@@ -154,6 +159,7 @@ def _bad_data(tmp_path, edit):
         (lambda t: t[:5] + [t[5].replace(",", ",x", 1)] + t[6:], ":6: dgs2: 'x"),
         (lambda t: t[:3] + t[4:], ":4: date: 1980-04-30 does not follow 1980-02-29"),
         (lambda t: t[:2] + [t[2].replace("-02-29", "-02-15")] + t[3:], ":3: date: '1980-02-15' is not a month's last"),
+        (lambda t: [t[0] + ",dgs2"] + [r + ",1" for r in t[1:]], ":1: column 'dgs2' is named twice"),
     ],
 )
 def test_a_bad_data_folder_is_refused_in_one_line_and_nothing_is_written(tmp_path, edit, expect):
@@ -175,6 +181,8 @@ def test_a_bad_data_folder_is_refused_in_one_line_and_nothing_is_written(tmp_pat
         (["--from", "2000", "--to", "1999"], "--from 2000 --to 1999"),
         (["--horizon", "2y"], "expected one of 1y, 3y"),
         (["--starts", "monthly"], "expected one of january, quarterly"),
+        (["cbo_2025", "--from", "2000", "--to", "2001"], "treasury.enabled: is on; a backtest starts the core model"),
+        (["fed_on_hold", "--from", "2000", "--to", "2001"], "policy.fixed_path: is given"),
     ],
 )
 def test_refusals_are_one_line_with_status_2(tmp_path, args, expect):

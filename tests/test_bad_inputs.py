@@ -79,6 +79,20 @@ CASES = [
     ),
     ("duplicate key", "policy:\n  lower_bound: 0%\n  lower_bound: 1%\n", 4, "policy.lower_bound", "duplicate key"),
     (
+        "the same loading tenor twice",
+        "term_premium:\n  loadings: {5y: 1.2, 60m: 0.5, 10y: 1}\n",
+        3,
+        "term_premium.loadings.60m",
+        "is the same tenor as 5y",
+    ),
+    (
+        "a volatility dispersion past its bound",
+        "volatility:\n  dispersion: 300%\n",
+        3,
+        "volatility.dispersion",
+        "out of range",
+    ),
+    (
         "fixed path without end",
         "policy:\n  fixed_path: [{date: 2026-01-01, rate: 3%}]\n",
         2,

@@ -198,6 +198,17 @@ def test_a_missing_reference_is_refused_with_its_key():
         run("cbo_2025", ["simulation.paths=10", "simulation.horizon=1y", "treasury.reference=no_such_plan"])
 
 
+def test_a_reference_that_starts_after_the_scenario_is_refused():
+    """Held flat before its own start, a later reference would say nothing about those dates."""
+    with pytest.raises(engine.ScenarioError, match=r"starts on 2025-12-31, after this scenario's start"):
+        run("qe_2020", ["simulation.paths=10", "simulation.horizon=1y", "treasury.reference=cbo_2025_no_vol"])
+
+
+def test_a_negative_surplus_response_is_refused():
+    with pytest.raises(engine.ScenarioError, match=r"surplus_response: '-50%' is out of range"):
+        run("cbo_2025", ["simulation.paths=10", "treasury.surplus_response=-50%"])
+
+
 # ------------------------------------------------------------------------------------ QE / QT
 QE1 = "fed_balance_sheet.qe=[{{start: 2009-03-18, end: 2010-03-18, pace: {}}}]"
 

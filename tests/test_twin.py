@@ -41,7 +41,10 @@ FEATURES = {
         "volatility.dispersion=45%",
         "initial.volatility_regime=50%",
         "simulation.antithetic=true",
+        "events=[{date: 2026-04-01, set: volatility.dispersion, value: 10%}]",
     ],
+    "volatility regime drawn, antithetic": ["volatility.dispersion=45%", "simulation.antithetic=true"],
+    "volatility regime drawn, quasi-random": ["volatility.dispersion=45%", "simulation.quasi_random=true"],
     "lower bound binds": ["initial.fed_funds=0.5%", "macro.neutral_rate_mean=-1%", "policy.lower_bound=0.25%"],
     # the yields' floor (lower bound less policy.floor_margin) binds on many paths (tests/test_floor.py)
     "yield floor binds": [

@@ -84,10 +84,30 @@ def test_initial_regime_is_drawn_from_its_stationary_distribution():
 
 def test_the_policy_cycle_makes_2y_changes_persistent():
     """DGS2 1990-2019: monthly changes 24.9 bp, 12-month changes 119 bp, a variance ratio
-    VR(12) = 119^2 / (12 x 24.9^2) = 1.9 (persistent policy cycles). Without the cycle the model's
-    2y changes are close to uncorrelated; with it VR(12) rises well above 1."""
+    VR(12) = 119^2 / (12 x 24.9^2) = 1.9 (persistent policy cycles). The cycle raises the model's
+    VR(12) (measured 1.13 without it, 1.39 with it; the data's 1.9 is not reached, issue 13's note).
+    Standard error of each VR from 4,000 paths: VR x sqrt(2/4000 + 2/48000) = 0.03; the two runs
+    share every other shock's draws, so their difference has at most sqrt(2) x 0.03 = 0.045: a
+    rise of 0.15 is over 3 s.e. and the 1.25 floor sits 4.5 s.e. below the measured 1.39."""
     vr = lambda y: ((y[12] - y[0]).var()) / (12 * np.diff(y[:13], axis=0).var())
     with_cycle = vr(_run().raw("yield_2y"))
     without = vr(_run("policy.cycle_vol=0%/sqrt(yr)").raw("yield_2y"))
     assert with_cycle > without + 0.15, (with_cycle, without)
-    assert with_cycle > 1.1
+    assert with_cycle > 1.25, with_cycle
+
+
+def test_a_given_start_or_a_new_dispersion_keeps_the_variance():
+    """The multiplier is normalised by the variance the regime's random part has at each step
+    (V_k), not by the stationary d^2: a start given at 0% scales the first step's shocks by exactly
+    1 (its month-1 moves equal a run without regimes, as every other source shares its stream),
+    and neither a given start nor a dispersion raised by an event changes the variance of monthly
+    10y changes (4000 x 12 changes: 4.5% is 4 s.e., as above)."""
+    off = _run("volatility.dispersion=0%").raw("yield_10y")
+    given = _run("initial.volatility_regime=0%").raw("yield_10y")
+    assert np.array_equal(given[:2], off[:2])
+    raised = _run(
+        "volatility.dispersion=0%", "events=[{date: 2026-02-01, set: volatility.dispersion, value: 50%}]"
+    ).raw("yield_10y")
+    v_off = np.diff(off, axis=0).var()
+    for y in (given, raised):
+        assert abs(np.diff(y, axis=0).var() / v_off - 1) < 0.045, np.diff(y, axis=0).var() / v_off

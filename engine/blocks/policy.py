@@ -63,7 +63,8 @@ class FixedRate(Section):
 class Params(Section):
     """Policy rate: inertial Taylor rule with shocks, lower bound, FOMC steps, fixed path."""
 
-    # Clarida, Gali & Gertler (2000, QJE) estimate quarterly inertia 0.79 for 1979-96 -> -4 ln 0.79 = 0.94/yr
+    # Clarida, Gali & Gertler (2000, QJE) estimate quarterly inertia 0.79 for 1979-96 -> -4 ln 0.79 = 0.94/yr,
+    # rounded to 1/yr (the backtest cannot tell 0.94 from 1)
     # (FRB/US rffintay uses 0.85 -> 0.65/yr, CALIBRATION.md). With 0.65/yr the fed funds a year ahead
     # moved far less than it did (backtest: simulated s.d. 38 bp against 117 bp realised errors).
     rule_speed: Speed = Field(

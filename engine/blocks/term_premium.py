@@ -95,6 +95,12 @@ class Params(Section):
             return self
         if not self.loadings:
             fail((("loadings",), "is empty; expected a map tenor -> loading like {5y: 1.2, 10y: 1, 30y: 0.71}"))
+        seen: dict[float, str] = {}
+        for k in self.loadings:
+            t = units.parse(k, "tenor").years
+            if t in seen:
+                fail((("loadings", k), f"is the same tenor as {seen[t]}; give each tenor once"))
+            seen[t] = k
         at10 = loadings(self, [REF_YEARS])[0]
         if abs(at10 - 1.0) > 1e-9:
             fail(

@@ -45,7 +45,7 @@ def load(data_dir: str | None = None) -> pd.DataFrame:
     """The history as a DataFrame (index ``date``, month ends; columns :data:`COLUMNS`, percent)."""
     path = path_of(data_dir)
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:  # a byte-order mark is not part of 'date'
             rows = list(csv.reader(fh))
     except FileNotFoundError:
         raise UstsimError(
@@ -63,6 +63,9 @@ def load(data_dir: str | None = None) -> pd.DataFrame:
         raise UstsimError(
             f"{path}:1: column {missing[0]!r} is missing; expected a header naming date,{','.join(COLUMNS)}"
         )
+    twice = [c for c in ("date", *COLUMNS) if header.count(c) > 1]
+    if twice:
+        raise UstsimError(f"{path}:1: column {twice[0]!r} is named twice; expected each column once")
     where = {c: header.index(c) for c in ("date", *COLUMNS)}
     dates: list[pd.Timestamp] = []
     values: dict[str, list[float]] = {c: [] for c in COLUMNS}
