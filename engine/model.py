@@ -253,8 +253,12 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
         "simulation.quasi_random=false",
     ]
     m = build(load_scenario(path, overrides=over))
-    if m.fiscal is None or m.jumps_possible or m.plumbing is not None:
-        raise refused("a reference must have the Treasury block on, no term-premium jumps and no plumbing blocks")
+    if m.fiscal is None:
+        raise refused("has the Treasury block off; a reference must have it on (it gives the fiscal path)")
+    if m.jumps_possible:
+        raise refused("has term-premium jumps; a reference must be deterministic (term_premium.jump_intensity: 0/yr)")
+    if m.plumbing is not None:
+        raise refused("has a plumbing block on; a reference must have stablecoins and basis_trade off")
     n = m.cal.n_steps
     S = m.init[:, None].copy()
     rec = np.empty((m.n_rec, m.n_var, 1))

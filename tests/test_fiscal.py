@@ -204,6 +204,11 @@ def test_a_reference_that_starts_after_the_scenario_is_refused():
         run("qe_2020", ["simulation.paths=10", "simulation.horizon=1y", "treasury.reference=cbo_2025_no_vol"])
 
 
+def test_a_stochastic_reference_is_refused_naming_why():
+    with pytest.raises(engine.ScenarioError, match=r"'cbo_2025': has term-premium jumps; a reference must be"):
+        run("cbo_2025", ["simulation.paths=10", "simulation.horizon=1y", "treasury.reference=cbo_2025"])
+
+
 def test_a_negative_surplus_response_is_refused():
     with pytest.raises(engine.ScenarioError, match=r"surplus_response: '-50%' is out of range"):
         run("cbo_2025", ["simulation.paths=10", "treasury.surplus_response=-50%"])

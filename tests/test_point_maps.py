@@ -60,7 +60,8 @@ def test_sections_still_merge_and_shipped_scenarios_resolve_as_before(tmp_path):
     p.write_text(f"extends: {BASELINE}\nterm_premium: {{vol: 1%/sqrt(yr)}}\n")
     sc, base = engine.load_scenario(str(p)), engine.load_scenario(BASELINE)
     assert str(sc.term_premium.vol) == "1%/sqrt(yr)" and sc.term_premium.mean == base.term_premium.mean
-    # every shipped scenario still loads (their resolved digests were compared before and after the change)
+    # every shipped scenario still loads (their resolved digests were compared by hand before and after
+    # the change, commit efc5ad1: all equal)
     for name in sorted(os.listdir(SCENARIOS)):
         if name.endswith(".yaml"):
             engine.load_scenario(os.path.join(SCENARIOS, name))
