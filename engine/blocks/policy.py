@@ -91,7 +91,7 @@ class Params(Section):
     # Assumption: a discretionary stance fades with a half-life of ~1.4 years (0.5/yr).
     stance_speed: Speed = Field("0.5/yr", description="speed at which a policy stance (deviation from the rule) fades")
     # With the cycle, set so the 2y's one-year bands cover history (engine.backtest, README) while its
-    # monthly changes stay near the data's; see the cycle's comment above.
+    # monthly changes stay near the data's; see the cycle's comment below.
     stance_vol: Vol = Field(
         "2.5%/sqrt(yr)",
         description="volatility of stance shocks (0: the stance moves by events, the cycle and its fit)",
