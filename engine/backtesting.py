@@ -233,30 +233,21 @@ def _check_base(base: Scenario) -> None:
     """A backtest rebuilds the market's state at each start; dated paths of the Treasury and
     plumbing blocks (a fiscal outlook, a stablecoin market) and a fixed policy path cannot be moved
     to another start, so a base that has them is refused."""
-    on = [b for b in ("treasury", "stablecoins", "basis_trade") if base.section(b).enabled]
-    if on:
-        raise ScenarioError(
-            [
-                Problem(
-                    base.source,
-                    None,
-                    f"{on[0]}.enabled",
-                    "is on; a backtest starts the core model at past dates, where the Treasury and plumbing "
-                    "blocks' dated paths do not apply (expected a base like baseline, with them off)",
-                )
-            ]
+    problems = [
+        (
+            f"{b}.enabled",
+            "is on; a backtest starts the core model at past dates, where the Treasury and plumbing "
+            "blocks' dated paths do not apply (expected a base like baseline, with them off)",
         )
+        for b in ("treasury", "stablecoins", "basis_trade")
+        if base.section(b).enabled
+    ][:1]
     if base.section("policy").fixed_path:
-        raise ScenarioError(
-            [
-                Problem(
-                    base.source,
-                    None,
-                    "policy.fixed_path",
-                    "is given; a dated policy path cannot be moved to past starts (expected none)",
-                )
-            ]
+        problems.append(
+            ("policy.fixed_path", "is given; a dated policy path cannot be moved to past starts (expected none)")
         )
+    if problems:
+        raise ScenarioError([Problem(base.source, None, key, msg) for key, msg in problems])
 
 
 def backtest(

@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
 
     r.add_argument("--report", metavar="DIR", help="also write a self-contained HTML page, DIR/report.html")
 
+    def output_args(sp, out_help: str, charts_help: str) -> None:
+        """--threads, --out, --no-charts and --quiet of the commands that write tables (compare, sweep, backtest)."""
+        sp.add_argument("--threads", type=int, help="worker threads (results do not depend on it)")
+        sp.add_argument("--out", help=out_help)
+        sp.add_argument("--no-charts", action="store_true", help=charts_help)
+        sp.add_argument("--quiet", action="store_true", help="print no table")
+
     def common_args(sp):
         sp.add_argument("--paths", type=int, help="paths of every run (default: the base's)")
         sp.add_argument("--seed", type=int, help="seed of every run (default: the base's)")
@@ -78,11 +85,8 @@ def _parser() -> argparse.ArgumentParser:
             default="rise_to_peak",
             help="what ranks the stresses: rise_to_peak (default), change_to_horizon, horizon, max_rise_1step",
         )
-        sp.add_argument("--threads", type=int, help="worker threads (results do not depend on it)")
-        sp.add_argument("--out", help="folder for the tables (CSV, markdown, JSON) and charts")
+        output_args(sp, "folder for the tables (CSV, markdown, JSON) and charts", "do not write PNG charts")
         sp.add_argument("--report", metavar="DIR", help="also write a self-contained HTML page, DIR/report.html")
-        sp.add_argument("--no-charts", action="store_true", help="do not write PNG charts")
-        sp.add_argument("--quiet", action="store_true", help="print no table")
 
     c = sub.add_parser("compare", help="stress outcomes against a base, on common random numbers")
     c.add_argument("files", nargs="+", help="scenario files or library names; the first is the base unless --base")
@@ -136,10 +140,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a folder holding your own us_monthly.csv in the packaged format (default: the packaged history)",
     )
-    bt.add_argument("--threads", type=int, help="worker threads (results do not depend on it)")
-    bt.add_argument("--out", help="folder for scores.csv, summary.csv/.md, starts.csv, settings.json, pit.png")
-    bt.add_argument("--no-charts", action="store_true", help="do not write pit.png")
-    bt.add_argument("--quiet", action="store_true", help="print no table")
+    output_args(
+        bt, "folder for scores.csv, summary.csv/.md, starts.csv, settings.json, pit.png", "do not write pit.png"
+    )
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(v)

@@ -77,13 +77,11 @@ from ...schema import (
     GdpShare,
     Money,
     PositiveMoney,
-    Quantity,
     Rate,
     Section,
     Share,
     Str,
     Tenor,
-    Unit,
     fail,
 )
 from .issuance import POLICIES, Issuance, allocate
@@ -189,7 +187,7 @@ class Params(Section):
         "reference) are measured from it. None: no reference (no fiscal reaction; supply effects measured from "
         "the start's levels)",
     )
-    surplus_response: Annotated[Quantity, Unit("rate", lo=0.0, hi=1.0)] = Field(
+    surplus_response: Share = Field(
         "5bp",
         description="fiscal reaction: rise of the primary surplus, % of GDP, per pp of debt/GDP above the "
         "reference path (taken out of non-interest outlays). Bohn (QJE 1998, 'The Behavior of U.S. Public Debt "
