@@ -18,6 +18,7 @@ status 2, before anything is written; ``--debug`` shows tracebacks of unexpected
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -201,8 +202,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = _parser()
-    try:
-        a = parser.parse_args(argv)
+    try:  # argparse's usage errors and --help go to the streams given, like every other message
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            a = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     main_thread = threading.current_thread() is threading.main_thread()

@@ -78,6 +78,7 @@ CASES = [
         "unknown variable 'yield_7y'",
     ),
     ("duplicate key", "policy:\n  lower_bound: 0%\n  lower_bound: 1%\n", 4, "policy.lower_bound", "duplicate key"),
+    ("a key spelt like a union tag", '"<path>": null\n', 2, "<path>", "unknown key"),
     (
         "the same loading tenor twice",
         "term_premium:\n  loadings: {5y: 1.2, 60m: 0.5, 10y: 1}\n",

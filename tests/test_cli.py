@@ -197,3 +197,12 @@ def test_the_scenario_reference_in_docs_is_the_generated_one():
     assert rc == 0 and "### `term_premium`" in out and "| `jump_intensity` |" in out
     with open(os.path.join(os.path.dirname(BASELINE), "..", "docs", "scenario-reference.md")) as fh:
         assert fh.read() == out
+
+
+def test_usage_errors_and_help_go_to_the_streams_given():
+    """argparse's own messages go where main() is told to write, like every other message (a
+    --set value starting with '-' reads as an option: found by the fuzz test)."""
+    rc, out, err = cli("validate", BASELINE, "--set", "-=null")
+    assert rc == 2 and "argument --set: expected one argument" in err and out == ""
+    rc, out, err = cli("backtest", "--help")
+    assert rc == 0 and "--horizon" in out and err == ""

@@ -80,9 +80,12 @@ def problems(
     ``where(path)`` gives the file and line a key path came from."""
     out = []
     for e in exc.errors(include_url=False):
-        loc = tuple(p for p in e["loc"] if p not in TAGS and p != "[key]")
-        raw = tuple(p for p in e["loc"] if p != "[key]")  # union tags kept: they choose the branch walked
         kind, inp = e["type"], e.get("input")
+        raw = tuple(p for p in e["loc"] if p != "[key]")  # union tags kept: they choose the branch walked
+        # union tags are dropped from the path shown, except an unknown key that a user spelt like one
+        # (the last part of an extra_forbidden error is always the key given)
+        last = len(raw) - 1 if kind == "extra_forbidden" else -1
+        loc = tuple(p for i, p in enumerate(raw) if p not in TAGS or i == last)
         if kind == ERROR:
             msg = e["msg"]
         elif kind == "missing":
