@@ -521,8 +521,7 @@ def run_page(results: Results, *, facts: Mapping[str, object] | None = None) -> 
     qs = [summary_text.qname(q) for q in sorted(results.quantiles)]
     q_lo, q_hi = qs[0], qs[-1]
     mid = "q50" if "q50" in qs else qs[len(qs) // 2]
-    labels = results.tenor_labels()
-    ten = "10y" if "10y" in labels else labels[-1]
+    ten = results.headline_tenor()
     run = dict(m["run"])
 
     page = Page(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 from .core.layout import BLOCK_PATHS, N_MET, N_REC
-from .core.sketch import NB, NC
+from .core.sketch import sketch_bytes
 from .errors import ResourceError, format_bytes
 from .model import Model
-from .reduction import GROUP_BLOCKS, PILOT_PATHS, UNIT_BLOCKS, fan_names, scalar_names
+from .reduction import GROUP_BLOCKS, PILOT_PATHS, UNIT_BLOCKS, fan_names, quantile_rows, scalar_names
 
 
 def _proc_kib(path: str, key: str) -> int | None:
@@ -59,19 +59,21 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     n_rec, nt = model.n_rec, model.n_tenor
     outs = model.scenario.outputs
     labels = [str(t) for t in model.tenors]
-    nv = len(fan_names(labels, model.rec_names[N_REC:]))
+    names = fan_names(labels, model.rec_names[N_REC:])
+    nv = len(names)
+    nvq = int((quantile_rows(names, labels, outs.component_quantiles) >= 0).sum())  # with quantiles
     nq = len(outs.quantiles)
     ns = len(scalar_names(labels, model.cal.steps_per_week > 0, outs.thresholds))
     per_path = (n_rec * model.n_var + N_MET * nt) * 8
     n_pilot = min(n_paths, PILOT_PATHS)
     pilot = n_pilot * (per_path + 3 * nv * 8 + 2 * ns * 8)
-    sketch = (n_rec * nv + ns) * (nq * (NB * 4 + 8) + (NC + 2) * 8 + 2 * 8)
+    sketch = (n_rec * nvq + ns) * sketch_bytes(nq)
     unit_moments = (n_rec * nv + ns) * 2 * 8 + ns * 5 * 8
     unit_paths = UNIT_BLOCKS * BLOCK_PATHS
     per_chunk = max(1, model.scenario.simulation.chunk_paths // unit_paths)
     partial = sketch + unit_moments * per_chunk
     n_chunks = math.ceil(max(0, n_paths - n_pilot) / (per_chunk * unit_paths))
-    plan = (n_rec * nv + ns) * nq * 3 * 8
+    plan = (n_rec * nvq + ns) * (4 * nq + 5) * 8  # the grid: edges and scales
     group = (
         GROUP_BLOCKS * (per_path + 2 * nv * 8) + (2 * len(model.init) + 9 + model.n_draw + nt * 9) * 8
     ) * BLOCK_PATHS

@@ -90,6 +90,25 @@ V_TENOR0 = V_DF + 1  # then per tenor: the yield and its parts
 PER_TENOR = 1 + curve.N_PARTS
 
 
+def headline_tenor(tenor_labels: list[str]) -> str:
+    """The tenor a run's report leads with: the 10y, or the longest without one."""
+    return "10y" if "10y" in tenor_labels else tenor_labels[-1]
+
+
+def quantile_rows(names: list[str], tenor_labels: list[str], component_quantiles: str) -> np.ndarray:
+    """Row of every fan variable in the quantile sketch, or -1 for a variable that keeps only
+    its moments: the yield components of the tenors ``outputs.component_quantiles`` leaves out."""
+    keep = {"all": set(tenor_labels), "headline": {headline_tenor(tenor_labels)}, "none": set()}[component_quantiles]
+    rows = np.full(len(names), -1, dtype=np.int64)
+    n = 0
+    for v, name in enumerate(names):
+        tenor, slash, _ = name.removeprefix("yield_").partition("/")
+        if not (name.startswith("yield_") and slash) or tenor in keep:
+            rows[v] = n
+            n += 1
+    return rows
+
+
 def fan_names(tenor_labels: list[str], extra: tuple[str, ...] = ()) -> list[str]:
     """Fan variables: the core states, the discount factor, each tenor's yield and parts, then
     ``extra`` (recorded rows after the core states: the fiscal variables) as recorded."""
@@ -232,18 +251,19 @@ def reduce_group(R, M, v, fan, f_mom, scal, s_mom, shift, groups, n_before, w):
             if i == n_rec - 1:
                 w.last[g] = w.vals
             update_hits(w.vals, v.th, w.hits[g])
-            accumulate(w.vals, i, fan, f_mom.mean, f_mom.m2, n_before + g * B)
+            accumulate(w.vals, i, fan, f_mom.mean, f_mom.m2, n_before + g * B, v.rows)
     for g in range(G):
         sv = w.svals[g]
         scalar_values(w.first[g], w.last[g], M[g], w.hits[g], v.th, v.state_idx, v.years, v.weekly, sv)
-        accumulate(sv, 0, scal, s_mom.mean, s_mom.m2, n_before + g * B)
+        accumulate(sv, 0, scal, s_mom.mean, s_mom.m2, n_before + g * B, v.scalar_rows)
         group_sums(sv, v.group_mode, shift, groups)
 
 
 class Layout(NamedTuple):
     """What the compiled reduction reads of the model: the curve at the recorded dates, the
     thresholds, the indices of the state scalars, the horizon in years, weekly metrics or not,
-    and how paths group for standard errors."""
+    how paths group for standard errors, and the sketch row of every fan variable and scalar
+    (-1: moments only)."""
 
     cv: curve.Curve
     th: Thresholds
@@ -251,6 +271,8 @@ class Layout(NamedTuple):
     years: float
     weekly: bool
     group_mode: int
+    rows: np.ndarray
+    scalar_rows: np.ndarray
 
 
 # ------------------------------------------------------------------------------------------ plan
@@ -263,6 +285,9 @@ class View:
         sc = model.scenario
         self.labels = [str(t) for t in model.tenors]
         self.fan_names = fan_names(self.labels, model.rec_names[N_REC:])
+        #: each fan variable's row in the quantile sketch (-1: moments only)
+        self.rows = quantile_rows(self.fan_names, self.labels, sc.outputs.component_quantiles)
+        self.n_quantile = int((self.rows >= 0).sum())
         cal = model.cal
         sim = sc.simulation
         self.qs = np.array(sorted(q.value for q in sc.outputs.quantiles))
@@ -302,6 +327,8 @@ class View:
             cal.n_steps * cal.dt,
             weekly,
             GROUP_BLOCK if sim.quasi_random else GROUP_PAIR if sim.antithetic else GROUP_PATH,
+            self.rows,
+            np.arange(len(scalar_names(self.labels, weekly, self.thresholds, self.states)), dtype=np.int64),
         )
         self.scalar_names = scalar_names(self.labels, weekly, self.thresholds, self.states)
         self.n_rec = len(cal.record_points)
@@ -329,7 +356,8 @@ class Plan:
         r = np.array([window_ranks(q, n) for q in qs], dtype=np.int64).reshape(len(qs), 2)
         r_lo, r_hi = r[:, 0].copy(), r[:, 1].copy()
         hist = np.zeros(PILOT_HIST, dtype=np.int64)
-        fan = Sketch(view.n_rec, view.n_fan, len(qs))
+        fan = Sketch(view.n_rec, view.n_quantile, len(qs))
+        sel = np.flatnonzero(view.rows >= 0)
         vals = np.empty((view.n_fan, n))
         hits = np.zeros((len(view.thresholds), n))
         first = vals
@@ -338,11 +366,11 @@ class Plan:
             update_hits(vals, lay.th, hits)
             if i == 0:
                 first = vals.copy()
-            set_windows(vals, i, r_lo, r_hi, fan.lo, fan.hi, fan.sc, fan.clo, fan.csc, hist)
+            set_windows(np.ascontiguousarray(vals[sel]), i, r_lo, r_hi, fan.edge, fan.scale, hist)
         sv = np.empty((view.n_scalar, n))
         scalar_values(first, vals, M, hits, lay.th, lay.state_idx, lay.years, lay.weekly, sv)
         scal = Sketch(1, view.n_scalar, len(qs))
-        set_windows(sv, 0, r_lo, r_hi, scal.lo, scal.hi, scal.sc, scal.clo, scal.csc, hist)
+        set_windows(sv, 0, r_lo, r_hi, scal.edge, scal.scale, hist)
         shift = sv.mean(axis=1)
         return cls(view, fan, scal, np.where(np.isfinite(shift), shift, 0.0), n)
 
@@ -436,10 +464,16 @@ class Summary:
             )
 
     def quantiles(self, which: str = "fan") -> tuple[np.ndarray, np.ndarray]:
-        """(estimates, error bounds), each (D, V, nq), decimals, for the plan's sorted quantiles."""
+        """(estimates, error bounds), each (D, V, nq), decimals, for the plan's sorted quantiles;
+        NaN for the fan variables that keep only their moments (``View.rows``)."""
         est, bound, misses = (self.fan if which == "fan" else self.scal).quantiles(self.plan.view.qs)
         if which == "fan":
             self.misses = misses
+            rows = self.plan.view.rows
+            shape = (est.shape[0], rows.size, est.shape[2])
+            est_all, bound_all = np.full(shape, np.nan), np.full(shape, np.nan)
+            est_all[:, rows >= 0], bound_all[:, rows >= 0] = est, bound
+            return est_all, bound_all
         return est, bound
 
     def std_error(self) -> np.ndarray:

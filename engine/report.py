@@ -49,8 +49,7 @@ def _charts(results, folder: str) -> None:
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    labels = results.tenor_labels()
-    ten = "10y" if "10y" in labels else labels[-1]
+    ten = results.headline_tenor()
     fan = results.fan(f"yield_{ten}")
     qs = sorted(results.quantiles)
     fig, ax = plt.subplots(figsize=(9, 4.8), dpi=110)
@@ -83,7 +82,8 @@ def _charts(results, folder: str) -> None:
         var = f"yield_{ten}" if name == "yield" else f"yield_{ten}/{name}"
         f = results.fan(var)
         lo, hi = f"q{100 * qs[0]:g}", f"q{100 * qs[-1]:g}"
-        ax.fill_between(f.index, f[lo], f[hi], color="tab:orange", alpha=0.25, lw=0)
+        if lo in f:  # outputs.component_quantiles may leave a tenor's components without quantiles
+            ax.fill_between(f.index, f[lo], f[hi], color="tab:orange", alpha=0.25, lw=0)
         ax.plot(f.index, f["mean"], color="tab:red", lw=1.4)
         sign = " (subtracted)" if name == "convenience_yield" else ""
         ax.set_title(name.replace("_", " ") + sign, fontsize=9)

@@ -31,7 +31,7 @@ from .core.layout import (
 )
 from .core.sketch import NB
 from .model import Model
-from .reduction import PARTS, STATE_SCALARS, fan_names
+from .reduction import PARTS, STATE_SCALARS, fan_names, headline_tenor
 
 #: the parts of a yield, in the order they add up: the expected real short rate and expected
 #: inflation, the components of engine.registry, then what the yield's floor adds
@@ -74,6 +74,10 @@ class Results:
 
     def tenor_labels(self) -> list[str]:
         return [str(t) for t in self.model.tenors]
+
+    def headline_tenor(self) -> str:
+        """The tenor the report leads with (and whose components have quantiles by default)."""
+        return headline_tenor(self.tenor_labels())
 
     def variables(self) -> list[str]:
         """Every variable with a fan: states, the discount factor, yields and their components,
@@ -144,15 +148,17 @@ class Results:
     def fan(self, name: str) -> pd.DataFrame:
         """Fan of one variable over all paths: index date; columns mean, std and the quantiles
         (percent for rates). Means and s.d. are exact to rounding; quantiles are within
-        :meth:`fan_error` of the exact ones (:mod:`engine.summary`)."""
+        :meth:`fan_error` of the exact ones (:mod:`engine.summary`). A yield component that
+        ``outputs.component_quantiles`` leaves out has only mean and std."""
         if name not in self._fan_cache:
             v = self._fan_index(name)
             scale = self._scale(name)
             mom = self.stats.fan_mom
             est, _ = self._quantiles("fan")
             cols = {"mean": mom.mean[:, v] * scale, "std": mom.std()[:, v] * scale}
-            for q in self.quantiles:
-                cols[_qname(q)] = est[:, v, self._qcol(q)] * scale
+            if self.has_quantiles(name):
+                for q in self.quantiles:
+                    cols[_qname(q)] = est[:, v, self._qcol(q)] * scale
             self._fan_cache[name] = pd.DataFrame(cols, index=self.dates)
         return self._fan_cache[name]
 
@@ -160,10 +166,16 @@ class Results:
         """Bound on the error of each quantile in :meth:`fan` (same units): index date, one column
         per quantile."""
         v = self._fan_index(name)
+        if not self.has_quantiles(name):
+            raise KeyError(f"{name} has no quantiles in this run; set outputs.component_quantiles: all")
         _, bound = self._quantiles("fan")
         return pd.DataFrame(
             {_qname(q): bound[:, v, self._qcol(q)] * self._scale(name) for q in self.quantiles}, index=self.dates
         )
+
+    def has_quantiles(self, name: str) -> bool:
+        """Whether the fan of ``name`` has quantiles (``outputs.component_quantiles``)."""
+        return bool(self.stats.plan.view.rows[self._fan_index(name)] >= 0)
 
     def _fan_index(self, name: str) -> int:
         names = self.stats.plan.view.fan_names
@@ -271,7 +283,7 @@ class Results:
         for t in self.tenor_labels():
             y = f"yield_{t}"
             d = {
-                "start_pct": float(s.fan.mn[0, view.fan_names.index(y)] * 100),
+                "start_pct": float(s.fan.mn[0, view.rows[view.fan_names.index(y)]] * 100),  # yields have rows
                 "horizon_pct": self.scalar(f"{y}:horizon", 100),
                 "change_to_horizon_bp": self.scalar(f"{y}:change_to_horizon", 1e4),
                 "peak_pct": self.scalar(f"{y}:peak", 100),
@@ -314,8 +326,11 @@ class Results:
             if name in sc.initial.fit_also:
                 fitted[f"{name}_pct"] = float(init[st] * 100)
         _, bound = self._quantiles("fan")
-        worst = np.nanmax(bound, axis=(0, 2)) if bound.size else np.zeros(0)
-        rates = [i for i, n in enumerate(view.fan_names) if self.unit(n) == "pct"]
+        has_q = view.rows >= 0
+        worst = np.full(len(view.fan_names), np.nan)
+        if bound.size and has_q.any():
+            worst[has_q] = np.nanmax(bound[:, has_q], axis=(0, 2))
+        rates = [i for i, n in enumerate(view.fan_names) if self.unit(n) == "pct" and view.rows[i] >= 0]
         return {
             "engine_version": __version__,
             "scenario_name": sc.name,

@@ -197,6 +197,12 @@ class Outputs(Section):
         ["yield_10y > 5%", "yield_10y - yield_2y < 0bp"],
         description="crossing probabilities to report, like 'yield_10y > 5%' or 'yield_10y - yield_2y < 0bp'",
     )
+    component_quantiles: Annotated[str, Text(("headline", "all", "none"))] = Field(
+        "headline",
+        description="which tenors' yield components get quantile fans (every variable keeps its mean and s.d.): "
+        "'headline' the 10y (the longest tenor without a 10y), which the decomposition chart shows; 'all'; "
+        "'none'. Quantiles cost most of a run's reduction, and the components are most of its variables",
+    )
     charts: Bool = Field(True, description="write PNG fan charts")
     keep_paths: Annotated[int, Whole(lo=0, hi=MAX_PATHS)] = Field(
         1000,

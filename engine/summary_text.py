@@ -88,7 +88,7 @@ def summary(self) -> str:  # self: a Results
     for n in ("policy_rate", "inflation"):
         d = m["states"][n]["horizon_pct"]
         lines.append(f"{n:<18}{d['mean']:>8.2f}%{d[q_lo]:>8.2f} to {d[q_hi]:.2f}%  (at horizon)")
-    ten = "10y" if "10y" in self.tenor_labels() else self.tenor_labels()[-1]
+    ten = self.headline_tenor()
     comp = self.components(ten)
     idx = sorted({0, min(len(comp) - 1, index_after(cal, 1.0, self.dates)), len(comp) - 1})
     lines += [

@@ -49,7 +49,7 @@ def windowed_sketch(pilot, qs):
     sk = Sketch(1, 1, len(qs))
     r = np.array([window_ranks(q, pilot.size) for q in qs], dtype=np.int64)
     hist = np.zeros(4096, dtype=np.int64)
-    set_windows(pilot[None, :].copy(), 0, r[:, 0].copy(), r[:, 1].copy(), sk.lo, sk.hi, sk.sc, sk.clo, sk.csc, hist)
+    set_windows(pilot[None, :].copy(), 0, r[:, 0].copy(), r[:, 1].copy(), sk.edge, sk.scale, hist)
     return sk
 
 

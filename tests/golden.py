@@ -128,7 +128,8 @@ def summarise(res) -> dict[str, float]:
         for i in idx:
             day = res.dates[i].date().isoformat()
             for stat in FAN_STATISTICS:
-                out[f"fan:{var}:{day}:{stat}"] = float(fan[stat].iloc[i])
+                if stat in fan:  # components left without quantiles (outputs.component_quantiles) have mean and std
+                    out[f"fan:{var}:{day}:{stat}"] = float(fan[stat].iloc[i])
     return {k: float(v) for k, v in out.items()}
 
 

@@ -16,6 +16,7 @@ from engine.core.sketch import NB, Moments, Sketch, accumulate, extract
 from engine.model import build
 from engine.reduction import Partial, Plan, Summary, View
 
+ROW0 = np.zeros(1, dtype=np.int64)  # the one variable's row in its sketch
 PATHS = 20000  # the pilot (8,192) and three more units: windows fixed by part of the data
 KEEP = [
     f"simulation.paths={PATHS}",
@@ -23,6 +24,7 @@ KEEP = [
     "simulation.horizon=3y",
     "simulation.seed=5",
     "term_premium.jump_intensity=2/yr",
+    "outputs.component_quantiles=all",  # every variable's quantiles are checked
 ]
 
 
@@ -48,6 +50,25 @@ def test_every_fan_quantile_is_within_its_bound_of_the_exact_one(full):
     # fatter tails of the volatility regimes, whose 1% and 99% windows are wider; 0.6 bp before)
     assert worst_yield * 100 < 1.0, worst_yield * 100
     assert full.stats.misses == 0
+
+
+def test_components_have_quantiles_only_where_asked():
+    """By default only the headline tenor's components get quantiles (the others keep mean and
+    s.d., exactly as with quantiles); the fans say so and their errors are refused by name."""
+    over = ["simulation.paths=600", "simulation.horizon=1y", "outputs.keep_paths=0"]
+    res = engine.run(engine.load_scenario(BASELINE, overrides=over))
+    every = engine.run(engine.load_scenario(BASELINE, overrides=[*over, "outputs.component_quantiles=all"]))
+    assert res.headline_tenor() == "10y"
+    assert "q50" in res.fan("yield_10y/term_premium") and "q50" in res.fan("yield_2y")
+    assert list(res.fan("yield_2y/term_premium").columns) == ["mean", "std"]
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_frame_equal(res.fan("yield_2y/term_premium"), every.fan("yield_2y/term_premium")[["mean", "std"]])
+    pd_testing.assert_frame_equal(res.fan("yield_2y"), every.fan("yield_2y"))
+    with pytest.raises(KeyError, match="yield_2y/term_premium has no quantiles in this run"):
+        res.fan_error("yield_2y/term_premium")
+    none = engine.run(engine.load_scenario(BASELINE, overrides=[*over, "outputs.component_quantiles=none"]))
+    assert list(none.fan("yield_10y/real_rate").columns) == ["mean", "std"]
+    assert "q50" in none.fan("yield_10y")
 
 
 def test_the_bound_is_not_vacuous(full):
@@ -106,13 +127,13 @@ def _sketch_of(pilot: np.ndarray, data: np.ndarray, qs: np.ndarray) -> Sketch:
     sk = windowed_sketch(pilot, qs)
     mean, m2 = np.zeros((1, 1)), np.zeros((1, 1))
     for i in range(0, data.size, 256):
-        accumulate(data[None, i : i + 256].copy(), 0, sk.hist(), mean, m2, i)
+        accumulate(data[None, i : i + 256].copy(), 0, sk.hist(), mean, m2, i, ROW0)
     return sk
 
 
 def _quantiles(sk: Sketch, qs: np.ndarray):
     est, bound, misses = np.empty((1, 1, len(qs))), np.empty((1, 1, len(qs))), np.zeros(1, dtype=np.int64)
-    extract(qs, sk.lo, sk.sc, sk.slot, sk.win, sk.clo, sk.csc, sk.coarse, sk.mn, sk.mx, est, bound, misses)
+    extract(qs, sk.hist(), est, bound, misses)
     return est[0, 0], bound[0, 0], int(misses[0])
 
 
@@ -178,7 +199,7 @@ def test_summary_merges_partials_in_any_order_to_the_same_result():
         b.merge(p)
     a.complete(3), b.complete(3)
     assert np.array_equal(a.fan_mom.mean, b.fan_mom.mean) and np.array_equal(a.fan_mom.m2, b.fan_mom.m2)
-    assert np.array_equal(a.fan.win, b.fan.win) and np.array_equal(a.groups, b.groups)
+    assert np.array_equal(a.fan.counts, b.fan.counts) and np.array_equal(a.groups, b.groups)
     assert isinstance(parts[0], Partial) and parts[0].nbytes > 0
     assert NB == 128 and math.isfinite(a.std_error().sum())
 

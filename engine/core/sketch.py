@@ -1,17 +1,19 @@
-"""A generic mergeable sketch of many variables at many dates: moments and windowed quantile
-histograms that merge exactly in any order, with a stated error bound. Nothing here knows the
-model; :mod:`engine.reduction` feeds it the model's variables.
+"""A generic mergeable sketch of many variables at many dates: moments and quantile histograms
+that merge exactly in any order, with a stated error bound. Nothing here knows the model;
+:mod:`engine.reduction` feeds it the model's variables.
 
 * **moments** (count, mean, sum of squared deviations) of every variable at every date, merged
   with Chan et al.'s pairwise formula (:class:`Moments`, and block by block in
   :func:`accumulate`). Floating-point merges must be done in one fixed order by the caller;
-* **quantile windows**: for every requested quantile, a fine histogram of ``NB`` bins over a
-  window that a *pilot* sample shows the quantile lies in with overwhelming probability
-  (:func:`set_windows`, :func:`window_ranks`), plus the count of values below the window.
-  Counts are integers, so they merge exactly in any order;
-* a **coarse histogram** (``NC`` bins over the pilot range widened by half on each side, plus an
-  under- and an overflow bin) and the exact **min/max**, used where a quantile's rank falls outside
-  every window (a window miss; counted and reported);
+* **one histogram per (date, variable) on a piecewise-uniform grid** placed by a *pilot* sample
+  (:func:`set_windows`, :func:`window_ranks`): for every requested quantile a *window* of ``NB``
+  fine bins that the pilot shows the quantile lies in with overwhelming probability, ``NG``
+  coarse bins in each gap between windows and beyond the outer ones (out to the pilot's range
+  widened by half on each side), and one bin below and one above everything. Overlapping
+  windows are split where they overlap, so every value falls in exactly one bin: it is placed
+  by counting the segment edges at or below it and one multiplication, with no branch that
+  depends on the data, and a block whose values are all equal is counted in one step. Counts
+  are integers, so they merge exactly in any order; the exact **min/max** are kept too;
 * **group sums** for the standard error of a mean from independent groups of values (single
   values, antithetic pairs, or blocks).
 
@@ -19,7 +21,8 @@ Error bound. A quantile is the linear interpolation ``(1-t) x_(f) + t x_(f+1)`` 
 statistics (numpy's default). Each order statistic is known to lie in the bin holding its rank;
 it is estimated by the bin's midpoint (bins clipped to the exact min/max), so its error is at
 most half the bin width, and the interpolated estimate's error is at most the interpolated half
-widths (:func:`extract`).
+widths (:func:`extract`). An order statistic outside every window (a window *miss*: in a gap's
+coarse bins or beyond them) is counted and its wider bound reported.
 """
 
 from __future__ import annotations
@@ -31,45 +34,56 @@ import numpy as np
 from numba import njit
 
 NB = 128  # bins per quantile window
-NC = 64  # bins of the coarse histogram (plus an under- and an overflow bin)
+NG = 8  # bins per gap between windows (and between the outer windows and the widened pilot range)
 Z_WINDOW = 5.0  # a window spans the pilot quantile's rank +/- Z_WINDOW binomial standard deviations
 
 GROUP_PATH, GROUP_PAIR, GROUP_BLOCK = 0, 1, 2
 N_GROUP_SUMS = 5  # groups, total weight, sum w^2, sum w^2 d, sum w^2 d^2 (d = group mean - shift)
 
 
-class Hist(NamedTuple):
-    """The arrays of a sketch of V variables at D dates and nq quantiles: window bounds ``lo``,
-    ``hi`` and bins per unit ``sc`` (D, V, nq); counts below each window ``slot`` (D, V, nq + 1);
-    window histograms ``win`` (D, V, nq, NB); the coarse range ``clo``/``csc`` (D, V) and
-    histogram ``coarse`` (D, V, NC + 2); the exact extremes ``mn``/``mx`` (D, V)."""
+def grid(nq: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The fixed shape of the grid for ``nq`` quantiles: S = 2 nq + 1 segments (gap, window, gap,
+    ..., window, gap). Indexed by k, the number of segment edges at or below a value (0 to S + 1):
+    ``off[k]`` the first bin of what k points to (0: the bin below everything; S + 1: the bin
+    above), ``last[k]`` its number of bins less one. Returns (off, last, number of bins)."""
+    S = 2 * nq + 1
+    nbin = np.array([NG if s % 2 == 0 else NB for s in range(S)], dtype=np.int64)
+    off = np.zeros(S + 2, dtype=np.int64)
+    off[1 : S + 1] = 1 + np.concatenate(([0], np.cumsum(nbin)[:-1]))
+    n_bins = 2 + int(nbin.sum())
+    off[S + 1] = n_bins - 1
+    last = np.zeros(S + 2, dtype=np.int64)
+    last[1 : S + 1] = nbin - 1
+    return off, last, n_bins
 
-    lo: np.ndarray
-    hi: np.ndarray
-    sc: np.ndarray
-    slot: np.ndarray
-    win: np.ndarray
-    clo: np.ndarray
-    csc: np.ndarray
-    coarse: np.ndarray
+
+class Hist(NamedTuple):
+    """The arrays of a sketch of V variables at D dates: segment ``edge`` (D, V, S + 1) and
+    bins per unit ``scale`` (D, V, S + 2; indexed like ``off``, 0 below and above everything),
+    the grid's ``off``/``last`` (S + 2,) (:func:`grid`), the ``counts`` (D, V, n_bins) and the
+    exact extremes ``mn``/``mx`` (D, V)."""
+
+    edge: np.ndarray
+    scale: np.ndarray
+    off: np.ndarray
+    last: np.ndarray
+    counts: np.ndarray
     mn: np.ndarray
     mx: np.ndarray
 
 
 @njit(cache=True, nogil=True)
-def accumulate(vals, d, h, mean, m2, n_before):
-    """Add one block's values (NV, B) at date index d to the sketch ``h`` (:class:`Hist`) and merge the block's moments
-    into the unit's (mean, m2 hold n_before values; Chan et al.'s update).
-
-    Windows are sorted (lo and hi ascending in the quantile), so a value needs one scan: k =
-    the number of windows starting at or below it (``slot[k] += 1``; the count below window q is
-    ``sum(slot[:q+1])``), and it lies in windows k-1, k-2, ... for as long as it is below their hi."""
-    lo, hi, sc, slot, win, clo, csc, coarse, mn, mx = h
+def accumulate(vals, d, h, mean, m2, n_before, row_of):
+    """Add one block's values (NV, B) at date index d: every variable's moments merge into the
+    unit's (mean, m2: (D, NV), holding n_before values; Chan et al.'s update), and variable v's
+    values into row ``row_of[v]`` of the sketch ``h`` (:class:`Hist`), if it is not -1. NaNs
+    enter the moments (making them NaN) but not the histogram or the extremes."""
+    edge, scale, off, last, counts, mn, mx = h
     NV, B = vals.shape
-    nq = lo.shape[2]
-    nb = win.shape[3]
-    nc = coarse.shape[2] - 2
+    n_edge = edge.shape[2]
     B4 = B - B % 4
+    k_of = np.empty(B, dtype=np.int64)
+    bin_of = np.empty(B, dtype=np.int64)
     for v in range(NV):
         row = vals[v]
         # block mean and squared deviations, four interleaved sums (a fixed order, so still
@@ -94,29 +108,6 @@ def accumulate(vals, d, h, mean, m2, n_before):
             e0 = row[p] - mb
             s0 += e0 * e0
         q2 = (s0 + s1) + (s2 + s3)
-        lo_v, hi_v, sc_v = lo[d, v], hi[d, v], sc[d, v]
-        sl, wv, cv = slot[d, v], win[d, v], coarse[d, v]
-        cl, cs = clo[d, v], csc[d, v]
-        a_mn, a_mx = mn[d, v], mx[d, v]
-        for p in range(B):
-            x = row[p]
-            if x != x:
-                continue
-            a_mn = min(a_mn, x)
-            a_mx = max(a_mx, x)
-            k = 0
-            for q in range(nq):  # branch-free count of the windows starting at or below x
-                k += lo_v[q] <= x
-            sl[k] += 1
-            q = k - 1
-            while q >= 0 and x < hi_v[q]:
-                b = int((x - lo_v[q]) * sc_v[q])
-                wv[q, min(max(b, 0), nb - 1)] += 1
-                q -= 1
-            t = (x - cl) * cs
-            c = 0 if t < 0.0 else (1 + int(t) if t < nc else nc + 1)
-            cv[c] += 1
-        mn[d, v], mx[d, v] = a_mn, a_mx
         if n_before == 0:
             mean[d, v] = mb
             m2[d, v] = q2
@@ -125,19 +116,80 @@ def accumulate(vals, d, h, mean, m2, n_before):
             delta = mb - mean[d, v]
             mean[d, v] += delta * B / n
             m2[d, v] += q2 + delta * delta * (n_before * B / n)
+        r = row_of[v]
+        if r < 0:
+            continue
+        # extremes, four interleaved chains (a NaN compares false, so it is skipped)
+        a0 = a1 = a2 = a3 = np.inf
+        c0 = c1 = c2 = c3 = -np.inf
+        for p in range(0, B4, 4):
+            x0, x1, x2, x3 = row[p], row[p + 1], row[p + 2], row[p + 3]
+            a0 = x0 if x0 < a0 else a0
+            a1 = x1 if x1 < a1 else a1
+            a2 = x2 if x2 < a2 else a2
+            a3 = x3 if x3 < a3 else a3
+            c0 = x0 if x0 > c0 else c0
+            c1 = x1 if x1 > c1 else c1
+            c2 = x2 if x2 > c2 else c2
+            c3 = x3 if x3 > c3 else c3
+        for p in range(B4, B):
+            x0 = row[p]
+            a0 = x0 if x0 < a0 else a0
+            c0 = x0 if x0 > c0 else c0
+        b_mn = min(min(a0, a1), min(a2, a3))
+        b_mx = max(max(c0, c1), max(c2, c3))
+        if b_mn > b_mx:  # every value NaN
+            continue
+        mn[d, r] = min(mn[d, r], b_mn)
+        mx[d, r] = max(mx[d, r], b_mx)
+        e, sc, cnt = edge[d, r], scale[d, r], counts[d, r]
+        nans = 0
+        for p in range(B):
+            nans += row[p] != row[p]
+        if b_mn == b_mx:  # one value (a part that is zero on every path, say): one bin, B times
+            k = 0
+            for s in range(n_edge):
+                k += e[s] <= b_mn
+            cnt[off[k] + _bin((b_mn - e[max(k - 1, 0)]) * sc[k], last[k])] += B - nans
+            continue
+        for p in range(B):
+            k_of[p] = 0
+        for s in range(n_edge):  # the edges at or below each value, branch-free and vectorised
+            es = e[s]
+            for p in range(B):
+                k_of[p] += es <= row[p]
+        for p in range(B):  # each value's bin, then the counts (two loops: the first vectorises)
+            k = k_of[p]
+            bin_of[p] = off[k] + _bin((row[p] - e[max(k - 1, 0)]) * sc[k], last[k])
+        if nans == 0:
+            for p in range(B):
+                cnt[bin_of[p]] += 1
+        else:
+            for p in range(B):
+                if row[p] == row[p]:
+                    cnt[bin_of[p]] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bin(t, last):
+    """The bin within a segment of a value ``t`` bins above the segment's start: ``int(t)``,
+    capped at ``last``; a NaN (an infinite value times a zero scale) goes to ``last``."""
+    return int(t) if t < last else last
 
 
 @njit(cache=True, nogil=True)
-def set_windows(vals, d, r_lo, r_hi, lo, hi, sc, clo, csc, hist):
-    """Windows of date d from the pilot's values (V, n): for quantile k, the pilot's order
+def set_windows(vals, d, r_lo, r_hi, edge, scale, hist):
+    """The grid of date d from the pilot's values (V, n). Window k spans the pilot's order
     statistics of ranks r_lo[k] and r_hi[k] (located to within one of ``hist.size`` bins of the
     pilot's range, rounding outwards), padded by 2%, reaching beyond the pilot's extremes where a
-    rank is one; then made monotone (only widening). The coarse range is the pilot's widened by
-    half on each side."""
+    rank is one; the windows are made monotone (only widening), then split where neighbours
+    overlap (at the middle of the overlap). The gaps reach out to the pilot's range widened by
+    half on each side (further if a window does)."""
     V, n = vals.shape
     nq = r_lo.shape[0]
-    nb = NB
     H = hist.shape[0]
+    lo = np.empty(nq)
+    hi = np.empty(nq)
     for v in range(V):
         x_mn, x_mx, n_f = np.inf, -np.inf, 0
         for p in range(n):
@@ -175,17 +227,32 @@ def set_windows(vals, d, r_lo, r_hi, lo, hi, sc, clo, csc, hist):
             if r_hi[k] >= n - 1:
                 b += width
             pad = 0.02 * (b - a) + tiny
-            lo[d, v, k] = a - pad
-            hi[d, v, k] = b + pad
+            lo[k] = a - pad
+            hi[k] = b + pad
         for k in range(nq - 2, -1, -1):
-            lo[d, v, k] = min(lo[d, v, k], lo[d, v, k + 1])
+            lo[k] = min(lo[k], lo[k + 1])
         for k in range(1, nq):
-            hi[d, v, k] = max(hi[d, v, k], hi[d, v, k - 1])
-        for k in range(nq):
-            sc[d, v, k] = nb / (hi[d, v, k] - lo[d, v, k])
+            hi[k] = max(hi[k], hi[k - 1])
+        for k in range(nq - 1):
+            if hi[k] > lo[k + 1]:
+                m = 0.5 * (hi[k] + lo[k + 1])
+                hi[k] = m
+                lo[k + 1] = m
+        e = edge[d, v]
         pad = 0.5 * span + tiny
-        clo[d, v] = x_mn - pad
-        csc[d, v] = NC / (span + 2.0 * pad)
+        e[0] = min(x_mn - pad, lo[0])
+        for k in range(nq):
+            e[1 + 2 * k] = lo[k]
+            e[2 + 2 * k] = hi[k]
+        e[2 * nq + 1] = max(x_mx + pad, hi[nq - 1])
+        for s in range(1, 2 * nq + 2):
+            e[s] = max(e[s], e[s - 1])
+        sc = scale[d, v]
+        sc[0] = 0.0
+        sc[2 * nq + 2] = 0.0
+        for s in range(2 * nq + 1):
+            width = e[s + 1] - e[s]
+            sc[s + 1] = ((NG if s % 2 == 0 else NB) / width) if width > 0.0 else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -223,28 +290,28 @@ def _add_group(out, s, d, w):
 
 
 @njit(cache=True)
-def extract(q, lo, sc, slot, win, clo, csc, coarse, mn, mx, est, bound, misses):
-    """Quantiles q (nq,) of every (date, variable) from the sketch into est/bound (D, V, nq);
-    misses[0] counts order statistics found only in the coarse histogram."""
-    D, V, _ = lo.shape
-    nc = coarse.shape[2] - 2
+def extract(q, h, est, bound, misses):
+    """Quantiles q (nq,) of every (date, variable) of the sketch ``h`` (:class:`Hist`) into
+    est/bound (D, V, nq); misses[0] counts order statistics found outside every window."""
+    counts = h.counts
+    D, V, NT = counts.shape
     for d in range(D):
         for v in range(V):
             n = 0
-            for c in range(nc + 2):
-                n += coarse[d, v, c]
+            for c in range(NT):
+                n += counts[d, v, c]
             if n == 0:
                 for k in range(q.shape[0]):
                     est[d, v, k] = np.nan
                     bound[d, v, k] = np.nan
                 continue
             for k in range(q.shape[0]):
-                h = q[k] * (n - 1)
-                f = int(math.floor(h))
-                t = h - f
-                m_f, b_f = _order_stat(f, d, v, lo, sc, slot, win, clo, csc, coarse, mn, mx, misses)
+                r = q[k] * (n - 1)
+                f = int(math.floor(r))
+                t = r - f
+                m_f, b_f = _order_stat(f, d, v, h, misses)
                 if t > 0.0:
-                    m_c, b_c = _order_stat(min(f + 1, n - 1), d, v, lo, sc, slot, win, clo, csc, coarse, mn, mx, misses)
+                    m_c, b_c = _order_stat(min(f + 1, n - 1), d, v, h, misses)
                 else:
                     m_c, b_c = m_f, b_f
                 est[d, v, k] = (1.0 - t) * m_f + t * m_c
@@ -252,112 +319,89 @@ def extract(q, lo, sc, slot, win, clo, csc, coarse, mn, mx, est, bound, misses):
 
 
 @njit(cache=True)
-def _order_stat(r, d, v, lo, sc, slot, win, clo, csc, coarse, mn, mx, misses):
-    """(midpoint, half width) of the narrowest bin known to hold the order statistic of rank r
-    (0-based), clipped to the exact min/max."""
-    nb = win.shape[3]
-    nc = coarse.shape[2] - 2
-    lo_x, hi_x = mn[d, v], mx[d, v]
-    best_w = np.inf
-    best_a, best_b = lo_x, hi_x
-    below = 0
-    for w in range(lo.shape[2]):
-        below += slot[d, v, w]  # values below window w
-        if r < below:
-            continue
-        acc = below
-        for b in range(nb):
-            acc += win[d, v, w, b]
-            if r < acc:
-                a = lo[d, v, w] + b / sc[d, v, w]
-                e = lo[d, v, w] + (b + 1) / sc[d, v, w]
-                if e - a < best_w:
-                    best_w, best_a, best_b = e - a, a, e
-                break
-    if best_w == np.inf:
+def _order_stat(r, d, v, h, misses):
+    """(midpoint, half width) of the bin holding the order statistic of rank r (0-based),
+    clipped to the exact min/max."""
+    edge, scale, off = h.edge[d, v], h.scale[d, v], h.off
+    cnt = h.counts[d, v]
+    S = edge.shape[0] - 1
+    lo_x, hi_x = h.mn[d, v], h.mx[d, v]
+    acc = 0
+    b = 0
+    for b in range(cnt.shape[0]):
+        acc += cnt[b]
+        if r < acc:
+            break
+    # the segment k the bin belongs to (off is increasing in k)
+    k = 0
+    while k + 1 < off.shape[0] and off[k + 1] <= b:
+        k += 1
+    if k == 0:
+        a, e = lo_x, edge[0]
+    elif k == S + 1:
+        a, e = edge[S], hi_x
+    else:
+        j = b - off[k]
+        a = edge[k - 1] + j / scale[k]
+        e = edge[k] if b == off[k] + h.last[k] else edge[k - 1] + (j + 1) / scale[k]
+    if k % 2 == 1 or k == 0 or k == S + 1:  # a gap or beyond: outside every window
         misses[0] += 1
-        acc = 0
-        for b in range(nc + 2):
-            acc += coarse[d, v, b]
-            if r < acc:
-                if b == 0:
-                    best_a, best_b = lo_x, clo[d, v]
-                elif b == nc + 1:
-                    best_a, best_b = clo[d, v] + nc / csc[d, v], hi_x
-                else:
-                    best_a, best_b = clo[d, v] + (b - 1) / csc[d, v], clo[d, v] + b / csc[d, v]
-                break
-    a = min(max(best_a, lo_x), hi_x)
-    e = max(min(best_b, hi_x), a)
+    a = min(max(a, lo_x), hi_x)
+    e = max(min(e, hi_x), a)
     # half width, plus a few ulps for the rounding of the bin arithmetic
     slack = 8.0 * 2.220446049250313e-16 * (abs(a) + abs(e))
     return 0.5 * (a + e), 0.5 * (e - a) + slack
 
 
 class Sketch:
-    """Windows, histograms, counts and extremes of V variables at D dates; everything but the
-    windows (the plan) merges exactly, by integer addition and min/max."""
+    """Grids, histograms and extremes of V variables at D dates; everything but the grid (the
+    plan) merges exactly, by integer addition and min/max."""
 
     def __init__(self, D: int, V: int, nq: int):
-        self.lo = np.zeros((D, V, nq))
-        self.hi = np.zeros((D, V, nq))
-        self.sc = np.ones((D, V, nq))
-        self.clo = np.zeros((D, V))
-        self.csc = np.ones((D, V))
+        self.off, self.last, self.n_bins = grid(nq)
+        self.edge = np.zeros((D, V, 2 * nq + 2))
+        self.scale = np.zeros((D, V, 2 * nq + 3))
         self._zero()
 
     def _zero(self) -> None:
-        D, V, nq = self.lo.shape
-        self.slot = np.zeros((D, V, nq + 1), dtype=np.int64)
-        self.win = np.zeros((D, V, nq, NB), dtype=np.int32)
-        self.coarse = np.zeros((D, V, NC + 2), dtype=np.int64)
+        D, V = self.edge.shape[:2]
+        self.counts = np.zeros((D, V, self.n_bins), dtype=np.int32)
         self.mn = np.full((D, V), np.inf)
         self.mx = np.full((D, V), -np.inf)
 
     def empty_like(self) -> Sketch:
-        """A zeroed sketch sharing this one's windows."""
+        """A zeroed sketch sharing this one's grid."""
         new = Sketch.__new__(Sketch)
-        new.lo, new.hi, new.sc, new.clo, new.csc = self.lo, self.hi, self.sc, self.clo, self.csc
+        new.off, new.last, new.n_bins, new.edge, new.scale = self.off, self.last, self.n_bins, self.edge, self.scale
         new._zero()
         return new
 
     def add(self, other: Sketch) -> None:
-        self.slot += other.slot
-        self.win += other.win
-        self.coarse += other.coarse
+        self.counts += other.counts
         np.minimum(self.mn, other.mn, out=self.mn)
         np.maximum(self.mx, other.mx, out=self.mx)
 
     def hist(self) -> Hist:
         """The arrays :func:`accumulate` fills."""
-        return Hist(self.lo, self.hi, self.sc, self.slot, self.win, self.clo, self.csc, self.coarse, self.mn, self.mx)
+        return Hist(self.edge, self.scale, self.off, self.last, self.counts, self.mn, self.mx)
 
     def quantiles(self, qs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """(estimates, error bounds, window misses) of the quantiles ``qs`` (sorted) of every
         (date, variable): (D, V, nq) each."""
-        est = np.empty(self.lo.shape[:2] + (len(qs),))
+        est = np.empty(self.edge.shape[:2] + (len(qs),))
         bound = np.empty_like(est)
         misses = np.zeros(1, dtype=np.int64)
-        extract(
-            qs,
-            self.lo,
-            self.sc,
-            self.slot,
-            self.win,
-            self.clo,
-            self.csc,
-            self.coarse,
-            self.mn,
-            self.mx,
-            est,
-            bound,
-            misses,
-        )
+        extract(qs, self.hist(), est, bound, misses)
         return est, bound, int(misses[0])
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.slot, self.win, self.coarse, self.mn, self.mx))
+        return sum(a.nbytes for a in (self.counts, self.mn, self.mx))
+
+
+def sketch_bytes(nq: int) -> int:
+    """Bytes a sketch keeps per (date, variable) besides its grid: the counts and the extremes."""
+    return grid(nq)[2] * 4 + 2 * 8
 
 
 PILOT_HIST = 4096  # bins locating the pilot's order statistics
