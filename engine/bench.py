@@ -10,6 +10,11 @@ measured together mean anything):
 * normals drawn per path-step (Gaussian shocks plus term-premium jump draws);
 * the bare speed of the same generator (PCG64 normals drawn in an ``@njit(nogil=True)`` loop,
   one stream per block, same threads) and the share of it the kernel reaches per normal;
+* a whole run's simulate phase (``driver.summarise``: simulation and streaming reduction with
+  the default outputs) against the kernel alone, on the same paths;
+* the Vasicek workload (``scenarios/vasicek.yaml``): the kernel against the bare generator per
+  normal, and a whole run (``engine.run``) against plain vectorised numpy;
+* the 1,000,000 x 360 monthly baseline's wall time and peak memory (a child process);
 * cold (empty numba cache: compile included) and warm time to result of
   ``ustsim run scenarios/baseline.yaml`` in a fresh process.
 
@@ -33,9 +38,10 @@ from numba import njit
 from . import catalog
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_streams, stream
-from .driver import block_normals, default_threads, simulate
+from .driver import block_normals, default_threads, simulate, summarise
 from .kernel import simulate_block
 from .model import build
+from .reduction import PILOT_PATHS
 from .scenario import load_scenario
 from .twin import simulate_twin
 
@@ -134,6 +140,49 @@ def full_model_throughput(paths: int, steps: int, seed: int, threads: int) -> tu
     )
 
 
+def simulate_phase_seconds(model, paths: int, seed: int, threads: int) -> float:
+    """Seconds of a whole run's simulate phase: ``driver.summarise`` (the pilot, every path
+    simulated and reduced into the streaming summary with the scenario's outputs), warm."""
+    summarise(model, min(paths, PILOT_PATHS + 2 * BLOCK_PATHS), seed, threads=threads)  # compile / load
+    t = time.perf_counter()
+    summarise(model, paths, seed, threads=threads)
+    return time.perf_counter() - t
+
+
+def vasicek_figures(paths: int, steps: int, seed: int, threads: int) -> dict:
+    """The Vasicek workload (scenarios/vasicek.yaml): path-steps per second of the kernel, of a
+    whole run (engine.run), of plain vectorised numpy, and normals per second of the bare generator."""
+    from . import peers
+
+    model = build(
+        load_scenario(
+            peers.VASICEK, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m", "simulation.step=1m"]
+        )
+    )
+    kernel = kernel_throughput(model, paths, seed, threads)
+    whole = peers.run_ustsim_whole(paths, steps, seed, threads)
+    numpy_ = peers.run_numpy(paths, steps, seed)
+    bare = bare_generator_speed(paths * steps * model.n_draw, threads)
+    ps = paths * steps
+    return {
+        "vasicek_kernel_path_steps_per_s": kernel,
+        "vasicek_run_path_steps_per_s": ps / whole["seconds"],
+        "vasicek_numpy_path_steps_per_s": ps / numpy_["seconds"],
+        "vasicek_bare_normals_per_s": bare,
+        "vasicek_normals_per_path_step": float(model.n_draw),
+        "vasicek_run_over_numpy": numpy_["seconds"] / whole["seconds"],
+        "vasicek_kernel_share_of_generator": kernel * model.n_draw / bare,
+    }
+
+
+def big_run(threads: int) -> dict:
+    """The 1,000,000 x 360 monthly baseline through the streaming driver in a child process
+    (engine.scaling: warm kernels, wall time and the child's own peak resident memory)."""
+    from .scaling import _point
+
+    return _point(1_000_000, 360, threads, quick=False)
+
+
 def _time_to_result(cache_dir: str, scenario: str) -> float:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     t = time.perf_counter()
@@ -172,6 +221,7 @@ def run_bench(
 
     path_steps = paths * model.cal.n_steps
     kernel_rate = kernel_throughput(model, paths, seed, threads)
+    t_phase = simulate_phase_seconds(model, paths, seed, threads)
     t_sims = []
     for _ in range(2):  # the first touches fresh memory for the record array, the second reuses it
         t = time.perf_counter()
@@ -206,6 +256,8 @@ def run_bench(
         "normals_per_path_step": normals_per_step,
         "bare_generator_normals_per_s": bare,
         "kernel_share_of_generator": share,
+        "simulate_phase_seconds": t_phase,
+        "simulate_phase_over_kernel": t_phase * kernel_rate / path_steps,
         "simulate_seconds": t_sim,
         "simulate_first_seconds": t_sims[0],
         "twin_seconds": t_twin,
@@ -223,7 +275,10 @@ def run_bench(
     )
     calm_rate, stress_rate = stressed_plumbing_throughput(2048 if quick else 100_000, seed, threads)
     res.update(basis_unwind_path_steps_per_s=stress_rate, basis_unwind_cost_over_core=calm_rate / stress_rate)
+    res.update(vasicek_figures(2000 if quick else 100_000, 12 if quick else 120, seed, threads))
     if not quick:
+        big = big_run(threads)
+        res.update(big_run_seconds=big.get("seconds"), big_run_peak_rss_bytes=big.get("peak_rss_bytes"))
         with tempfile.TemporaryDirectory() as cache:
             res["baseline_cold_s"] = _time_to_result(cache, BASELINE)
             res["baseline_warm_s"] = _time_to_result(cache, BASELINE)
@@ -234,6 +289,8 @@ def run_bench(
         f"  simulate()        {sim_rate / 1e6:10.2f} M path-steps/s   ({t_sim:.2f} s incl. the "
         f"{model.n_rec * model.n_var * paths * 8 / 2**30:.2f} GiB record array; first call in the process "
         f"{t_sims[0]:.2f} s)",
+        f"  simulate phase    {t_phase:10.2f} s                 (a whole run's simulation and streaming reduction, "
+        f"default outputs: {res['simulate_phase_over_kernel']:.2f} x the kernel alone, target <= 2 x)",
         f"  numpy twin        {twin_rate / 1e6:10.2f} M path-steps/s   ({t_twin:.2f} s, 1 thread)",
         f"  kernel / twin     {kernel_rate / twin_rate:10.2f} x          (target >= 5x; simulate() / twin "
         f"{sim_rate / twin_rate:.2f} x)",
@@ -248,6 +305,20 @@ def run_bench(
         f"  basis unwind      {stress_rate / 1e6:10.2f} M path-steps/s   (scenarios/basis_unwind.yaml, 60 daily steps "
         f"of a spiral; without the block {calm_rate / 1e6:.2f} M: {calm_rate / stress_rate:.2f} x)",
     ]
+    lines += [
+        f"  vasicek kernel    {res['vasicek_kernel_path_steps_per_s'] / 1e6:10.2f} M path-steps/s   "
+        f"({res['vasicek_normals_per_path_step']:.0f} normal per path-step: "
+        f"{100 * res['vasicek_kernel_share_of_generator']:.1f}% of the bare generator's "
+        f"{res['vasicek_bare_normals_per_s'] / 1e6:.0f} M/s, target >= 75%)",
+        f"  vasicek run       {res['vasicek_run_path_steps_per_s'] / 1e6:10.2f} M path-steps/s   (engine.run; plain "
+        f"numpy {res['vasicek_numpy_path_steps_per_s'] / 1e6:.2f} M: {res['vasicek_run_over_numpy']:.2f} x numpy, "
+        f"target >= 2 x)",
+    ]
+    if res.get("big_run_seconds") is not None:
+        lines += [
+            f"  1M x 360          {res['big_run_seconds']:10.2f} s wall           (baseline, streaming, warm; peak "
+            f"{res['big_run_peak_rss_bytes'] / 2**30:.2f} GiB; targets < 40 s, < 2 GiB)"
+        ]
     if "baseline_cold_s" in res:
         lines += [
             f"  baseline run      {res['baseline_cold_s']:10.2f} s cold (compile), "

@@ -17,13 +17,25 @@ def test_bench_quick_runs_and_reports_every_figure():
         "bare_generator_normals_per_s",
         "kernel_share_of_generator",
         "normals_per_path_step",
+        "simulate_phase_over_kernel",
+        "vasicek_kernel_share_of_generator",
+        "vasicek_run_over_numpy",
     ):
         assert res[key] > 0, key
     # 11 Gaussian shocks (the macro four, policy rate, stance and cycle, term premium, inflation risk
     # premium, convenience yield, volatility regime) + rare jump draws
     assert 11.0 <= res["normals_per_path_step"] < 11.2
     text = out.getvalue()
-    for label in ("numba kernel", "numpy twin", "kernel / twin", "bare generator", "kernel share"):
+    for label in (
+        "numba kernel",
+        "simulate phase",
+        "numpy twin",
+        "kernel / twin",
+        "bare generator",
+        "kernel share",
+        "vasicek kernel",
+        "vasicek run",
+    ):
         assert label in text
 
 
@@ -31,6 +43,17 @@ def test_bench_command(tmp_path):
     out = io.StringIO()
     assert main(["bench", "--quick", "--json", str(tmp_path / "b.json")], stdout=out) == 0
     assert (tmp_path / "b.json").exists()
+
+
+def test_the_numpy_and_whole_run_peers_price_the_bond():
+    """The rows every install has: plain numpy and ustsim's whole run price the 2y bond within
+    4.5 s.e. plus the monthly grid's discretisation (1e-4) of the Vasicek closed form."""
+    from engine.peers import closed_form_price, run_numpy, run_ustsim_whole
+
+    exact = closed_form_price(2.0)
+    for r in (run_numpy(4000, 24, 1), run_ustsim_whole(4000, 24, 1, threads=2)):
+        assert abs(r["price"] - exact) < 4.5 * r["std_error"] + 1e-4, r
+        assert r["seconds"] > 0
 
 
 def test_peer_benchmark_runs_and_every_tool_prices_the_bond(tmp_path):
