@@ -108,15 +108,17 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
     m = np.ones(B)  # the volatility regime's multipliers of the step
     if params.volatility.P[0, volatility.DRAW] > 0.0:
         volatility.first(rngs[SH_VOL], S, n_drawn, params.volatility.P[0, volatility.SD0])
-    _curve_point(S, 0, grid, cv, events.overlay, hist, ybuf, records, metrics)
+    # time point 0 as an int64, not the literal 0: numba would compile each callee apart for the literal
+    i0 = np.int64(0)
+    _curve_point(S, i0, grid, cv, events.overlay, hist, ybuf, records, metrics)
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
-        _record_fiscal(S, 0, grid, fiscal, records, w)
+        _record_fiscal(S, i0, grid, fiscal, records, w)
     u = np.zeros(B)  # the plumbing blocks' scratch: uniforms of the stablecoin runs, their normals, the 10y
     zs = np.zeros(B)
     y10 = np.zeros(B)
     if plumbing is not None:
-        _record_plumbing(S, 0, grid, plumbing, records)
+        _record_plumbing(S, i0, grid, plumbing, records)
     bad = _nonfinite(records, grid.rec_slot[0])
     if bad[0] >= 0:
         return bad
@@ -142,7 +144,9 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
         if bad[0] >= 0:
             return bad
     if n_steps % 2 == 1:
-        S_in[:, :] = S
+        for v in range(S.shape[0]):
+            for p in range(B):
+                S_in[v, p] = S[v, p]
     return -1, -1, -1
 
 
@@ -172,7 +176,10 @@ def _draw(rngs, src, z, k, n_drawn, ZT):
     their pair."""
     n_draw, B = ZT.shape
     if z.shape[0] > 0:
-        ZT[:, :] = z[k]
+        zk = z[k]
+        for q in range(n_draw):
+            for p in range(B):
+                ZT[q, p] = zk[q, p]
     else:
         for q in range(n_draw):
             g = rngs[src[q]]
@@ -323,8 +330,10 @@ def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
             met[MET_RISE_W, j, :] = -np.inf if spw > 0 else np.nan
             met[MET_FALL_W, j, :] = np.inf if spw > 0 else np.nan
             met[MET_SUMSQ, j, :] = 0.0
-            met[MET_PEAK, j, :] = y
-            met[MET_TROUGH, j, :] = y
+            peak, trough = met[MET_PEAK, j], met[MET_TROUGH, j]
+            for p in range(B):
+                peak[p] = y[p]
+                trough[p] = y[p]
         else:
             h_prev = hist[j, prev]
             rise, fall, sumsq = met[MET_RISE, j], met[MET_FALL, j], met[MET_SUMSQ, j]
@@ -343,7 +352,8 @@ def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
                     chw = y[p] - h_cur[p]
                     risew[p] = max(risew[p], chw)
                     fallw[p] = min(fallw[p], chw)
-        h_cur[:] = y
+        for p in range(B):
+            h_cur[p] = y[p]
     if slot >= 0:
         ov = overlay[i]
         for v in range(N_REC):
