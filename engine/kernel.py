@@ -150,7 +150,12 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
     return -1, -1, -1
 
 
-@njit(cache=True, nogil=True)
+# The kernel's own helpers are inlined into simulate_block by numba (inline="always"), not compiled
+# as functions of their own: each compiled function is optimised and turned into machine code on its
+# own and then once more inside its caller, and these six took 3-4 s of the cold start's LLVM time
+# (issue 14). Inlining the blocks' steps too made LLVM's time on the one huge function grow more
+# than it saved (measured 21 s against 13 s for the kernel), so they stay compiled functions.
+@njit(cache=True, nogil=True, inline="always")
 def _nonfinite(records, slot):
     """(slot, variable, path) of the first value of record ``slot`` that is NaN or infinite, or
     (-1, -1, -1) (also when the time point is not recorded). x - x is 0 for every finite x and
@@ -169,7 +174,7 @@ def _nonfinite(records, slot):
     return -1, -1, -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _draw(rngs, src, z, k, n_drawn, ZT):
     """The step's normals: from ``z`` (quasi-random) or, for each drawn shock ``q``, path by path
     from its source's stream ``rngs[src[q]]``; antithetic partners take the negated normals of
@@ -191,7 +196,7 @@ def _draw(rngs, src, z, k, n_drawn, ZT):
             ZT[q, p] = -ZT[q, p - n_drawn]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _level_events(S, k, events):
     """Scheduled level shocks of step k (a shock to the policy rate moves the shadow rate too)."""
     for e in range(events.ptr[k], events.ptr[k + 1]):
@@ -202,7 +207,7 @@ def _level_events(S, k, events):
                 S[SHADOW, p] += size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _correlate(shocks, ZT, E):
     """Correlated shocks E = L Z (rows of inactive shocks stay zero)."""
     for s in range(N_SHOCK):
@@ -216,7 +221,7 @@ def _correlate(shocks, ZT, E):
                     row[p] += v * zr[p]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _step_core(S, S2, E, k, r, params, dt):
     """The core blocks' step k (regime r) from S into S2, in the design's order."""
     macro.step(S, S2, E, params.macro[r])
@@ -304,7 +309,7 @@ def _record_fiscal(S, i, grid, fiscal, records, w):
         supply.record(S, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
     """Compose the curve at time point ``i`` for every path, update the per-path metrics, and
     record the core state if ``i`` is a recorded point (yields are rebuilt from it exactly by the
