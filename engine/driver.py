@@ -93,21 +93,32 @@ def run_blocks(
     model: Model, seed: int, blocks: list[int], n_paths: int, out: np.ndarray, met: np.ndarray, offset: int = 0
 ) -> int:
     """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
-    Returns the number of paths simulated."""
+    Returns the number of paths simulated.
+
+    The kernel is always given C-contiguous records and metrics: a block's columns of a wider
+    array are simulated into a contiguous copy and copied back. Numba compiles the kernel apart
+    for every array layout it is called with, and the strided one alone took 7-8 s of a cold
+    start (issue 14); the two copies cost well under 1% of the block's simulation."""
     done = 0
     for b in blocks:
         _stop_if_cancelled()
         p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
         S = np.repeat(model.init[:, None], p1 - p0, axis=1)
-        rec = out[:, :, p0 - offset : p1 - offset]
+        rec_out = out[:, :, p0 - offset : p1 - offset]
+        met_out = met[:, :, p0 - offset : p1 - offset]
+        rec, mt = np.ascontiguousarray(rec_out), np.ascontiguousarray(met_out)
         slot, var, path = simulate_block(
             block_streams(seed, b, model.sources),
             block_normals(model, seed, b, p1 - p0),
             S,
             *model.bundles,
             rec,
-            met[:, :, p0 - offset : p1 - offset],
+            mt,
         )
+        if rec is not rec_out:
+            rec_out[...] = rec
+        if mt is not met_out:
+            met_out[...] = mt
         if slot >= 0:
             raise diagnostics.nonfinite(model, p0 + path, slot, var, rec[slot, var, path])
         done += p1 - p0

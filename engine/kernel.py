@@ -108,15 +108,17 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
     m = np.ones(B)  # the volatility regime's multipliers of the step
     if params.volatility.P[0, volatility.DRAW] > 0.0:
         volatility.first(rngs[SH_VOL], S, n_drawn, params.volatility.P[0, volatility.SD0])
-    _curve_point(S, 0, grid, cv, events.overlay, hist, ybuf, records, metrics)
+    # time point 0 as an int64, not the literal 0: numba would compile each callee apart for the literal
+    i0 = np.int64(0)
+    _curve_point(S, i0, grid, cv, events.overlay, hist, ybuf, records, metrics)
     if fiscal is not None:
         w = buckets.flows(np.empty((buckets.N_ROWS, B)))
-        _record_fiscal(S, 0, grid, fiscal, records, w)
+        _record_fiscal(S, i0, grid, fiscal, records, w)
     u = np.zeros(B)  # the plumbing blocks' scratch: uniforms of the stablecoin runs, their normals, the 10y
     zs = np.zeros(B)
     y10 = np.zeros(B)
     if plumbing is not None:
-        _record_plumbing(S, 0, grid, plumbing, records)
+        _record_plumbing(S, i0, grid, plumbing, records)
     bad = _nonfinite(records, grid.rec_slot[0])
     if bad[0] >= 0:
         return bad
@@ -142,11 +144,18 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
         if bad[0] >= 0:
             return bad
     if n_steps % 2 == 1:
-        S_in[:, :] = S
+        for v in range(S.shape[0]):
+            for p in range(B):
+                S_in[v, p] = S[v, p]
     return -1, -1, -1
 
 
-@njit(cache=True, nogil=True)
+# The kernel's own helpers are inlined into simulate_block by numba (inline="always"), not compiled
+# as functions of their own: each compiled function is optimised and turned into machine code on its
+# own and then once more inside its caller, and these six took 3-4 s of the cold start's LLVM time
+# (issue 14). Inlining the blocks' steps too made LLVM's time on the one huge function grow more
+# than it saved (measured 21 s against 13 s for the kernel), so they stay compiled functions.
+@njit(cache=True, nogil=True, inline="always")
 def _nonfinite(records, slot):
     """(slot, variable, path) of the first value of record ``slot`` that is NaN or infinite, or
     (-1, -1, -1) (also when the time point is not recorded). x - x is 0 for every finite x and
@@ -165,14 +174,17 @@ def _nonfinite(records, slot):
     return -1, -1, -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _draw(rngs, src, z, k, n_drawn, ZT):
     """The step's normals: from ``z`` (quasi-random) or, for each drawn shock ``q``, path by path
     from its source's stream ``rngs[src[q]]``; antithetic partners take the negated normals of
     their pair."""
     n_draw, B = ZT.shape
     if z.shape[0] > 0:
-        ZT[:, :] = z[k]
+        zk = z[k]
+        for q in range(n_draw):
+            for p in range(B):
+                ZT[q, p] = zk[q, p]
     else:
         for q in range(n_draw):
             g = rngs[src[q]]
@@ -184,7 +196,7 @@ def _draw(rngs, src, z, k, n_drawn, ZT):
             ZT[q, p] = -ZT[q, p - n_drawn]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _level_events(S, k, events):
     """Scheduled level shocks of step k (a shock to the policy rate moves the shadow rate too)."""
     for e in range(events.ptr[k], events.ptr[k + 1]):
@@ -195,7 +207,7 @@ def _level_events(S, k, events):
                 S[SHADOW, p] += size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _correlate(shocks, ZT, E):
     """Correlated shocks E = L Z (rows of inactive shocks stay zero)."""
     for s in range(N_SHOCK):
@@ -209,7 +221,7 @@ def _correlate(shocks, ZT, E):
                     row[p] += v * zr[p]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _step_core(S, S2, E, k, r, params, dt):
     """The core blocks' step k (regime r) from S into S2, in the design's order."""
     macro.step(S, S2, E, params.macro[r])
@@ -297,7 +309,7 @@ def _record_fiscal(S, i, grid, fiscal, records, w):
         supply.record(S, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
     """Compose the curve at time point ``i`` for every path, update the per-path metrics, and
     record the core state if ``i`` is a recorded point (yields are rebuilt from it exactly by the
@@ -323,8 +335,10 @@ def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
             met[MET_RISE_W, j, :] = -np.inf if spw > 0 else np.nan
             met[MET_FALL_W, j, :] = np.inf if spw > 0 else np.nan
             met[MET_SUMSQ, j, :] = 0.0
-            met[MET_PEAK, j, :] = y
-            met[MET_TROUGH, j, :] = y
+            peak, trough = met[MET_PEAK, j], met[MET_TROUGH, j]
+            for p in range(B):
+                peak[p] = y[p]
+                trough[p] = y[p]
         else:
             h_prev = hist[j, prev]
             rise, fall, sumsq = met[MET_RISE, j], met[MET_FALL, j], met[MET_SUMSQ, j]
@@ -343,7 +357,8 @@ def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
                     chw = y[p] - h_cur[p]
                     risew[p] = max(risew[p], chw)
                     fallw[p] = min(fallw[p], chw)
-        h_cur[:] = y
+        for p in range(B):
+            h_cur[p] = y[p]
     if slot >= 0:
         ov = overlay[i]
         for v in range(N_REC):
