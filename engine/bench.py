@@ -71,25 +71,21 @@ def bare_generator_speed(n_normals: int, threads: int) -> float:
 def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = True) -> float:
     """Path-steps per second of the kernel alone: every block of the run on ``threads`` threads,
     records written into a reused per-thread buffer (no full-size record array). With ``warm``,
-    a full and a partial block run first, so that the timing includes no compile (numba compiles
-    the kernel apart for contiguous and strided records: a full block's and a partial one's)."""
+    a full and a partial block run first, so that the timing includes no compile or cache load
+    (the buffers are contiguous, as a run's are: the kernel has one specialisation)."""
     if warm:
         kernel_throughput(model, BLOCK_PATHS + 1, seed, threads, warm=False)
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
     def work(t):
-        out = np.empty((model.n_rec, model.n_var, BLOCK_PATHS))
-        met = np.empty((N_MET, model.n_tenor, BLOCK_PATHS))
+        bufs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # contiguous buffers per block size, as in a run
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
+            if n not in bufs:
+                bufs[n] = np.empty((model.n_rec, model.n_var, n)), np.empty((N_MET, model.n_tenor, n))
             S = np.repeat(model.init[:, None], n, axis=1)
             simulate_block(
-                block_streams(seed, b, model.sources),
-                block_normals(model, seed, b, n),
-                S,
-                *model.bundles,
-                out[:, :, :n],
-                met[:, :, :n],
+                block_streams(seed, b, model.sources), block_normals(model, seed, b, n), S, *model.bundles, *bufs[n]
             )
 
     t = time.perf_counter()

@@ -247,16 +247,25 @@ def reduce_group(R, M, v, fan, f_mom, scal, s_mom, shift, groups, n_before, w):
         for g in range(G):
             fan_values(R[g, i], i, v.cv, w.vals)
             if i == 0:
-                w.first[g] = w.vals
+                _copy(w.vals, w.first[g])
             if i == n_rec - 1:
-                w.last[g] = w.vals
+                _copy(w.vals, w.last[g])
             update_hits(w.vals, v.th, w.hits[g])
             accumulate(w.vals, i, fan, f_mom.mean, f_mom.m2, n_before + g * B, v.rows)
     for g in range(G):
         sv = w.svals[g]
         scalar_values(w.first[g], w.last[g], M[g], w.hits[g], v.th, v.state_idx, v.years, v.weekly, sv)
-        accumulate(sv, 0, scal, s_mom.mean, s_mom.m2, n_before + g * B, v.scalar_rows)
+        accumulate(sv, np.int64(0), scal, s_mom.mean, s_mom.m2, n_before + g * B, v.scalar_rows)
         group_sums(sv, v.group_mode, shift, groups)
+
+
+@njit(cache=True, nogil=True)
+def _copy(src, dst):
+    """dst[:] = src for (V, B) arrays, as loops: an array-to-array assignment makes numba compile
+    its shape-mismatch error message too (seconds of a cold start)."""
+    for v in range(src.shape[0]):
+        for p in range(src.shape[1]):
+            dst[v, p] = src[v, p]
 
 
 class Layout(NamedTuple):
