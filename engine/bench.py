@@ -33,39 +33,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numba import njit
 
 from . import catalog
 from .core.layout import BLOCK_PATHS, N_MET
-from .core.sampling import block_streams, stream
+from .core.sampling import block_streams
 from .driver import block_normals, default_threads, simulate, summarise
 from .kernel import simulate_block
 from .model import build
+from .peers import bare_generator_speed
 from .reduction import PILOT_PATHS
 from .scenario import load_scenario
 from .twin import simulate_twin
 
 BASELINE = os.path.join(catalog.LIBRARY_DIR, "baseline.yaml")  # installed with the package
-
-
-@njit(cache=True, nogil=True)
-def _draw_normals(rng, n):
-    s = 0.0
-    for _ in range(n):
-        s += rng.standard_normal()
-    return s
-
-
-def bare_generator_speed(n_normals: int, threads: int) -> float:
-    """Normals per second drawn by PCG64 generators in nogil numba loops on ``threads`` threads."""
-    n_blocks = max(threads * 8, 1)
-    per = n_normals // n_blocks
-    _draw_normals(stream(0, 0, 0), 10)
-    gens = [stream(1, b, 0) for b in range(n_blocks)]
-    t = time.perf_counter()
-    with ThreadPoolExecutor(threads) as ex:
-        list(ex.map(lambda g: _draw_normals(g, per), gens))
-    return per * n_blocks / (time.perf_counter() - t)
 
 
 def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = True) -> float:

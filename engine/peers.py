@@ -26,13 +26,36 @@ import math
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from numba import njit
 
 from . import catalog
+from .core.sampling import stream
 
 A, B, SIGMA, R0 = 0.1, 0.04, 0.01, 0.03
 VASICEK = os.path.join(catalog.LIBRARY_DIR, "vasicek.yaml")
+
+
+@njit(cache=True, nogil=True)
+def _draw_normals(rng, n):
+    s = 0.0
+    for _ in range(n):
+        s += rng.standard_normal()
+    return s
+
+
+def bare_generator_speed(n_normals: int, threads: int) -> float:
+    """Normals per second drawn by PCG64 generators in nogil numba loops on ``threads`` threads."""
+    n_blocks = max(threads * 8, 1)
+    per = n_normals // n_blocks
+    _draw_normals(stream(0, 0, 0), 10)
+    gens = [stream(1, b, 0) for b in range(n_blocks)]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(threads) as ex:
+        list(ex.map(lambda g: _draw_normals(g, per), gens))
+    return per * n_blocks / (time.perf_counter() - t)
 
 
 def closed_form_price(T: float) -> float:
@@ -121,7 +144,6 @@ def run_ustsim_whole(paths: int, steps: int, seed: int, threads: int | None = No
 def run_bare_generator(paths: int, steps: int, threads: int | None = None) -> dict:
     """The bare generator: as many PCG64 normals as the workload needs, drawn in nogil numba loops
     on the same threads and summed (no model, no price): the ceiling for any simulation of it."""
-    from .bench import bare_generator_speed
     from .driver import default_threads
 
     rate = bare_generator_speed(paths * steps, threads or default_threads())
