@@ -50,6 +50,9 @@ def start_if_cold() -> bool:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=dict(os.environ, USTSIM_NO_WARMUP="1"),
+            # where this engine package sits, so that the child imports this same package (and
+            # fills the same cache) even when the current folder holds another copy of engine/
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         )
     )
     return True
