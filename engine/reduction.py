@@ -329,6 +329,7 @@ class View:
             + tuple(n for n in PLUMBING_METRICS if n in self.fan_names and sc.section(PLUMBING_BLOCK[n]).enabled)
             + tuple(n for n in extra_states if n in self.fan_names)
         )
+        self.scalar_names = scalar_names(self.labels, weekly, self.thresholds, self.states)
         self.layout = Layout(
             model.curve.at(cal.record_points),
             th,
@@ -337,9 +338,8 @@ class View:
             weekly,
             GROUP_BLOCK if sim.quasi_random else GROUP_PAIR if sim.antithetic else GROUP_PATH,
             self.rows,
-            np.arange(len(scalar_names(self.labels, weekly, self.thresholds, self.states)), dtype=np.int64),
+            np.arange(len(self.scalar_names), dtype=np.int64),  # every scalar has quantiles
         )
-        self.scalar_names = scalar_names(self.labels, weekly, self.thresholds, self.states)
         self.n_rec = len(cal.record_points)
 
     @property
