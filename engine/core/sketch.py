@@ -340,6 +340,8 @@ def _order_stat(r, d, v, h, misses):
         a, e = lo_x, edge[0]
     elif k == S + 1:
         a, e = edge[S], hi_x
+    elif not scale[k] > 0.0:  # a segment too wide for its bins (an overflowing range): one bin
+        a, e = edge[k - 1], edge[k]
     else:
         j = b - off[k]
         a = edge[k - 1] + j / scale[k]
