@@ -253,7 +253,7 @@ def summarise_many(
         pilot = list(
             simulate(model, n_pilot, seed, threads=threads, chunk_paths=UNIT_BLOCKS * BLOCK_PATHS, client=None)
         )
-        plan = Plan.from_pilot(View(model, extra_states), *pilot)
+        plan = Plan.from_pilot(View(model, extra_states), pilot[0], pilot[1], threads=threads)
         summary = Summary(plan)
 
         def pilot_groups(blocks, pilot=pilot):

@@ -16,6 +16,7 @@ keep every path.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -358,24 +359,39 @@ class Plan:
         self.view, self.fan, self.scal, self.shift, self.pilot_paths = view, fan, scal, shift, pilot_paths
 
     @classmethod
-    def from_pilot(cls, view: View, R: np.ndarray, M: np.ndarray) -> Plan:
+    def from_pilot(cls, view: View, R: np.ndarray, M: np.ndarray, threads: int = 1) -> Plan:
+        """The plan from the pilot's records R (n_rec, n_rec_var, n) and metrics M; the dates'
+        windows are placed on ``threads`` threads (each date's are its own: the same plan
+        whatever the threads)."""
         n = R.shape[2]
         qs = view.qs
         lay = view.layout
         r = np.array([window_ranks(q, n) for q in qs], dtype=np.int64).reshape(len(qs), 2)
         r_lo, r_hi = r[:, 0].copy(), r[:, 1].copy()
-        hist = np.zeros(PILOT_HIST, dtype=np.int64)
         fan = Sketch(view.n_rec, view.n_quantile, len(qs))
         sel = np.flatnonzero(view.rows >= 0)
-        vals = np.empty((view.n_fan, n))
-        hits = np.zeros((len(view.thresholds), n))
-        first = vals
-        for i in range(view.n_rec):
-            fan_values(R[i], i, lay.cv, vals)
-            update_hits(vals, lay.th, hits)
-            if i == 0:
-                first = vals.copy()
-            set_windows(np.ascontiguousarray(vals[sel]), i, r_lo, r_hi, fan.edge, fan.scale, hist)
+
+        def place(dates: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+            """Windows of ``dates``; their threshold hits, and the values of the first and last dates."""
+            vals = np.empty((view.n_fan, n))
+            hits = np.zeros((len(view.thresholds), n))
+            hist = np.zeros(PILOT_HIST, dtype=np.int64)
+            ends = {}
+            for i in dates:
+                fan_values(R[i], i, lay.cv, vals)
+                update_hits(vals, lay.th, hits)
+                if i in (0, view.n_rec - 1):
+                    ends[int(i)] = vals.copy()
+                set_windows(np.ascontiguousarray(vals[sel]), i, r_lo, r_hi, fan.edge, fan.scale, hist)
+            return hits, ends
+
+        chunks = [c for c in np.array_split(np.arange(view.n_rec), max(1, threads)) if c.size]
+        with ThreadPoolExecutor(len(chunks)) as ex:
+            done = list(ex.map(place, chunks))
+        hits = np.maximum.reduce([h for h, _ in done])  # 0/1 indicators: crossed on any date
+        ends = {i: x for _, e in done for i, x in e.items()}
+        first, vals = ends[0], ends[view.n_rec - 1]
+        hist = np.zeros(PILOT_HIST, dtype=np.int64)
         sv = np.empty((view.n_scalar, n))
         scalar_values(first, vals, M, hits, lay.th, lay.state_idx, lay.years, lay.weekly, sv)
         scal = Sketch(1, view.n_scalar, len(qs))

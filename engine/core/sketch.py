@@ -208,19 +208,20 @@ def set_windows(vals, d, r_lo, r_hi, edge, scale, hist):
             x = vals[v, p]
             if x == x:
                 hist[min(int((x - x_mn) / w), H - 1)] += 1
+        acc = 0
+        for h in range(H):  # cumulative counts, in place: one pass, not one per rank
+            acc += hist[h]
+            hist[h] = acc
         for k in range(nq):
             a = b = x_mn
             for side in range(2):
                 r = min(r_lo[k] if side == 0 else r_hi[k], max(n_f - 1, 0))
-                acc = 0
-                for h in range(H):
-                    acc += hist[h]
-                    if r < acc:
-                        if side == 0:
-                            a = x_mn + h * w
-                        else:
-                            b = x_mn + (h + 1) * w if h < H - 1 else x_mx
-                        break
+                h = np.searchsorted(hist, r, side="right")  # the first bin whose cumulative count exceeds r
+                if h < H:
+                    if side == 0:
+                        a = x_mn + h * w
+                    else:
+                        b = x_mn + (h + 1) * w if h < H - 1 else x_mx
             width = b - a
             if r_lo[k] == 0:
                 a -= width
