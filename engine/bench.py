@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import catalog
+from . import catalog, peers
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_streams
 from .driver import block_normals, default_threads, simulate, summarise
@@ -128,8 +128,6 @@ def simulate_phase_seconds(model, paths: int, seed: int, threads: int) -> float:
 def vasicek_figures(paths: int, steps: int, seed: int, threads: int) -> dict:
     """The Vasicek workload (scenarios/vasicek.yaml): path-steps per second of the kernel, of a
     whole run (engine.run), of plain vectorised numpy, and normals per second of the bare generator."""
-    from . import peers
-
     model = build(
         load_scenario(
             peers.VASICEK, overrides=[f"simulation.paths={paths}", f"simulation.horizon={steps}m", "simulation.step=1m"]

@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed
 
 import numpy as np
 
-from . import dask_backend, diagnostics
+from . import dask_backend, diagnostics, warmup
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_normals as _block_normals
 from .core.sampling import block_streams
@@ -233,6 +233,7 @@ def summarise_many(
     distribution is kept for severities). Memory: one unit of paths per model at a time, besides
     each model's pilot in turn. Returns ``(summaries, paired or None, kept_records,
     kept_metrics)``, the kept paths those of the first model."""
+    warmup.start_if_cold()  # a first run compiles the reduction in a second process meanwhile
     threads = threads or default_threads()
     keep = min(keep, n_paths)
     units = list(enumerate(unit_blocks(n_paths)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from . import driver, memory, outdir, warmup
+from . import driver, memory, outdir
 from .core.layout import N_REC
 from .errors import UstsimError
 from .model import build
@@ -48,7 +48,6 @@ def run(
     the chunks on (results identical to a local run). ``out_dir``: where the outputs will be
     written, checked before anything runs (engine.outdir.check)."""
     t0 = time.perf_counter()
-    warmup.start_if_cold()  # a first run compiles the reduction in a second process meanwhile
     sim = scenario.simulation
     keep = scenario.outputs.keep_paths
     model, threads, need, lim = prepare(scenario, threads=threads, max_memory=max_memory)

@@ -5,9 +5,10 @@ numba holds one global lock for the whole of a compilation (LLVM included), so o
 compiles one function at a time and threads cannot overlap two compilations. A cold run
 compiles the kernel (about 15 s on the project's 2-core machine) and then the reduction and
 summary functions (about 12 s). When the reduction is not in numba's cache yet,
-:func:`start_if_cold` starts a child process that compiles and caches it on records from the
-numpy twin (:mod:`engine.twin`, no kernel needed): the same types, hence the same
-specialisations, as a run's. By the time the parent has compiled the kernel, the reduction is
+:func:`start_if_cold` (called by every streaming run: ``engine.run``, ``ustsim compare`` and
+sweeps, through :func:`engine.driver.summarise_many`) starts a child process that compiles and
+caches it on records from the numpy twin (:mod:`engine.twin`, no kernel needed): the same
+types, hence the same specialisations, as a run's. By the time the parent has compiled the kernel, the reduction is
 in the cache, and the parent loads it instead of compiling it. Nothing else is shared: if the
 child is slow or fails, the parent compiles what it needs itself, as before (numba writes its
 cache files atomically, so two writers cannot corrupt them).
@@ -61,7 +62,7 @@ def start_if_cold() -> bool:
 def main() -> None:
     """The child: reduce a few twin-simulated paths of the library baseline through every
     compiled function of the reduction and the summary (the pilot's windows, a unit, the
-    merges, quantiles, standard errors and a result's decomposition)."""
+    merge, the quantiles and a result's decomposition)."""
     import numpy as np
 
     from . import catalog
