@@ -14,7 +14,9 @@ step lives in its module (engine/blocks) and is called here in the order of DESI
     backstop, the fire-sale dislocation)] -> [with the Treasury block: supply parts persist -> bucket
     yields -> Treasury GDP -> Fed income and runoff -> Treasury financing -> foreign sales ->
     emergency purchases -> Fed purchases -> bank losses -> BTFP -> reserves -> backstop triggers
-    -> downgrades -> supply effects] -> compose the curve -> per-path metrics -> record.
+    -> downgrades -> supply effects] -> compose the curve -> per-path metrics -> record (the
+    curve and the metrics at every time point, or at the recorded ones only:
+    ``outputs.path_metrics``).
 
 The kernel takes a handful of named bundles (engine.core.bundles); ``fiscal`` is None unless
 the Treasury block is on, and numba compiles a specialisation without the fiscal blocks for it.
@@ -51,6 +53,7 @@ from .blocks import (
     volatility,
 )
 from .core import buckets
+from .core.bundles import CORE_INDEX
 from .core.layout import (
     MET_FALL,
     MET_FALL_W,
@@ -61,15 +64,18 @@ from .core.layout import (
     MET_TROUGH,
     N_REC,
     N_SHOCK,
+    N_STATE,
     OVERLAY_COLUMN,
     POLICY,
     ROW,
+    ROW_BLOCK,
     SH_VOL,
     SHADOW,
     SRC_JUMPS,
     SRC_STABLECOIN_CAP,
     SRC_STABLECOIN_RUNS,
 )
+from .registry import SHOCKS, block
 
 # overlay column recorded with each recorded row (-1: none)
 _REC_OVERLAY = np.array([OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_REC]], dtype=np.int64)
@@ -135,7 +141,8 @@ def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbin
             _step_plumbing(S, S2, k, r, n_drawn, events.overlay, plumbing, rngs, u, zs, y10)
         if fiscal is not None:
             _step_fiscal(S, S2, k, r, grid.dt, params, events.overlay, fiscal, w)
-        _curve_point(S, k + 1, grid, cv, events.overlay, hist, ybuf, records, metrics)
+        if grid.every_step or grid.rec_slot[k + 1] >= 0:
+            _curve_point(S, k + 1, grid, cv, events.overlay, hist, ybuf, records, metrics)
         if fiscal is not None:
             _record_fiscal(S, k + 1, grid, fiscal, records, w)
         if plumbing is not None:
@@ -187,13 +194,19 @@ def _draw(rngs, src, z, k, n_drawn, ZT):
                 ZT[q, p] = zk[q, p]
     else:
         for q in range(n_draw):
-            g = rngs[src[q]]
-            row = ZT[q]
-            for p in range(n_drawn):
-                row[p] = g.standard_normal()
+            _normals(rngs[src[q]], ZT[q], n_drawn)
     for q in range(n_draw):
         for p in range(n_drawn, B):
             ZT[q, p] = -ZT[q, p - n_drawn]
+
+
+@njit(cache=True, nogil=True)
+def _normals(g, row, n):
+    """row[:n] = the next n standard normals of generator g. A function of its own, not inlined:
+    with the generator an argument, its state stays in registers; drawn inline from the tuple of
+    streams, a normal cost about 35% more than in a bare loop (issue 14, measured)."""
+    for p in range(n):
+        row[p] = g.standard_normal()
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -223,16 +236,94 @@ def _correlate(shocks, ZT, E):
 
 @njit(cache=True, nogil=True, inline="always")
 def _step_core(S, S2, E, k, r, params, dt):
-    """The core blocks' step k (regime r) from S into S2, in the design's order."""
-    macro.step(S, S2, E, params.macro[r])
+    """The core blocks' step k (regime r) from S into S2, in the design's order; a still block
+    (``params.still``, :func:`still_blocks`) is not stepped: its rows hold their value in both S
+    and S2."""
+    still = params.still
+    if not still[_MACRO]:
+        macro.step(S, S2, E, params.macro[r])
     policy.step(S, S2, E, params.policy, k, r, dt)
-    term_premium.step(S, S2, E, params.term_premium.P[r])
-    inflation_risk_premium.step(S, S2, E, params.inflation_risk_premium[r])
-    convenience_yield.step(S, S2, E, params.convenience_yield[r])
-    liquidity_wedge.step(S, S2, params.liquidity_wedge[r])
-    fire_sale.step(S, S2, params.fire_sale[r])
-    bill_wedge.step(S, S2, params.bill_wedge[r])
-    volatility.step(S, S2, E, params.volatility.P[r])
+    if not still[_TERM_PREMIUM]:
+        term_premium.step(S, S2, E, params.term_premium.P[r])
+    if not still[_IRP]:
+        inflation_risk_premium.step(S, S2, E, params.inflation_risk_premium[r])
+    if not still[_CY]:
+        convenience_yield.step(S, S2, E, params.convenience_yield[r])
+    if not still[_WEDGE]:
+        liquidity_wedge.step(S, S2, params.liquidity_wedge[r])
+    if not still[_FIRE]:
+        fire_sale.step(S, S2, params.fire_sale[r])
+    if not still[_BILL]:
+        bill_wedge.step(S, S2, params.bill_wedge[r])
+    if not still[_VOL]:
+        volatility.step(S, S2, E, params.volatility.P[r])
+
+
+_MACRO, _TERM_PREMIUM, _IRP, _CY = (
+    CORE_INDEX["macro"],
+    CORE_INDEX["term_premium"],
+    CORE_INDEX["inflation_risk_premium"],
+    CORE_INDEX["convenience_yield"],
+)
+_WEDGE, _FIRE, _BILL, _VOL = (
+    CORE_INDEX["liquidity_wedge"],
+    CORE_INDEX["fire_sale"],
+    CORE_INDEX["bill_wedge"],
+    CORE_INDEX["volatility"],
+)
+
+#: Each core block whose step reads only the state, its shocks and its regime's packed
+#: parameters, with a call of its step alone (:func:`still_blocks`), in the sequencer's order.
+#: The policy block is not here: its step also depends on the step (fixed path, meetings).
+STEP_ALONE = {
+    "macro": lambda S, S2, E, pr, r: macro.step(S, S2, E, pr.macro[r]),
+    "term_premium": lambda S, S2, E, pr, r: term_premium.step(S, S2, E, pr.term_premium.P[r]),
+    "inflation_risk_premium": lambda S, S2, E, pr, r: inflation_risk_premium.step(
+        S, S2, E, pr.inflation_risk_premium[r]
+    ),
+    "convenience_yield": lambda S, S2, E, pr, r: convenience_yield.step(S, S2, E, pr.convenience_yield[r]),
+    "liquidity_wedge": lambda S, S2, E, pr, r: liquidity_wedge.step(S, S2, pr.liquidity_wedge[r]),
+    "fire_sale": lambda S, S2, E, pr, r: fire_sale.step(S, S2, pr.fire_sale[r]),
+    "bill_wedge": lambda S, S2, E, pr, r: bill_wedge.step(S, S2, pr.bill_wedge[r]),
+    "volatility": lambda S, S2, E, pr, r: volatility.step(S, S2, E, pr.volatility.P[r]),
+}
+
+
+def still_blocks(params, active, events, init, reg_of_step) -> np.ndarray:
+    """(n_core,) bool: the core blocks whose rows keep their starting value on every path at every
+    step, so that the kernel need not step them (a Vasicek run, say, has every block but the
+    policy rate's still). Skipping them gives the same results bit for bit: a block is still
+    when none of its Gaussian shocks is drawn (its rows of the correlated shocks stay exactly
+    zero), it draws nothing else (term-premium jumps, the regime's initial draw), no level event
+    moves its rows, every row it reads from another block (``registry.Block.reads``) is still,
+    and its step, run alone from the starting state in each parameter regime of the run,
+    returns that state exactly. For the core model only (the fiscal and plumbing blocks write
+    core rows). ``active``: indices of the drawn shocks; ``init``: the starting state
+    (N_STATE,); ``reg_of_step``: the regime of each step."""
+    still = np.zeros(len(CORE_INDEX), dtype=np.bool_)
+    drawn = {SHOCKS[i].block for i in active}
+    moved = {int(r) for r in events.row}
+    draws_else = {
+        "term_premium": params.term_premium.cum_lam[-1] > 0.0,
+        "volatility": params.volatility.P[0, volatility.DRAW] > 0.0,
+    }
+    regs = np.unique(reg_of_step)
+    for name, step in STEP_ALONE.items():
+        b = block(name)
+        rows = {ROW[row.name] for row in b.rows}
+        if name in drawn or draws_else.get(name, False) or rows & moved:
+            continue
+        if not all(still[CORE_INDEX[ROW_BLOCK[x]]] for x in b.reads):
+            continue
+        S = np.ascontiguousarray(init[:N_STATE, None], dtype=np.float64)
+        E = np.zeros((N_SHOCK, 1))
+        ok = True
+        for r in regs:
+            S2 = S.copy()
+            step(S, S2, E, params, int(r))
+            ok = ok and np.array_equal(S2, S)
+        still[CORE_INDEX[name]] = ok
+    return still
 
 
 @njit(cache=True, nogil=True)
@@ -244,9 +335,7 @@ def _step_plumbing(S, O, k, r, n_drawn, overlay, pl, rngs, u, zs, y10):
     the negated normal and the same uniform)."""
     B = S.shape[1]
     if pl.shock:
-        g = rngs[SRC_STABLECOIN_CAP]
-        for p in range(n_drawn):
-            zs[p] = g.standard_normal()
+        _normals(rngs[SRC_STABLECOIN_CAP], zs, n_drawn)
         for p in range(n_drawn, B):
             zs[p] = -zs[p - n_drawn]
     if pl.runs:
@@ -313,7 +402,9 @@ def _record_fiscal(S, i, grid, fiscal, records, w):
 def _curve_point(S, i, grid, cv, overlay, hist, ybuf, records, met):
     """Compose the curve at time point ``i`` for every path, update the per-path metrics, and
     record the core state if ``i`` is a recorded point (yields are rebuilt from it exactly by the
-    reduction and the results, with the same :func:`engine.blocks.curve.compose`).
+    reduction and the results, with the same :func:`engine.blocks.curve.compose`). Called at
+    every time point, or only at the recorded ones without ``grid.every_step`` (a move is then
+    the change since the previous recorded point: ``hist`` holds one point, as spw is 0).
 
     Tenor outer, paths inner: the metrics are updated in short loops over few arrays, so LLVM's
     runtime alias checks stay cheap and the loops vectorise."""

@@ -63,7 +63,7 @@ def memory_estimate(model: Model, n_paths: int, threads: int, keep: int = 0) -> 
     nv = len(names)
     nvq = int((quantile_rows(names, labels, outs.component_quantiles) >= 0).sum())  # with quantiles
     nq = len(outs.quantiles)
-    ns = len(scalar_names(labels, model.cal.steps_per_week > 0, outs.thresholds))
+    ns = len(scalar_names(labels, model.grid.steps_per_week > 0, outs.thresholds))
     per_path = (n_rec * model.n_var + N_MET * nt) * 8
     n_pilot = min(n_paths, PILOT_PATHS)
     pilot = n_pilot * (per_path + 3 * nv * 8 + 2 * ns * 8)

@@ -49,7 +49,7 @@ from .core.sampling import block_streams
 from .core.shocks import active_shocks
 from .core.shocks import build as build_shocks
 from .errors import Problem, ScenarioError
-from .kernel import simulate_block
+from .kernel import simulate_block, still_blocks
 from .registry import COMPONENTS, core_blocks, fiscal_blocks, module, plumbing_blocks
 from .scenario import Scenario, load_scenario
 
@@ -135,7 +135,8 @@ def build(sc: Scenario) -> Model:
     cal = sc.calendar()
     n = cal.n_steps
     regs, reg_of_step = regimes(sc, cal)
-    params = Params(**{b.name: module(b.name).pack(regs, cal, reg_of_step) for b in core_blocks()})
+    packed = {b.name: module(b.name).pack(regs, cal, reg_of_step) for b in core_blocks()}
+    params = Params(**packed, still=np.zeros(len(packed), dtype=np.bool_))  # set once the start is known
     active = active_shocks(regs)
     shocks = build_shocks(sc.correlations, active)
     events = compile_events(sc.events, cal)
@@ -159,7 +160,9 @@ def build(sc: Scenario) -> Model:
 
     rec_slot = -np.ones(n + 1, dtype=np.int64)
     rec_slot[cal.record_points] = np.arange(len(cal.record_points))
-    grid = Grid(cal.dt, reg_of_step.astype(np.int64), rec_slot, cal.steps_per_week, bool(sim.antithetic))
+    every = sc.outputs.path_metrics == "every_step"
+    spw = cal.steps_per_week if every else 0  # no weekly metrics from the recorded dates alone
+    grid = Grid(cal.dt, reg_of_step.astype(np.int64), rec_slot, spw, bool(sim.antithetic), every)
     fiscal = plumbing = None
     on = sc.section("stablecoins").enabled or sc.section("basis_trade").enabled
     if on or sc.section("treasury").enabled:
@@ -177,6 +180,8 @@ def build(sc: Scenario) -> Model:
             runs=stablecoins.runs_possible(regs),
             shock=stablecoins.shock_possible(regs),
         )
+    if fiscal is None and plumbing is None:  # those blocks write core rows: every core block steps with them
+        params = params._replace(still=still_blocks(params, active, events, init, reg_of_step))
     return Model(sc, cal, tenors, init, grid, shocks, events, params, cv, fiscal, plumbing, active, fit)
 
 

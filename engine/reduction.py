@@ -322,7 +322,7 @@ class View:
                 if b is not None:
                     th.b[k] = self.fan_names.index(b)
         self.th = th
-        weekly = cal.steps_per_week > 0
+        weekly = model.grid.steps_per_week > 0  # 0 without per-step metrics (outputs.path_metrics)
         #: variables whose horizon value is a per-path scalar: the core states, then the plumbing
         #: blocks' metrics (running totals and maxima) of the blocks that are on
         self.states = (

@@ -56,13 +56,16 @@ class Block:
     when ``treasury.enabled`` (they carry the debt); ``plumbing`` blocks each run when their own
     ``enabled`` is set (their rows come after the core rows, their outputs after the fiscal
     ones). ``rows``: the state it owns, in order; ``outputs``: what its ``record`` step writes,
-    in order (fiscal and plumbing blocks)."""
+    in order (fiscal and plumbing blocks). ``reads``: the other blocks' rows its step reads (core
+    blocks; tests/test_still.py changes every other row and checks that the step does not see it).
+    """
 
     name: str
     doc: str
     group: str = "core"
     rows: tuple[Row, ...] = ()
     outputs: tuple[Output, ...] = ()
+    reads: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +126,7 @@ BLOCKS: tuple[Block, ...] = (
                 unit="ratio",
             ),
         ),
+        reads=("output_gap", "inflation", "neutral_rate"),
     ),
     Block(
         "term_premium",
@@ -137,6 +141,7 @@ BLOCKS: tuple[Block, ...] = (
                 "inflation_risk_premium", "10y inflation-risk-premium factor, decimal", fan="inflation_risk_premium_10y"
             ),
         ),
+        reads=("inflation_expectations",),
     ),
     Block(
         "convenience_yield",

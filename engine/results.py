@@ -280,6 +280,9 @@ class Results:
         s = self.stats
         view = s.plan.view
         yields = {}
+        every = self.model.grid.every_step
+        # the moves the metrics see: every step's, or those between recorded dates (outputs.path_metrics)
+        n_moves = cal.n_steps if every else len(cal.record_points) - 1
         for t in self.tenor_labels():
             y = f"yield_{t}"
             d = {
@@ -292,10 +295,10 @@ class Results:
                 "max_fall_1step_bp": self.scalar(f"{y}:max_fall_1step", 1e4),
                 "realized_vol_bp_per_yr": self.scalar(f"{y}:realized_vol", 1e4),
                 "step_change_rms_bp": float(
-                    np.sqrt(s.scal_mom.mean[0, view.scalar_names.index(f"{y}:sumsq")] / cal.n_steps) * 1e4
+                    np.sqrt(s.scal_mom.mean[0, view.scalar_names.index(f"{y}:sumsq")] / n_moves) * 1e4
                 ),
             }
-            if cal.steps_per_week > 0:
+            if self.model.grid.steps_per_week > 0:
                 d["max_rise_1w_bp"] = self.scalar(f"{y}:max_rise_1w", 1e4)
                 d["max_fall_1w_bp"] = self.scalar(f"{y}:max_fall_1w", 1e4)
             yields[t] = d
@@ -313,7 +316,7 @@ class Results:
                     "expr": expr,
                     "probability": d["mean"],
                     "std_error": d["std_error"],
-                    "resolution": "every step" if view.th.kind[k] == 0 else "recorded dates",
+                    "resolution": "every step" if view.th.kind[k] == 0 and every else "recorded dates",
                 }
             )
         fit = {
@@ -345,6 +348,7 @@ class Results:
             "record": str(sim.record or sim.step),
             "steps": cal.n_steps,
             "normals_per_step": self.model.n_draw,
+            "path_metrics": sc.outputs.path_metrics,
             "antithetic": bool(sim.antithetic),
             "quasi_random": bool(sim.quasi_random),
             "run": self.info,

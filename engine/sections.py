@@ -203,6 +203,13 @@ class Outputs(Section):
         "'headline' the 10y (the longest tenor without a 10y), which the decomposition chart shows; 'all'; "
         "'none'. Quantiles cost most of a run's reduction, and the components are most of its variables",
     )
+    path_metrics: Annotated[str, Text(("every_step", "recorded_dates"))] = Field(
+        "every_step",
+        description="where each tenor's per-path metrics (peak, trough, largest moves, realized vol; the 'yield_T > "
+        "x' thresholds) look: 'every_step' composes every tenor's yield at every step; 'recorded_dates' only at the "
+        "recorded dates (simulation.record), which makes a run that needs fans at few dates far cheaper; its moves "
+        "are then between recorded dates and there are no weekly ones",
+    )
     charts: Bool = Field(True, description="write PNG fan charts")
     keep_paths: Annotated[int, Whole(lo=0, hi=MAX_PATHS)] = Field(
         1000,

@@ -72,10 +72,11 @@ def summary(self) -> str:  # self: a Results
         "fitted at start: " + ", ".join(f"{k[:-4].replace('_', ' ')} {v:.2f}%" for k, v in fit["fitted"].items())
     )
     q_lo, q_hi = qname(min(self.quantiles)), qname(max(self.quantiles))
-    wk = cal.steps_per_week > 0
+    wk = self.model.grid.steps_per_week > 0
+    move = "1w" if wk else "1step" if self.model.grid.every_step else "rec."  # rec.: between recorded dates
     hdr = (
         f"{'':<10}{'start':>8}{'horizon':>9}{q_lo + ' to ' + q_hi:>19}{'peak ' + q_hi:>10}"
-        f"{'max rise ' + ('1w' if wk else '1step') + ' ' + q_hi:>20}{'real.vol':>10}"
+        f"{'max rise ' + move + ' ' + q_hi:>20}{'real.vol':>10}"
     )
     lines += ["", hdr + "   (%, bp, bp/yr)"]
     for t, d in m["yields"].items():

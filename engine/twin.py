@@ -91,7 +91,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
     S = np.repeat(model.init[:, None], n_paths, axis=1)
     out = np.empty((model.n_rec, model.n_var, n_paths))
     met = np.empty((N_MET, model.n_tenor, n_paths))
-    spw = model.cal.steps_per_week
+    spw = grid.steps_per_week  # 0 without every_step (outputs.path_metrics)
     hist = np.empty((model.n_tenor, max(spw, 1), n_paths))
     dt = model.cal.dt
     anti = bool(model.scenario.simulation.antithetic)
@@ -204,7 +204,8 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
                         if mirror >= 0:
                             S[TP, mirror] += ptp[tpb.JMU] + ptp[tpb.JSD] * -z
                             S[JUMP_THR, mirror] = S[JUMP_THR, p]
-        _curve_point(S, k + 1, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
+        if grid.every_step or grid.rec_slot[k + 1] >= 0:
+            _curve_point(S, k + 1, cv, events.overlay, grid.rec_slot, spw, hist, out, met)
     return out, met
 
 

@@ -249,25 +249,29 @@ def step(S, S2, E, pk, k, r, dt):
     :class:`Packed`."""
     P = pk.P[r]
     fixed_on, fixed_rate, meeting = pk.fixed_on[k], pk.fixed_rate[k], pk.fomc[k]
+    # the parameters as locals: read once, not once a path (S2 may alias P for all the compiler
+    # knows), so the loop can vectorise; the same arithmetic, bit for bit
+    phi_pi, pi_star, phi_x, a_u, c_u, sd_u = P[PHI_PI], P[PI_STAR], P[PHI_X], P[A_U], P[C_U], P[SD_U]
+    a_v, sd_v, a_s, sd_s, lb, fomc = P[A_V], P[SD_V], P[A_S], P[SD_S], P[LB], P[FOMC_MODE] > 0.5
     for p in range(S.shape[1]):
         x, pi, rs = S2[GAP, p], S2[INFL, p], S2[RSTAR, p]
         u, s0, old = S[STANCE, p], S[SHADOW, p], S[POLICY, p]
-        target = rs + pi + P[PHI_PI] * (pi - P[PI_STAR]) + P[PHI_X] * x + u
+        target = rs + pi + phi_pi * (pi - pi_star) + phi_x * x + u
         v = S[CYCLE, p]
-        S2[STANCE, p] = u * P[A_U] + P[C_U] * v + P[SD_U] * E[SH_STANCE, p]
-        S2[CYCLE, p] = v * P[A_V] + P[SD_V] * E[SH_CYCLE, p]
-        s = target + (s0 - target) * P[A_S] + P[SD_S] * E[SH_POLICY, p]
+        S2[STANCE, p] = u * a_u + c_u * v + sd_u * E[SH_STANCE, p]
+        S2[CYCLE, p] = v * a_v + sd_v * E[SH_CYCLE, p]
+        s = target + (s0 - target) * a_s + sd_s * E[SH_POLICY, p]
         if fixed_on:
             s = fixed_rate
             new = fixed_rate
-        elif P[FOMC_MODE] > 0.5:
+        elif fomc:
             if meeting:
-                want = max(s, P[LB])
-                new = max(old + FOMC_STEP * np.round((want - old) / FOMC_STEP), P[LB])
+                want = max(s, lb)
+                new = max(old + FOMC_STEP * np.round((want - old) / FOMC_STEP), lb)
             else:
                 new = old
         else:
-            new = max(s, P[LB])
+            new = max(s, lb)
         S2[SHADOW, p] = s
         S2[POLICY, p] = new
         S2[CUM_RATE, p] = S[CUM_RATE, p] + 0.5 * (old + new) * dt

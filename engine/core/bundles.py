@@ -17,13 +17,16 @@ from ..registry import core_blocks, fiscal_blocks, plumbing_blocks
 class Grid(NamedTuple):
     """Time: step length ``dt`` (years), the parameter regime of each step ``reg_of_step`` (n,),
     the record slot of each time point ``rec_slot`` (n + 1; -1: not recorded), steps in a week
-    (0 when a step is longer), and whether paths come in antithetic pairs."""
+    of the weekly metrics (0 when a step is longer, or without ``every_step``), whether paths
+    come in antithetic pairs, and whether the curve and the per-path metrics are computed at
+    every time point (``outputs.path_metrics: every_step``) or at the recorded ones only."""
 
     dt: float
     reg_of_step: np.ndarray
     rec_slot: np.ndarray
     steps_per_week: int
     antithetic: bool
+    every_step: bool
 
 
 class Shocks(NamedTuple):
@@ -50,8 +53,12 @@ class Events(NamedTuple):
 
 
 #: Each core block's packed parameters (see the block's ``pack``), by block name (built from the
-#: registry, so typed as Any for the type checker).
-Params: Any = cast(Any, namedtuple("Params", [b.name for b in core_blocks()], module=__name__))
+#: registry, so typed as Any for the type checker), and ``still`` (n_core,) bool: the core blocks
+#: (registry order) whose state never moves in this run, which the kernel does not step
+#: (engine.kernel.still_blocks).
+Params: Any = cast(Any, namedtuple("Params", [b.name for b in core_blocks()] + ["still"], module=__name__))
+#: index of each core block in ``Params.still``
+CORE_INDEX = {b.name: i for i, b in enumerate(core_blocks())}
 #: The fiscal blocks' packed parameters by block name, and ``curve``: the bucket tenors' curve.
 Fiscal: Any = cast(Any, namedtuple("Fiscal", [b.name for b in fiscal_blocks()] + ["curve"], module=__name__))
 
