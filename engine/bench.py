@@ -37,8 +37,7 @@ import numpy as np
 from . import catalog, peers
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_streams
-from .driver import block_normals, default_threads, simulate, summarise
-from .kernel import simulate_block
+from .driver import Kernel, block_normals, default_threads, simulate, summarise
 from .model import build
 from .peers import bare_generator_speed
 from .reduction import PILOT_PATHS
@@ -58,15 +57,14 @@ def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = T
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
     def work(t):
+        kernel = Kernel()  # called as a run calls it
         bufs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # contiguous buffers per block size, as in a run
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
             if n not in bufs:
                 bufs[n] = np.empty((model.n_rec, model.n_var, n)), np.empty((N_MET, model.n_tenor, n))
             S = np.repeat(model.init[:, None], n, axis=1)
-            simulate_block(
-                block_streams(seed, b, model.sources), block_normals(model, seed, b, n), S, *model.bundles, *bufs[n]
-            )
+            kernel(block_streams(seed, b, model.sources), block_normals(model, seed, b, n), S, *model.bundles, *bufs[n])
 
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:

@@ -89,8 +89,35 @@ def chunk_blocks(model: Model, n_paths: int, chunk_paths: int | None = None) -> 
     return [list(range(b, min(b + per_chunk, n_blocks))) for b in range(0, n_blocks, per_chunk)]
 
 
+class Kernel:
+    """:func:`engine.kernel.simulate_block` for the blocks of one model. The first call goes
+    through numba's dispatcher, which compiles or loads the kernel and types every argument on
+    every call: ~0.1 ms for the bundles' nested tuples, a quarter of a Vasicek block's
+    simulation (issue 14). Later calls go straight to the compiled entry point for those
+    argument types, which the blocks of one model share (the same bundles; contiguous float64
+    state, records and normals, built so by :func:`run_blocks`)."""
+
+    def __init__(self) -> None:
+        self.fn: Callable | None = None
+
+    def __call__(self, *args):
+        if self.fn is not None:
+            return self.fn(*args)
+        out = simulate_block(*args)
+        overload = simulate_block.overloads.get(tuple(simulate_block.typeof_pyval(a) for a in args))
+        self.fn = overload.entry_point if overload is not None else simulate_block
+        return out
+
+
 def run_blocks(
-    model: Model, seed: int, blocks: list[int], n_paths: int, out: np.ndarray, met: np.ndarray, offset: int = 0
+    model: Model,
+    seed: int,
+    blocks: list[int],
+    n_paths: int,
+    out: np.ndarray,
+    met: np.ndarray,
+    offset: int = 0,
+    kernel: Kernel | None = None,
 ) -> int:
     """Simulate ``blocks`` (consecutive) into ``out``/``met``, whose path axis starts at path ``offset``.
     Returns the number of paths simulated.
@@ -98,8 +125,10 @@ def run_blocks(
     The kernel is always given C-contiguous records and metrics: a block's columns of a wider
     array are simulated into a contiguous copy and copied back. Numba compiles the kernel apart
     for every array layout it is called with, and the strided one alone took 7-8 s of a cold
-    start (issue 14); the two copies cost well under 1% of the block's simulation."""
+    start (issue 14); the two copies cost well under 1% of the block's simulation. ``kernel``:
+    the model's :class:`Kernel`, when the caller runs its blocks in several calls."""
     done = 0
+    kernel = kernel or Kernel()
     for b in blocks:
         _stop_if_cancelled()
         p0, p1 = b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, n_paths)
@@ -107,7 +136,7 @@ def run_blocks(
         rec_out = out[:, :, p0 - offset : p1 - offset]
         met_out = met[:, :, p0 - offset : p1 - offset]
         rec, mt = np.ascontiguousarray(rec_out), np.ascontiguousarray(met_out)
-        slot, var, path = simulate_block(
+        slot, var, path = kernel(
             block_streams(seed, b, model.sources),
             block_normals(model, seed, b, p1 - p0),
             S,
@@ -144,6 +173,7 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
     and metrics (G, N_MET, n_tenor, B) in buffers reused from group to group; the first ``keep``
     paths are also copied into ``kept`` as (first path, records, metrics)."""
     out = met = np.empty((0, 0, 0, 0))
+    kernel = Kernel()
     for group in block_groups(blocks, n_paths):
         B = min(BLOCK_PATHS, n_paths - group[0] * BLOCK_PATHS)
         if out.shape[0] != len(group) or out.shape[3] != B:
@@ -151,7 +181,7 @@ def _group_stream(model: Model, seed: int, blocks: list[int], n_paths: int, keep
             met = np.empty((len(group), N_MET, model.n_tenor, B))
         for g, b in enumerate(group):
             p0 = b * BLOCK_PATHS
-            run_blocks(model, seed, [b], n_paths, out[g], met[g], offset=p0)
+            run_blocks(model, seed, [b], n_paths, out[g], met[g], offset=p0, kernel=kernel)
             if p0 < keep:
                 k = min(p0 + B, keep) - p0
                 kept.append((p0, out[g, :, :, :k].copy(), met[g, :, :, :k].copy()))
