@@ -157,6 +157,8 @@ def build(sc: Scenario) -> Model:
         init = np.full(N_STATE, np.nan)
     if not np.isfinite(init[:N_REC]).all():
         raise diagnostics.not_computable(sc, "the initial state fitted to the curve")
+    if sc.section("policy").floor_centring == "mean":  # the rule's offset, from the fitted start (engine.blocks.policy)
+        params.policy.offset[:] = policy.centring_offsets(sc, regs, reg_of_step, cal, init, events)
 
     rec_slot = -np.ones(n + 1, dtype=np.int64)
     rec_slot[cal.record_points] = np.arange(len(cal.record_points))

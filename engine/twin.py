@@ -162,7 +162,7 @@ def simulate_twin(model: Model, n_paths: int, seed: int) -> tuple[np.ndarray, np
         S[RSTAR] = pm[mb.RBAR] + (rs - pm[mb.RBAR]) * pm[mb.A_R] + pm[mb.SD_R] * eps[SH_RSTAR]
         # policy
         x, pi, u = S[GAP], S[INFL], S[STANCE].copy()
-        target = S[RSTAR] + pi + pp[pb.PHI_PI] * (pi - pp[pb.PI_STAR]) + pp[pb.PHI_X] * x + u
+        target = S[RSTAR] + pi + pp[pb.PHI_PI] * (pi - pp[pb.PI_STAR]) + pp[pb.PHI_X] * x + u + pol.offset[k]
         v = S[CYCLE].copy()
         S[STANCE] = u * pp[pb.A_U] + pp[pb.C_U] * v + pp[pb.SD_U] * eps[SH_STANCE]
         S[CYCLE] = v * pp[pb.A_V] + pp[pb.SD_V] * eps[SH_CYCLE]

@@ -21,11 +21,38 @@ constant, ``s`` is exactly Vasicek with speed theta, mean i* and volatility sigm
 rate set is ``max(s, lower_bound)``; with ``moves: fomc`` it changes only at meetings, by the
 multiple of 25 bp nearest the rule's rate; over a ``fixed_path`` it is the path (the shadow
 rate is pinned to it, so the rule resumes from the path's last rate).
+
+Floor centring (``floor_centring: mean``). The floor cuts the left tail of the policy rate, so
+across paths its mean sits above the zero-shock path by the floor's option value
+E[max(s, lb)] - max(E s, lb), which grows with the shadow rate's spread (cbo_2025, 5,000 paths:
+mean 3.7% against a zero-shock and median 3.0% in 2055). With centring, the rule's target is
+lowered by a known offset delta_k per step, the same on every path, chosen so that the mean
+policy rate across paths follows the zero-shock path: the macro states do not depend on the
+policy rate and the step is linear, so from the start the shadow rate at time point k is
+Gaussian N(m_k, v_k) (:func:`centring_offsets` carries the exact one-step map of the macro block
+and this one, with the scenario's correlations, level events and regimes), the offset moves its
+mean by D_k (D_k+1 = a D_k + (1 - a) delta_k, a = e^{-theta dt}) and leaves v_k alone, and D_k
+solves
+
+    E[max(Z, lb)] = lb + (mu - lb) Phi(d) + sqrt(v_k) phi(d) = max(m_k, lb),
+    Z ~ N(mu, v_k),  mu = m_k + D_k,  d = (mu - lb) / sqrt(v_k)
+
+(Newton; the left side rises with mu at slope Phi(d)). Where the zero-shock rate is less than
+0.4 s.d. above the bound (sqrt(v) phi(0) = 0.399 sqrt(v)) no shift can reach it, and the mean
+shadow rate is held at the bound instead (D_k = lb - m_k, or 0 below it). What the Gaussian
+leaves out: the volatility regime scales the shocks (a scale mixture with the same variance,
+since E[m^2] = 1; cbo_2025's 2055 mean moved by 0.04 pp with dispersion 0) and the term-premium
+jumps do not touch the policy rate. The curve's expectation does not anticipate the offset (it
+prices max(E avg s, lb), without the floor's option value; README), so the expected path it
+prices from a path's state converges to the rule's target without the offset. Like the
+Bernanke, Kiley & Roberts (2019) "risk-adjusted" rule, whose intercept is lowered to offset the
+lower bound's asymmetry, it is a statement about where the rule is centred, not a new shock.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from typing import Annotated, NamedTuple
 
 import numpy as np
@@ -37,16 +64,20 @@ from ..core.layout import (
     CYCLE,
     GAP,
     INFL,
+    INFL_EXP,
     POLICY,
     RSTAR,
     SH_CYCLE,
     SH_POLICY,
     SH_STANCE,
     SHADOW,
+    SHOCK_NAMES,
     STANCE,
 )
 from ..core.ou import ou_coeffs, stack
+from ..core.shocks import matrix as correlation_matrix
 from ..schema import Checks, Date, Field, NonNegRate, Num, Rate, Section, Speed, Text, Vol
+from . import macro as _macro
 
 FOMC_STEP = 0.0025  # 25 bp
 
@@ -120,6 +151,14 @@ class Params(Section):
         [], description="a fixed policy path (rate from each date to the next); empty for none"
     )
     fixed_until: Date | None = Field(None, description="date from which the rule takes over after a fixed_path")
+    # Off by default (every scenario but cbo_2025 keeps its paths); cbo_2025 centres on its
+    # deterministic reference (issue 13). See the module docstring.
+    floor_centring: Annotated[str, Text(("none", "mean"))] = Field(
+        "none",
+        description="'mean': the rule's target is lowered by a known offset per step (the same on every path) so "
+        "the policy rate's mean across paths follows the zero-shock path instead of sitting above it by the "
+        "floor's option value; 'none': no offset",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Params:
@@ -138,11 +177,19 @@ class Params(Section):
             c.add(("fixed_until",), f"{self.fixed_until} is not after the last fixed_path date {dates[-1]}")
         if self.fomc_dates is not None and self.moves != "fomc":
             c.add(("fomc_dates",), "given but policy.moves is not 'fomc'; set moves: fomc to use meetings")
+        if self.floor_centring == "mean":
+            if self.moves != "continuous":
+                c.add(("floor_centring",), "'mean' needs policy.moves: continuous (25 bp steps are not linear)")
+            if fp:
+                c.add(("floor_centring",), "'mean' cannot be used with a fixed_path (the path sets the rate)")
+            if self.rule_speed.value <= 0.0:
+                c.add(("floor_centring",), "'mean' needs policy.rule_speed above 0/yr (the offset acts via the rule)")
         c.raise_all()
         return self
 
 
-FIXED: tuple[str, ...] = ()  # events may set every number (dates, paths and the meeting mode are not numbers)
+# events may set every number (dates, paths, the meeting mode and the centring are not numbers)
+FIXED: tuple[str, ...] = ()
 
 # packed slots: the rule's OU decay and shock s.d. per step, its responses, the target, the floor,
 # the FOMC mode (1: moves at meetings), the stance's OU decay and shock s.d., the stance's
@@ -153,12 +200,15 @@ N_SLOT = 12
 
 class Packed(NamedTuple):
     """The policy block's kernel parameters: ``P`` (regime, slot), and per step k: whether a fixed
-    path sets the rate (``fixed_on``), its rate (decimal), whether an FOMC meeting falls in it."""
+    path sets the rate (``fixed_on``), its rate (decimal), whether an FOMC meeting falls in it,
+    and the floor centring's offset of the rule's target (``offset``, decimal; zero unless
+    ``floor_centring: mean``, written by engine.model with :func:`centring_offsets`)."""
 
     P: np.ndarray
     fixed_on: np.ndarray
     fixed_rate: np.ndarray
     fomc: np.ndarray
+    offset: np.ndarray
 
 
 def pack_one(p: Params, target: float, dt: float) -> np.ndarray:
@@ -189,6 +239,7 @@ def pack(regimes: list, cal, reg_of_step) -> Packed:
         fixed_on,
         fixed_rate,
         fomc,
+        np.zeros(cal.n_steps),
     )
 
 
@@ -200,6 +251,121 @@ def drift_rows(p: Params, target: float) -> tuple[np.ndarray, np.ndarray, float]
     row_s = np.array([-th * p.gap_response, -th * (1.0 + p.inflation_response), 0.0, -th, -th, th])
     c = -th * p.inflation_response * target
     return row_u, row_s, c
+
+
+#: the centring's state z, in order: gap, inflation, expectations, r*, stance, cycle, shadow rate
+#: (engine.core.layout rows), and the shock that moves each (engine.registry.SHOCKS names)
+Z_ROWS = (GAP, INFL, INFL_EXP, RSTAR, STANCE, CYCLE, SHADOW)
+Z_SHOCKS = (
+    "output_gap",
+    "inflation",
+    "inflation_expectations",
+    "neutral_rate",
+    "policy_stance",
+    "policy_cycle",
+    "policy_rate",
+)
+_ZS = 6  # the shadow rate's index in z
+_INV_SQRT2 = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+
+
+def one_step_map(pm: np.ndarray, pp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(A, b, G) of the kernel's macro and policy step with the continuous rule: z' = A z + b + G e
+    for z (:data:`Z_ROWS`) and e the step's standard normal shocks (:data:`Z_SHOCKS`), from the
+    packed slots of a regime (``pm``: engine.blocks.macro, ``pp``: this block) - the same
+    equations as :func:`engine.blocks.macro.step` and :func:`step`, term for term."""
+    mb = _macro
+    A, b, G = np.zeros((7, 7)), np.zeros(7), np.zeros((7, 7))
+    A[0, 0], G[0, 0] = pm[mb.A_X], pm[mb.SD_X]
+    A[1, 1], A[1, 2], A[1, 0], G[1, 1] = pm[mb.A_PI], 1.0 - pm[mb.A_PI], pm[mb.C_PI], pm[mb.SD_PI]
+    w, ae = pm[mb.W_ANCH], pm[mb.A_E]
+    A[2, 1], A[2, 2], b[2], G[2, 2] = (1.0 - ae) * (1.0 - w), ae, (1.0 - ae) * w * pm[mb.PI_STAR], pm[mb.SD_E]
+    A[3, 3], b[3], G[3, 3] = pm[mb.A_R], (1.0 - pm[mb.A_R]) * pm[mb.RBAR], pm[mb.SD_R]
+    A[4, 4], A[4, 5], G[4, 4] = pp[A_U], pp[C_U], pp[SD_U]
+    A[5, 5], G[5, 5] = pp[A_V], pp[SD_V]
+    # the target reads the new gap, inflation and r* and the stance at the start of the step
+    k_pi = 1.0 + pp[PHI_PI]
+    t_row = A[3] + k_pi * A[1] + pp[PHI_X] * A[0]
+    t_row[4] += 1.0
+    t_b = b[3] + k_pi * b[1] + pp[PHI_X] * b[0] - pp[PHI_PI] * pp[PI_STAR]
+    t_g = G[3] + k_pi * G[1] + pp[PHI_X] * G[0]
+    a = pp[A_S]
+    A[_ZS] = (1.0 - a) * t_row
+    A[_ZS, _ZS] += a
+    b[_ZS] = (1.0 - a) * t_b
+    G[_ZS] = (1.0 - a) * t_g
+    G[_ZS, _ZS] += pp[SD_S]
+    return A, b, G
+
+
+def floored_mean(mu: float, lb: float, sd: float) -> float:
+    """E[max(Z, lb)] for Z ~ N(mu, sd^2) (decimals): lb + (mu - lb) Phi(d) + sd phi(d), d = (mu - lb) / sd."""
+    if sd <= 0.0:
+        return max(mu, lb)
+    d = (mu - lb) / sd
+    return lb + (mu - lb) * 0.5 * math.erfc(-d * _INV_SQRT2) + sd * _INV_SQRT_2PI * math.exp(-0.5 * d * d)
+
+
+def centring_shift(m: float, lb: float, sd: float) -> float:
+    """D: the shift of the shadow rate's mean ``m`` (s.d. ``sd``) after which the mean policy rate
+    E[max(m + D + sd Z, lb)] is max(m, lb); where no shift reaches it (m - lb < 0.399 sd), the one
+    that puts the mean at the bound (0 below it). Decimals. Newton from 0: the floored mean is
+    convex and rises at slope Phi(d) in mu, so the iterates fall monotonically to the root."""
+    if sd <= 0.0:
+        return 0.0
+    want = max(m, lb)
+    if floored_mean(lb, lb, sd) >= want:
+        return min(0.0, lb - m)
+    D = 0.0
+    for _ in range(100):
+        f = floored_mean(m + D, lb, sd) - want
+        if abs(f) <= 1e-15:
+            break
+        D -= f / (0.5 * math.erfc(-((m + D - lb) / sd) * _INV_SQRT2))
+    return D
+
+
+def centring_moments(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> np.ndarray:
+    """(time point, 3): the mean and s.d. of the shadow rate without the offset, and the lower
+    bound in force, at time points 0..n from the start ``init`` (known): the mean and covariance
+    of z carried through :func:`one_step_map` of each step's regime, the scenario's correlations
+    between the shocks, the level events of each step added to the mean (a shock to the policy
+    rate moves the shadow rate, as in the kernel). Decimals."""
+    idx = [SHOCK_NAMES.index(n) for n in Z_SHOCKS]
+    R = correlation_matrix(sc.correlations)[np.ix_(idx, idx)]
+    where = {row: i for i, row in enumerate(Z_ROWS)}
+    where[POLICY] = _ZS
+    n_steps = cal.n_steps
+    Pm = _macro.pack(regs, cal, reg_of_step)
+    Pp = np.array([pack_one(r.policy, r.macro.inflation_target.value, cal.dt) for r in regs])
+    m = np.array([init[row] for row in Z_ROWS])
+    C = np.zeros((7, 7))
+    out = np.zeros((n_steps + 1, 3))
+    out[0] = m[_ZS], 0.0, Pp[reg_of_step[0]][LB]
+    for k in range(n_steps):
+        r = reg_of_step[k]
+        for e in range(events.ptr[k], events.ptr[k + 1]):
+            if events.row[e] in where:
+                m[where[events.row[e]]] += events.size[e]
+        A, b, G = one_step_map(Pm[r], Pp[r])
+        m = A @ m + b
+        C = A @ C @ A.T + G @ R @ G.T
+        out[k + 1] = m[_ZS], math.sqrt(max(C[_ZS, _ZS], 0.0)), Pp[r][LB]
+    return out
+
+
+def centring_offsets(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> np.ndarray:
+    """The floor centring's offset of the rule's target in each step (decimal; module docstring):
+    D_k from :func:`centring_shift` at each time point's moments (:func:`centring_moments`), then
+    delta_k = (D_k+1 - a D_k) / (1 - a) with a = e^{-theta dt} of step k's regime."""
+    mo = centring_moments(sc, regs, reg_of_step, cal, init, events)
+    n_steps = cal.n_steps
+    D = np.array([centring_shift(mo[i, 0], mo[i, 2], mo[i, 1]) for i in range(n_steps + 1)])
+    a = np.array([ou_coeffs(regs[reg_of_step[k]].policy.rule_speed.value, 0.0, cal.dt)[0] for k in range(n_steps)])
+    # a = 1 (a `set` event stopping the rule) leaves the shadow rate deaf to its target: no offset there
+    inert = a >= 1.0
+    return np.where(inert, 0.0, (D[1:] - a * D[:-1]) / np.where(inert, 1.0, 1.0 - a))
 
 
 def fomc_dates(p: Params, start: _dt.date, end: _dt.date) -> list[_dt.date]:
@@ -253,10 +419,11 @@ def step(S, S2, E, pk, k, r, dt):
     # knows), so the loop can vectorise; the same arithmetic, bit for bit
     phi_pi, pi_star, phi_x, a_u, c_u, sd_u = P[PHI_PI], P[PI_STAR], P[PHI_X], P[A_U], P[C_U], P[SD_U]
     a_v, sd_v, a_s, sd_s, lb, fomc = P[A_V], P[SD_V], P[A_S], P[SD_S], P[LB], P[FOMC_MODE] > 0.5
+    offset = pk.offset[k]  # the floor centring's (0 unless policy.floor_centring: mean)
     for p in range(S.shape[1]):
         x, pi, rs = S2[GAP, p], S2[INFL, p], S2[RSTAR, p]
         u, s0, old = S[STANCE, p], S[SHADOW, p], S[POLICY, p]
-        target = rs + pi + phi_pi * (pi - pi_star) + phi_x * x + u
+        target = rs + pi + phi_pi * (pi - pi_star) + phi_x * x + u + offset
         v = S[CYCLE, p]
         S2[STANCE, p] = u * a_u + c_u * v + sd_u * E[SH_STANCE, p]
         S2[CYCLE, p] = v * a_v + sd_v * E[SH_CYCLE, p]
