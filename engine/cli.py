@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--headline",
             default="rise_to_peak",
-            help="what ranks the stresses: rise_to_peak (default), change_to_horizon, horizon, max_rise_1step",
+            help="what ranks the stresses: rise_to_peak (default), change_to_horizon, horizon, max_rise_1step (the "
+            "largest rise between recorded dates when every scenario has outputs.path_metrics: recorded_dates)",
         )
         output_args(sp, "folder for the tables (CSV, markdown, JSON) and charts", "do not write PNG charts")
         sp.add_argument("--report", metavar="DIR", help="also write a self-contained HTML page, DIR/report.html")

@@ -1,11 +1,12 @@
 """``ustsim compare``: stress outcomes against a base on common random numbers.
 
 Every scenario runs on one common grid (step, horizon, record, paths, seed, antithetic and
-quasi-random settings) with the same random streams (engine.core.sampling): path ``p`` of every
-scenario takes the same draws from every source they share, so the difference of a metric
-between two scenarios is measured per path and its Monte Carlo standard error comes from the
-per-path (paired) differences, reduced streaming (engine.pairing) like a run's summaries. Each
-scenario keeps its own start date, initial state, parameters and events.
+quasi-random settings, where the per-path metrics look: ``outputs.path_metrics``) with the same
+random streams (engine.core.sampling): path ``p`` of every scenario takes the same draws from
+every source they share, so the difference of a metric between two scenarios is measured per
+path and its Monte Carlo standard error comes from the per-path (paired) differences, reduced
+streaming (engine.pairing) like a run's summaries. Each scenario keeps its own start date,
+initial state, parameters and events.
 
 The common grid (:func:`common_grid`): the finest step among the scenarios (a daily-step stress
 keeps its daily mechanics), the longest of the stresses' own horizons, the base's paths and seed.
@@ -176,7 +177,9 @@ def common_grid(scenarios: list[Scenario], base: int, *, paths=None, seed=None, 
     finest step among them; the longest of the stresses' own horizons (a 60-day unwind compared
     over ten years is lost in the noise of the ten years); the base's paths, seed and sampling;
     the finest record interval among them unless that records more than ``MAX_RECORDS`` points,
-    then the base's; never finer than the step. ``horizon`` etc. override."""
+    then the base's; never finer than the step; per-path metrics at every step if any scenario
+    has them there (``outputs.path_metrics``: a peak or largest move compares only at one
+    resolution). ``horizon`` etc. override."""
     b = scenarios[base].simulation
 
     def tenor(key: str, value: str):  # a value as the schema parses it
@@ -201,12 +204,18 @@ def common_grid(scenarios: list[Scenario], base: int, *, paths=None, seed=None, 
         "seed": int(seed if seed is not None else b.seed),
         "antithetic": bool(b.antithetic),
         "quasi_random": bool(b.quasi_random),
+        "path_metrics": "every_step"
+        if any(s.outputs.path_metrics == "every_step" for s in scenarios)
+        else "recorded_dates",
     }
 
 
 def _on_grid(sc: Scenario, grid: dict) -> Scenario:
     return sc.with_overrides(
-        [f"simulation.{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in grid.items()]
+        [
+            f"{'outputs' if k == 'path_metrics' else 'simulation'}.{k}={str(v).lower() if isinstance(v, bool) else v}"
+            for k, v in grid.items()
+        ]
     )
 
 
@@ -238,7 +247,11 @@ def compare(
     grid = common_grid(scenarios, base, paths=paths, seed=seed, horizon=horizon, step=step)
     notes = []
     for name, s in zip(names, scenarios):
-        own = {"step": str(s.simulation.step), "horizon": str(s.simulation.horizon)}
+        own = {
+            "step": str(s.simulation.step),
+            "horizon": str(s.simulation.horizon),
+            "path_metrics": s.outputs.path_metrics,
+        }
         moved = [f"{k} {own[k]} -> {grid[k]}" for k in own if own[k] != grid[k]]
         if moved:
             notes.append(f"{name} runs on the common grid ({', '.join(moved)})")
@@ -294,6 +307,7 @@ def _unique(names: list[str]) -> list[str]:
 def _rows(view, tenors: list[str], tenor: str) -> list[tuple[str, str, str, float, bool]]:
     """(metric, unit, scalar name, scale, subtract the start) of the table's rows."""
     rows = []
+    move = "1-step" if view.every_step else "recorded-date"  # outputs.path_metrics (one on the common grid)
     order = [tenor] + [t for t in tenors if t != tenor]
     for t in order:
         y = f"yield_{t}"
@@ -301,7 +315,7 @@ def _rows(view, tenors: list[str], tenor: str) -> list[tuple[str, str, str, floa
             (f"{y} at horizon", "pct", f"{y}:horizon", 100.0, False),
             (f"{y} change to horizon", "bp", f"{y}:change_to_horizon", 1e4, False),
             (f"{y} rise to peak", "bp", f"{y}:peak", 1e4, True),
-            (f"{y} largest 1-step rise", "bp", f"{y}:max_rise_1step", 1e4, False),
+            (f"{y} largest {move} rise", "bp", f"{y}:max_rise_1step", 1e4, False),
         ]
         if f"{y}:max_rise_1w" in view.scalar_names:
             rows.append((f"{y} largest 1-week rise", "bp", f"{y}:max_rise_1w", 1e4, False))

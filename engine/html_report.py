@@ -558,6 +558,8 @@ def run_page(results: Results, *, facts: Mapping[str, object] | None = None) -> 
     # headline: the yields at the horizon
     wk = "max_rise_1w_bp" in next(iter(m["yields"].values()), {})
     rise = "max_rise_1w_bp" if wk else "max_rise_1step_bp"
+    # outputs.path_metrics: recorded_dates makes the largest rise one between recorded dates
+    move = "1-week" if wk else "1-step" if m.get("path_metrics", "every_step") == "every_step" else "recorded-date"
     head = pd.DataFrame(
         {
             "start": {t: d["start_pct"] for t, d in m["yields"].items()},
@@ -568,19 +570,19 @@ def run_page(results: Results, *, facts: Mapping[str, object] | None = None) -> 
             q_hi: {t: d["horizon_pct"][q_hi] for t, d in m["yields"].items()},
             "change": {t: d["change_to_horizon_bp"]["mean"] for t, d in m["yields"].items()},
             f"peak {q_hi}": {t: d["peak_pct"][q_hi] for t, d in m["yields"].items()},
-            f"{rise[:-3].replace('_', ' ')} {q_hi}": {t: d[rise][q_hi] for t, d in m["yields"].items()},
+            f"max {move} rise {q_hi}": {t: d[rise][q_hi] for t, d in m["yields"].items()},
             "realised vol": {t: d["realized_vol_bp_per_yr"]["mean"] for t, d in m["yields"].items()},
         }
     )
     head.index = pd.Index([f"yield_{t}" for t in head.index], name="yield")
     units = dict.fromkeys(("start", "mean", "s.e.", q_lo, mid, q_hi, f"peak {q_hi}"), "%")
-    units.update({"change": "bp", f"{rise[:-3].replace('_', ' ')} {q_hi}": "bp"})
+    units.update({"change": "bp", f"max {move} rise {q_hi}": "bp"})
     units["realised vol"] = "bp/yr"
     page.heading("Yields at the horizon")
     page.table(
         head,
         f"Start, distribution at {m['end']} (mean, its standard error, quantiles), change to the horizon, "
-        f"peak, largest {'1-week' if wk else '1-step'} rise and realised volatility (means over paths)",
+        f"peak, largest {move} rise and realised volatility (means over paths)",
         units=units,
         decimals={c: (2 if u == "%" else 1) for c, u in units.items() if c != "s.e."},
     )

@@ -295,6 +295,8 @@ class View:
         sc = model.scenario
         self.labels = [str(t) for t in model.tenors]
         self.fan_names = fan_names(self.labels, model.rec_names[N_REC:])
+        #: the per-path metrics look at every step, or at the recorded dates only (outputs.path_metrics)
+        self.every_step = bool(model.grid.every_step)
         #: each fan variable's row in the quantile sketch (-1: moments only)
         self.rows = quantile_rows(self.fan_names, self.labels, sc.outputs.component_quantiles)
         self.n_quantile = int((self.rows >= 0).sum())

@@ -57,7 +57,7 @@ class Block:
     ``enabled`` is set (their rows come after the core rows, their outputs after the fiscal
     ones). ``rows``: the state it owns, in order; ``outputs``: what its ``record`` step writes,
     in order (fiscal and plumbing blocks). ``reads``: the other blocks' rows its step reads (core
-    blocks; tests/test_still.py changes every other row and checks that the step does not see it).
+    blocks; tests/test_pay_for_what_you_ask.py changes every other row and checks that the step does not see it).
     """
 
     name: str

@@ -25,7 +25,7 @@ from pydantic import BaseModel, PrivateAttr, ValidationError, create_model, mode
 
 from . import catalog, units
 from .core import calendar
-from .core.events import regimes
+from .core.events import regime_problems, regimes
 from .core.layout import FISCAL_NAMES, PLUMBING_BLOCK, PLUMBING_UNITS
 from .core.sampling import MAX_DIMENSION
 from .core.shocks import Correlations, active_shocks
@@ -115,6 +115,9 @@ class Scenario(Section):
         for b in BLOCKS:  # each block's rules across sections
             for path, msg in getattr(module(b.name), "checks", lambda sc: [])(self):
                 c.add(path, msg)
+            if b.group == "core":  # the regimes `set` events start (the plumbing blocks check theirs)
+                for path, msg in regime_problems(self, b.name):
+                    c.add(path, msg)
         sim = self.simulation
         end = calendar.end_date(sim.start, sim.horizon)
         for i, ev in enumerate(self.events):

@@ -180,14 +180,6 @@ def _convert(loader, node, path, lines, problems, filename, budget):
         return None
 
 
-#: libyaml's safe dumper where PyYAML has it (its wheels do): 4-5x faster than the pure-Python one
-#: on a resolved scenario (3.4 against 16 ms), which every run dumps for its digest and outputs;
-#: tests/test_scenarios.py checks that both write the same text for every shipped scenario
-DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def dump(data, dumper=None) -> str:
+def dump(data) -> str:
     """Write plain data as block-style YAML (keys in the order given)."""
-    return yaml.dump(
-        data, Dumper=dumper or DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
-    )
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)

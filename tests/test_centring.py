@@ -62,6 +62,10 @@ def test_compensation_without_jumps_changes_nothing():
     [
         ("term_premium.compensate_jumps=maybe", "is not true or false"),
         ("term_premium.speed=0/yr", "needs term_premium.speed above 0/yr"),
+        (  # a regime a `set` event starts is held to the same rules (named by the event)
+            "events=[{date: 2027-01-01, set: term_premium.speed, value: 0/yr}]",
+            r"events\[0\]\.value: from 2027-01-01 term_premium would break its rules: needs term_premium\.speed",
+        ),
     ],
 )
 def test_bad_compensation_settings_are_refused_in_one_line(override, message):
@@ -103,8 +107,8 @@ def test_the_shadow_rates_moments_are_the_kernels():
     se = np.array([r.std_error(row) for row in s])
     assert (np.abs(s.mean(axis=1) - at[:, 0]) <= Z * se + 1e-12).all()
     sd = s.std(axis=1)
-    # the s.d. of a sample s.d. is about sd / sqrt(2 n) for a normal (n / 2 antithetic pairs: n / 2 draws)
-    assert (np.abs(sd[1:] - at[1:, 1]) <= Z * at[1:, 1] / np.sqrt(2 * n / 2)).all(), (sd, at[:, 1])
+    # the s.d. of a sample s.d. is about sd / sqrt(2 n) for a normal (the baseline's paths are independent)
+    assert (np.abs(sd[1:] - at[1:, 1]) <= Z * at[1:, 1] / np.sqrt(2 * n)).all(), (sd, at[:, 1])
     assert at[-1, 1] > 3.0  # pp: ten years out the shadow rate is wide (the floor's option value matters)
 
 
@@ -113,7 +117,13 @@ def test_floored_mean_and_the_shift_are_the_closed_form():
 
     from engine.blocks.policy import centring_shift, floored_mean
 
-    for mu, lb, sd in [(0.03, 0.001, 0.045), (0.0, 0.001, 0.01), (0.05, 0.0, 0.002), (-0.02, 0.001, 0.03)]:
+    for mu, lb, sd in [
+        (0.03, 0.001, 0.045),
+        (0.0, 0.001, 0.01),
+        (0.05, 0.0, 0.002),
+        (-0.02, 0.001, 0.03),
+        (0.004, 0.001, 0.03),
+    ]:
 
         def f(z, mu=mu, lb=lb, sd=sd):
             return max(mu + sd * z, lb) * stats.norm.pdf(z)
@@ -121,10 +131,17 @@ def test_floored_mean_and_the_shift_are_the_closed_form():
         num = integrate.quad(f, -12, 12, points=[(lb - mu) / sd])[0]
         assert floored_mean(mu, lb, sd) == pytest.approx(num, abs=1e-12)
         shift = centring_shift(mu, lb, sd)
-        if mu - lb > 0.3989422804014327 * sd:
-            assert floored_mean(mu + shift, lb, sd) == pytest.approx(max(mu, lb), abs=1e-14) and shift <= 0
-        else:  # out of reach: the mean shadow rate is held at the bound (or left where it is below it)
-            assert shift == pytest.approx(min(0.0, lb - mu), abs=1e-15)
+        if mu > lb:  # a root always exists; within 0.4 s.d. of the bound it puts the mean below the bound
+            assert floored_mean(mu + shift, lb, sd) == pytest.approx(mu, abs=1e-14) and shift <= 0
+            if mu - lb < 0.3989422804014327 * sd:
+                assert mu + shift < lb
+        else:  # at or below the bound no finite shift brings the floored mean down to it
+            assert shift == 0.0
+    # roots deep below the bound (Newton's steps shrink there; bisection finishes them)
+    for mu, lb, sd in [(0.005, 0.0, 0.02), (0.0001, 0.0, 0.05), (0.5, 0.0, 2.0)]:
+        shift = centring_shift(mu, lb, sd)
+        assert floored_mean(mu + shift, lb, sd) == pytest.approx(mu, rel=1e-9, abs=1e-15), (mu, lb, sd, shift)
+    assert centring_shift(0.5, 0.0, 2.0) == pytest.approx(-1.19, abs=0.01)  # the review's case (bisection: -1.19)
     assert centring_shift(0.03, 0.001, 0.0) == 0.0
 
 
@@ -142,6 +159,18 @@ def test_with_floor_centring_the_mean_policy_rate_is_the_zero_shock_path():
     assert m0[-1] - det[-1] > 0.3 + Z * se0[-1], (m0[-1], det[-1])
     # the offset lowers the median below the zero-shock path: the mean is centred, not the median
     assert np.median(c.raw("policy_rate")[-1]) * 100 < det[-1] - 0.3
+
+
+def test_floor_centring_holds_the_mean_where_the_zero_shock_rate_is_near_the_bound():
+    """A low start: for years the zero-shock rate is within 0.4 s.d. of the bound, where the
+    shift puts the shadow rate's mean below the bound; the mean policy rate still follows the
+    zero-shock path within Z standard errors."""
+    low = ["initial.fed_funds=0.25%", "initial.inflation=0.5%", "initial.output_gap=-3%"]
+    n = 4000
+    det = run(BASELINE, [*GAUSS, *ZERO_SHOCK, *low]).raw("policy_rate")[:, 0] * 100
+    c = run(BASELINE, [*GAUSS, *low, f"simulation.paths={n}", f"outputs.keep_paths={n}", "policy.floor_centring=mean"])
+    m, se = _mean_se(c, "policy_rate")
+    assert (np.abs(m - det) <= Z * se + 1e-12).all(), (m - det) / np.maximum(se, 1e-12)
 
 
 def test_floor_centring_without_shocks_changes_nothing():
@@ -165,6 +194,10 @@ def test_floor_centring_without_shocks_changes_nothing():
             "cannot be used with a fixed_path",
         ),
         (["policy.floor_centring=mean", "policy.rule_speed=0/yr"], "needs policy.rule_speed above 0/yr"),
+        (
+            ["policy.floor_centring=mean", "events=[{date: 2027-01-01, set: policy.rule_speed, value: 0/yr}]"],
+            r"events\[0\]\.value: from 2027-01-01 policy would break its rules: 'mean' needs policy\.rule_speed",
+        ),
     ],
 )
 def test_bad_floor_centring_settings_are_refused_in_one_line(overrides, message):

@@ -170,3 +170,16 @@ def test_metrics_at_recorded_dates_are_those_of_the_recorded_yields():
 def test_path_metrics_refuses_an_unknown_choice():
     with pytest.raises(engine.ScenarioError, match=r"outputs\.path_metrics"):
         engine.load_scenario(BASELINE, overrides=["outputs.path_metrics=sometimes"])
+
+
+def test_a_comparison_looks_at_path_metrics_at_one_resolution():
+    """compare/sweep put every scenario on the common grid's outputs.path_metrics: every step if
+    any scenario has it (a peak from monthly points against one from weekly steps would bias the
+    paired difference), recorded dates only if all do."""
+    from engine.comparison import _on_grid, common_grid
+
+    vas, base = engine.load_scenario(VASICEK), engine.load_scenario(BASELINE)
+    grid = common_grid([vas, base], 0)
+    assert grid["path_metrics"] == "every_step"
+    assert build(_on_grid(vas, grid)).grid.every_step
+    assert common_grid([vas, vas], 0)["path_metrics"] == "recorded_dates"

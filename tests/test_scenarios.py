@@ -47,14 +47,3 @@ def test_tariff_shock_replay_holds_the_april_2025_closes():
     f10 = res.fan("yield_10y").q50
     move = (f10[pd.Timestamp("2025-04-11")] - f10[pd.Timestamp("2025-04-04")]) * 100
     assert abs(move - 47) < 20, move
-
-
-@pytest.mark.parametrize("path", FILES, ids=[os.path.basename(f) for f in FILES])
-def test_libyaml_and_pure_python_write_the_same_resolved_scenario(path):
-    """Runs dump the resolved scenario (and hash it for the digest) with libyaml where PyYAML has
-    it; the pure-Python dumper must write the same text, so digests do not depend on it."""
-    yaml = pytest.importorskip("yaml")
-    from engine.yamlio import dump
-
-    plain = engine.load_scenario(path, overrides=["description=Zinssätze — “quoted” é 利率 " + "x" * 120]).to_plain()
-    assert dump(plain, yaml.SafeDumper) == dump(plain, getattr(yaml, "CSafeDumper", yaml.SafeDumper))

@@ -37,9 +37,10 @@ solves
     E[max(Z, lb)] = lb + (mu - lb) Phi(d) + sqrt(v_k) phi(d) = max(m_k, lb),
     Z ~ N(mu, v_k),  mu = m_k + D_k,  d = (mu - lb) / sqrt(v_k)
 
-(Newton; the left side rises with mu at slope Phi(d)). Where the zero-shock rate is less than
-0.4 s.d. above the bound (sqrt(v) phi(0) = 0.399 sqrt(v)) no shift can reach it, and the mean
-shadow rate is held at the bound instead (D_k = lb - m_k, or 0 below it). What the Gaussian
+(Newton; the left side rises with mu at slope Phi(d), from lb as mu goes to minus infinity, so
+above the bound a root always exists, with mu below the bound where the zero-shock rate is less
+than 0.4 s.d. above it: sqrt(v) phi(0) = 0.399 sqrt(v)). Where the zero-shock rate is at or
+below the bound, no finite shift brings the mean down to it, and D_k is 0. What the Gaussian
 leaves out: the volatility regime scales the shocks (a scale mixture with the same variance,
 since E[m^2] = 1; cbo_2025's 2055 mean moved by 0.04 pp with dispersion 0) and the term-premium
 jumps do not touch the policy rate. The curve's expectation does not anticipate the offset (it
@@ -309,21 +310,30 @@ def floored_mean(mu: float, lb: float, sd: float) -> float:
 
 def centring_shift(m: float, lb: float, sd: float) -> float:
     """D: the shift of the shadow rate's mean ``m`` (s.d. ``sd``) after which the mean policy rate
-    E[max(m + D + sd Z, lb)] is max(m, lb); where no shift reaches it (m - lb < 0.399 sd), the one
-    that puts the mean at the bound (0 below it). Decimals. Newton from 0: the floored mean is
-    convex and rises at slope Phi(d) in mu, so the iterates fall monotonically to the root."""
-    if sd <= 0.0:
+    E[max(m + D + sd Z, lb)] is max(m, lb). Decimals. Above the bound a shift always exists: the
+    floored mean rises continuously from lb (as the mean goes to minus infinity) at slope Phi(d),
+    so the root may put the shadow rate's mean below the bound. At or below the bound no finite
+    shift brings the floored mean down to it, and the mean is left where it is (0). Newton from
+    0: the floored mean is convex and increasing, so the iterates fall monotonically to the root;
+    where they have not converged in 100 steps (a root deep below the bound, where the slope is
+    tiny), bisection in d = (mu - lb) / sd finishes it."""
+    if sd <= 0.0 or m <= lb:
         return 0.0
-    want = max(m, lb)
-    if floored_mean(lb, lb, sd) >= want:
-        return min(0.0, lb - m)
+    want = m
     D = 0.0
     for _ in range(100):
         f = floored_mean(m + D, lb, sd) - want
         if abs(f) <= 1e-15:
-            break
+            return D
         D -= f / (0.5 * math.erfc(-((m + D - lb) / sd) * _INV_SQRT2))
-    return D
+    lo, hi = -40.0, (m + D - lb) / sd  # the floored mean at d = -40 is lb to double precision
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if floored_mean(lb + mid * sd, lb, sd) < want:
+            lo = mid
+        else:
+            hi = mid
+    return lb + hi * sd - m
 
 
 def centring_moments(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> np.ndarray:

@@ -93,6 +93,17 @@ def block_event_problems(sc, block: str, targets: tuple[str, ...] = ()) -> list[
         for i, ev in enumerate(sc.events)
         if ev.kind == "shock" and ev.shock in targets and ev.size.value <= 0 and ev.shock != "basis_margin"
     ]
+    return out + regime_problems(sc, block)
+
+
+def regime_problems(sc, block: str) -> list[tuple[tuple, str]]:
+    """Every regime that ``set`` events start in ``block`` must pass the section's own rules: a
+    ``set`` changes one key, and a combination the section refuses in the file (a zero haircut
+    with a zero margin, a zero rule speed with the floor centring) is refused here too, naming
+    the event."""
+    out: list[tuple[tuple, str]] = []
+    sec = getattr(sc, block)
+    sets = [(i, ev) for i, ev in enumerate(sc.events) if ev.kind == "set" and ev.set.split(".", 1)[0] == block]
     plain = sec.model_dump(mode="json", by_alias=True)
     for i, ev in sorted(sets, key=lambda x: x[1].date):
         key = ev.set.split(".", 1)[1]
