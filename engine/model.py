@@ -157,6 +157,9 @@ def build(sc: Scenario) -> Model:
         init = np.full(N_STATE, np.nan)
     if not np.isfinite(init[:N_REC]).all():
         raise diagnostics.not_computable(sc, "the initial state fitted to the curve")
+    bounds = bounds._replace(pricing=_pricing_error(sc, fit, cal))
+    # the yields start at the observed curve: the fit's residuals are the part 'pricing_error'
+    cv = cv._replace(resid=_resid(bounds, n, np.array([t.years for t in tenors])))
     if sc.section("policy").floor_centring == "mean":  # the rule's offset, from the fitted start (engine.blocks.policy)
         params.policy.offset[:] = policy.centring_offsets(sc, regs, reg_of_step, cal, init, events)
 
@@ -281,17 +284,35 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
 
 
 class _Bounds(NamedTuple):
-    """Per time point 0..n: the lower bound, the yields' floor and the parameter regime."""
+    """Per time point 0..n: the lower bound, the yields' floor and the parameter regime; the
+    start's pricing error (:func:`_pricing_error`: time point 0..n, observed tenor; with the
+    observed tenors in years), or None before the fit or without a curve."""
 
     lb: np.ndarray
     floor: np.ndarray
     regime: list
+    pricing: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _pricing_error(sc: Scenario, fit: dict, cal) -> tuple[np.ndarray, np.ndarray] | None:
+    """The start's pricing error at the observed tenors and every time point: observed less the
+    fitted model's yield (decimal), times 2^(-t / initial.pricing_error_half_life), t the time
+    point's years since the start; returns (tenors in years, (n + 1, tenor) errors), or None
+    without a curve or with ``initial.pricing_error: drop``."""
+    h = sc.initial.pricing_error_half_life
+    if not fit or sc.initial.pricing_error == "drop":
+        return None
+    pts = sorted((units.parse(t, "tenor").years, obs - mod) for t, (obs, mod) in fit.items())
+    t = np.arange(cal.n_steps + 1) * cal.dt
+    decay = 0.5 ** (t / h.years)
+    return np.array([p[0] for p in pts]), np.outer(decay, [p[1] for p in pts])
 
 
 def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, bounds: _Bounds) -> curve.Curve:
     """:class:`~engine.blocks.curve.Curve` at the tenors ``ty`` (years): expectation coefficients
     at time points 0..n, the lower bound, the yields' floor, the components' signed loadings and
-    constant parts (these per regime: an event may set the term premium's mean)."""
+    constant parts (these per regime: an event may set the term premium's mean), and the start's
+    pricing error at ``ty`` (linear in the tenor between the observed ones, flat beyond them)."""
     coef_n = np.zeros((n + 1, len(ty), curve.N_COEF))
     coef_pi = np.zeros_like(coef_n)
     for i in range(n + 1):
@@ -302,7 +323,17 @@ def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, bounds: _Bounds) 
         if id(r) not in by_regime:
             by_regime[id(r)] = curve.shifts(r, ty)
     shift = np.ascontiguousarray(np.array([by_regime[id(r)] for r in bounds.regime]))
-    return curve.Curve(coef_n, coef_pi, bounds.lb, bounds.floor, curve.loadings(sc, ty), shift)
+    return curve.Curve(coef_n, coef_pi, bounds.lb, bounds.floor, curve.loadings(sc, ty), shift, _resid(bounds, n, ty))
+
+
+def _resid(bounds: _Bounds, n: int, ty: np.ndarray) -> np.ndarray:
+    """The start's pricing error (time point 0..n, tenor ``ty``), decimal: zero without one."""
+    resid = np.zeros((n + 1, len(ty)))
+    if bounds.pricing is not None:
+        at, err = bounds.pricing
+        for i in range(n + 1):
+            resid[i] = np.interp(ty, at, err[i])
+    return resid
 
 
 def _expectation_coefficients(sc: Scenario, regs: list, curve_reg: np.ndarray, cal, pol):

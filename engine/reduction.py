@@ -52,7 +52,7 @@ from .core.sketch import (
     std_error,
     window_ranks,
 )
-from .registry import COMPONENTS, EXPECTATION_PARTS, FLOOR_PART
+from .registry import COMPONENTS, EXPECTATION_PARTS, FLOOR_PART, RESIDUAL_PART
 from .sections import THRESHOLD_RE
 from .units import parse
 
@@ -83,7 +83,7 @@ TENOR_SCALARS = (
 WEEK_SCALARS = ("max_rise_1w", "max_fall_1w")
 
 #: the parts of every yield, in the order the curve composes them (the floor's part last)
-PARTS = (*EXPECTATION_PARTS, *(c.name for c in COMPONENTS), FLOOR_PART)
+PARTS = (*EXPECTATION_PARTS, *(c.name for c in COMPONENTS), RESIDUAL_PART, FLOOR_PART)
 _FAN_ROWS = np.array([i for i, n in enumerate(REC_NAMES) if n != "cum_rate"], dtype=np.int64)
 N_FAN_STATES = len(_FAN_ROWS)  # every recorded state but cum_rate
 V_DF = N_FAN_STATES  # the discount factor

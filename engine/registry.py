@@ -425,8 +425,13 @@ EXPECTATION_PARTS = ("real_rate", "expected_inflation")
 
 #: The last part of every yield: what its lower bound adds, ``max(0, policy.lower_bound -
 #: policy.floor_margin - the sum of the parts before it)`` (no yield sits further below the
-#: policy floor than the margin). The parts of a yield are EXPECTATION_PARTS, the COMPONENTS, then this.
+#: policy floor than the margin). The parts of a yield are EXPECTATION_PARTS, the COMPONENTS, RESIDUAL_PART,
+#: then this.
 FLOOR_PART = "floor"
+#: The start's pricing error: what the observed initial curve has beyond the model's fitted yield
+#: at each tenor (linear between the observed tenors, flat beyond them), decaying with
+#: ``initial.pricing_error_half_life``; the same on every path. It comes before the floor.
+RESIDUAL_PART = "pricing_error"
 
 #: Core rows a dated ``shock:`` event may move (a level change; components may also take a
 #: decaying overlay with ``half_life``). A shock to ``policy_rate`` moves the shadow rate too.

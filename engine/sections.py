@@ -146,6 +146,17 @@ class Initial(Section):
             "given here are then ignored)",
         )
     )
+    pricing_error: Annotated[str, Text(("carry", "drop"))] = Field(
+        "carry",
+        description="with a curve: 'carry' what the observed yields have beyond the fitted model's (the fit's "
+        "residuals, linear between the observed tenors and flat beyond) as the yields' part 'pricing_error', the "
+        "same on every path, decaying with pricing_error_half_life, so the yields start at the observed curve; "
+        "'drop': the yields start at the model's fit",
+    )
+    # Measured (benchmarks/pricing_error_persistence.py, issue 13): the baseline's fit residuals at
+    # every month end 1990-2024 (421 months) are persistent, monthly AR(1) 0.935 / 0.950 / 0.964 for
+    # the 2y / 10y / 30y (half-lives 10.3 / 13.6 / 19.1 months; s.d. 14 / 24 / 15 bp): the 10y's, rounded.
+    pricing_error_half_life: Tenor = Field("14m", description="half-life of the carried pricing error")
     inflation_risk_premium: Rate | None = Field(
         None, description="initial 10y inflation risk premium (default: its mean)"
     )

@@ -250,6 +250,9 @@ def _curve_point(S, i, cv, overlay, rec_slot, spw, hist, out, met):
         y = (en - ei) + ei
         for c, row in enumerate(COMP_ROW):  # sign x (loading x (factor + overlay) + constant part)
             y = y + (load[c, j] * (S[row] + ov[c]) + sh[c, j])
+        r = cv.resid[i, j]  # the start's pricing error
+        if r != 0.0:
+            y = y + r
         y = y + np.maximum(fl - y, 0.0)  # the floor's part: lower bound less the margin
         w = max(spw, 1)
         if i == 0:

@@ -166,6 +166,7 @@ def test_python_api_mirrors_the_cli():
         "convenience_yield",
         "fire_sale",
         "bill_wedge",
+        "pricing_error",
         "floor",
     ]
     assert res.paths("yield_2y", n=5).shape == (13, 5)

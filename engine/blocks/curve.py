@@ -12,6 +12,7 @@ yield of tenor tau at a time point is then, with every component recorded::
     y = [E avg(s) - E avg(pi)]                        expected real short rate
       + E avg(pi)                                     expected inflation
       + sum over engine.registry.COMPONENTS of sign x (loading(tau) x (factor + overlay) + shift(tau))
+      + resid(t, tau)                                 the start's pricing error, decaying (RESIDUAL_PART)
       + max(0, floor - the sum above)                 the yield's lower bound (engine.registry.FLOOR_PART)
 
 where E avg(s) is floored at the lower bound (the expected policy rate cannot sit below it;
@@ -43,7 +44,9 @@ N_X = 6  # gap, pi, pi_e, r*, u (stance), s
 N_COEF = N_X + 1  # + constant
 ROW_S, ROW_PI = 5, 1
 N_AUTONOMOUS = 5  # the first five states do not depend on s
-N_PARTS = 3 + N_COMP  # real rate, expected inflation, the components (engine.registry.COMPONENTS), the floor
+#: real rate, expected inflation, the components (engine.registry.COMPONENTS), the pricing error, the floor
+N_PARTS = 4 + N_COMP
+P_RESID = N_PARTS - 2
 P_FLOOR = N_PARTS - 1
 _ROWS = np.array(COMP_ROW, dtype=np.int64)
 _SIGN = np.array(COMP_SIGN)
@@ -55,7 +58,9 @@ class Curve(NamedTuple):
     the lower bound ``lb`` of the expected policy rate and the ``floor`` of every yield (time
     point, decimal: lower bound less ``policy.floor_margin``), the components' signed
     loadings ``load`` (component, tenor) and signed constant parts ``shift`` (time point,
-    component, tenor; decimal: the term premium's mean level beyond its loading, 0 elsewhere)."""
+    component, tenor; decimal: the term premium's mean level beyond its loading, 0 elsewhere),
+    and the start's pricing error ``resid`` (time point, tenor; decimal: the observed initial
+    curve less the fitted model, decaying; zero without an observed curve)."""
 
     coef_n: np.ndarray
     coef_pi: np.ndarray
@@ -63,6 +68,7 @@ class Curve(NamedTuple):
     floor: np.ndarray
     load: np.ndarray
     shift: np.ndarray
+    resid: np.ndarray
 
     def at(self, points: np.ndarray) -> Curve:
         """The same curve at a subset of its time points (C-contiguous copies)."""
@@ -73,6 +79,7 @@ class Curve(NamedTuple):
             np.ascontiguousarray(self.floor[points]),
             self.load,
             np.ascontiguousarray(self.shift[points]),
+            np.ascontiguousarray(self.resid[points]),
         )
 
 
@@ -84,8 +91,9 @@ def compose(S, i, j, cv, overlay, y, parts):
     ``overlay``: (time point, component) additive overlays of the factors (events with a
     half-life), or None where ``S`` already holds them (recorded states). ``parts``: None, or
     (N_PARTS, paths) to receive the real rate, expected inflation, each component (its value
-    with the sign it has in the yield left out: the convenience yield is positive) and what the
-    floor adds. Loops run over the paths innermost and read only ``S``, so LLVM vectorises them."""
+    with the sign it has in the yield left out: the convenience yield is positive), the start's
+    pricing error and what the floor adds. Loops run over the paths innermost and read only
+    ``S``, so LLVM vectorises them."""
     B = S.shape[1]
     lb = cv.lb[i]
     c0, c1, c2, c3, c4, c5, c6 = (
@@ -147,6 +155,14 @@ def compose(S, i, j, cv, overlay, y, parts):
             part = parts[2 + c]
             for p in range(B):  # + 0.0: a zero part is +0, whatever its sign
                 part[p] = sg * (ld * (row[p] + o) + sh) + 0.0
+    r = cv.resid[i, j]  # the start's pricing error (zero without an observed curve: no pass then)
+    if r != 0.0:
+        for p in range(B):
+            y[p] = y[p] + r
+    if parts is not None:
+        part = parts[P_RESID]
+        for p in range(B):
+            part[p] = r + 0.0
     fl = cv.floor[i]  # the floor's part is added (not substituted), so the parts sum to the yield exactly
     if parts is not None:
         part = parts[P_FLOOR]
