@@ -36,7 +36,7 @@ import numpy as np
 
 from . import catalog, peers
 from .core.layout import BLOCK_PATHS, N_MET
-from .core.sampling import block_streams
+from .core.sampling import block_states
 from .driver import Kernel, block_normals, default_threads, simulate, summarise
 from .model import build
 from .peers import bare_generator_speed
@@ -64,7 +64,7 @@ def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = T
             if n not in bufs:
                 bufs[n] = np.empty((model.n_rec, model.n_var, n)), np.empty((N_MET, model.n_tenor, n))
             S = np.repeat(model.init[:, None], n, axis=1)
-            kernel(block_streams(seed, b, model.sources), block_normals(model, seed, b, n), S, *model.bundles, *bufs[n])
+            kernel(block_states(seed, b, model.sources), block_normals(model, seed, b, n), S, *model.bundles, *bufs[n])
 
     t = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:

@@ -24,7 +24,7 @@ import numpy as np
 from . import dask_backend, diagnostics, warmup
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_normals as _block_normals
-from .core.sampling import block_streams
+from .core.sampling import block_states
 from .kernel import simulate_block
 from .model import Model
 from .pairing import Paired, PairPartial, PairPlan
@@ -140,7 +140,7 @@ def run_blocks(
         met_out = met[:, :, p0 - offset : p1 - offset]
         rec, mt = np.ascontiguousarray(rec_out), np.ascontiguousarray(met_out)
         slot, var, path = kernel(
-            block_streams(seed, b, model.sources),
+            block_states(seed, b, model.sources),
             block_normals(model, seed, b, p1 - p0),
             S,
             *model.bundles,

@@ -1,7 +1,8 @@
 """The fused Monte Carlo kernel: one block of paths, all steps, every block's step inlined.
 
-One call simulates the paths of one block with that block's own random streams, one numpy
-``Generator`` per random source (engine.core.sampling.block_streams), so results do not depend
+One call simulates the paths of one block with that block's own random streams, one PCG64
+state per random source (engine.core.sampling.block_states; drawn by engine.core.pcg exactly as
+numpy's ``Generator`` would draw from it), so results do not depend
 on how blocks are grouped into chunks or threads, and scenarios share the draws of every source
 they have in common (common random numbers). It is a thin sequencer: each block's
 step lives in its module (engine/blocks) and is called here in the order of DESIGN.md:
@@ -52,7 +53,7 @@ from .blocks import (
     treasury,
     volatility,
 )
-from .core import buckets
+from .core import buckets, pcg
 from .core.bundles import CORE_INDEX
 from .core.layout import (
     MET_FALL,
@@ -85,7 +86,8 @@ _REC_OVERLAY = np.array([OVERLAY_COLUMN.get(name, -1) for name in list(ROW)[:N_R
 def simulate_block(rngs, z, S, grid, shocks, events, params, cv, fiscal, plumbing, records, metrics):
     """Simulate one block of paths in place.
 
-    rngs: the block's generators, one per random source (engine.core.layout.SOURCE_NAMES).
+    rngs: (N_SOURCE, 4) uint64, the block's streams: row i the PCG64 state of random source i
+    (engine.core.layout.SOURCE_NAMES; engine.core.pcg), advanced in place.
     z: (n, n_draw, B) quasi-random normals of the Gaussian shocks (engine.core.sampling), or an
     empty array to draw them from their sources' streams. S: (rows, B) initial
     state, advanced to the horizon. grid, shocks, events, params: engine.core.bundles; cv: the
@@ -201,12 +203,10 @@ def _draw(rngs, src, z, k, n_drawn, ZT):
 
 
 @njit(cache=True, nogil=True)
-def _normals(g, row, n):
-    """row[:n] = the next n standard normals of generator g. A function of its own, not inlined:
-    with the generator an argument, its state stays in registers; drawn inline from the tuple of
-    streams, a normal cost about 35% more than in a bare loop (issue 14, measured)."""
+def _normals(st, row, n):
+    """row[:n] = the next n standard normals of the stream ``st`` (engine.core.pcg)."""
     for p in range(n):
-        row[p] = g.standard_normal()
+        row[p] = pcg.normal(st)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -339,9 +339,9 @@ def _step_plumbing(S, O, k, r, n_drawn, overlay, pl, rngs, u, zs, y10):
         for p in range(n_drawn, B):
             zs[p] = -zs[p - n_drawn]
     if pl.runs:
-        g = rngs[SRC_STABLECOIN_RUNS]
+        st = rngs[SRC_STABLECOIN_RUNS]
         for p in range(n_drawn):
-            u[p] = g.random()
+            u[p] = pcg.uniform(st)
         for p in range(n_drawn, B):
             u[p] = u[p - n_drawn]
     stablecoins.step(S, O, zs, u, pl.stablecoins[r])

@@ -45,7 +45,7 @@ from .core.layout import (
     TP,
     X_STATES,
 )
-from .core.sampling import block_streams
+from .core.sampling import block_states
 from .core.shocks import active_shocks
 from .core.shocks import build as build_shocks
 from .errors import Problem, ScenarioError
@@ -274,7 +274,7 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
     rec = np.empty((m.n_rec, m.n_var, 1))
     met = np.empty((N_MET, m.n_tenor, 1))
     zero = np.zeros((n, m.n_draw, 1))
-    bad = simulate_block(block_streams(0, 0, m.sources), zero, S, *m.bundles, rec, met)
+    bad = simulate_block(block_states(0, 0, m.sources), zero, S, *m.bundles, rec, met)
     if bad[0] >= 0:
         raise refused("its run is not finite")
     at = np.array([d.toordinal() for d in m.cal.record_dates], dtype=float)

@@ -16,7 +16,7 @@ from conftest import SCENARIOS
 import engine
 from engine.blocks import curve, supply
 from engine.core.layout import BUCKETS, DEBT0, N_B, SOMA0
-from engine.core.sampling import block_streams
+from engine.core.sampling import block_states
 from engine.driver import block_normals
 from engine.kernel import simulate_block
 from engine.model import build
@@ -61,7 +61,7 @@ def _final_state(name, overrides, n=256):
     S = np.repeat(m.init[:, None], n, axis=1)
     out = np.empty((m.n_rec, m.n_var, n))
     met = np.empty((7, m.n_tenor, n))
-    simulate_block(block_streams(1, 0, m.sources), block_normals(m, 1, 0, n), S, *m.bundles, out, met)
+    simulate_block(block_states(1, 0, m.sources), block_normals(m, 1, 0, n), S, *m.bundles, out, met)
     return S, out, m
 
 

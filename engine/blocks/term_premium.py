@@ -34,6 +34,7 @@ from numba import njit
 from pydantic import model_validator
 
 from .. import units
+from ..core import pcg
 from ..core.calendar import STEPS
 from ..core.layout import JUMP_THR, SH_TP, TP
 from ..core.ou import nelson_siegel_loading, ou_coeffs, stack
@@ -214,7 +215,7 @@ def first_jumps(rng, S, n_drawn):
     """Each path's first jump threshold (an exponential); an antithetic partner shares its pair's."""
     B = S.shape[1]
     for p in range(n_drawn):
-        S[JUMP_THR, p] = rng.standard_exponential()
+        S[JUMP_THR, p] = pcg.exponential(rng)
     for p in range(n_drawn, B):
         S[JUMP_THR, p] = S[JUMP_THR, p - n_drawn]
 
@@ -231,9 +232,9 @@ def jumps(rng, S, k, r, n_drawn, pk):
         for p in range(n_drawn):
             mirror = p + n_drawn if p + n_drawn < B else -1
             while S[JUMP_THR, p] <= lam_end:
-                z = rng.standard_normal()
+                z = pcg.normal(rng)
                 S[TP, p] += P[JMU] + P[JSD] * z
-                S[JUMP_THR, p] += rng.standard_exponential()
+                S[JUMP_THR, p] += pcg.exponential(rng)
                 if mirror >= 0:
                     S[TP, mirror] += P[JMU] + P[JSD] * -z
                     S[JUMP_THR, mirror] = S[JUMP_THR, p]

@@ -29,6 +29,7 @@ from typing import Annotated, NamedTuple
 import numpy as np
 from numba import njit
 
+from ..core import pcg
 from ..core.layout import REGIME_SHOCKS, SH_VOL, VOLREG
 from ..core.ou import ou_coeffs, stack
 from ..schema import Field, Quantity, Section, Speed, Unit
@@ -112,7 +113,7 @@ def first(rng, S, n_drawn, sd0):
     normal is drawn all the same); an antithetic partner takes the negated normal."""
     B = S.shape[1]
     for p in range(n_drawn):
-        x = sd0 * rng.standard_normal()
+        x = sd0 * pcg.normal(rng)
         S[VOLREG, p] += x
         if p + n_drawn < B:
             S[VOLREG, p + n_drawn] -= x

@@ -26,6 +26,7 @@ import zlib
 import numpy as np
 
 from .layout import N_SOURCE, SOURCE_NAMES
+from .pcg import N_WORDS, state_of
 
 MAX_DIMENSION = 21201  # scipy's Sobol direction numbers
 
@@ -95,9 +96,20 @@ _UNUSED = np.random.Generator(np.random.PCG64(0))
 
 
 def block_streams(seed: int, block: int, used: tuple[int, ...]) -> tuple[np.random.Generator, ...]:
-    """The kernel's streams of block ``block``: one generator per source (N_SOURCE), built only
-    for the sources in ``used`` (a generator costs ~20 us to seed)."""
+    """The numpy generators of block ``block``: one per source (N_SOURCE), built only for the
+    sources in ``used`` (a generator costs ~20 us to seed). The numpy twin draws from them; the
+    kernel from their states (:func:`block_states`)."""
     return tuple(stream(seed, block, i) if i in used else _UNUSED for i in range(N_SOURCE))
+
+
+def block_states(seed: int, block: int, used: tuple[int, ...]) -> np.ndarray:
+    """The kernel's streams of block ``block``: (N_SOURCE, 4) uint64, each row the PCG64 state of
+    :func:`stream` (engine.core.pcg draws from it exactly what the numpy generator would), zero
+    for the sources not in ``used`` (nothing draws from them)."""
+    out = np.zeros((N_SOURCE, N_WORDS), dtype=np.uint64)
+    for i in used:
+        state_of(stream(seed, block, i), out[i])
+    return out
 
 
 NO_NORMALS = np.empty((0, 0, 0))
