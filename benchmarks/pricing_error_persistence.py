@@ -9,7 +9,7 @@ half-life, rounded (engine/sections.py).
 
     python benchmarks/pricing_error_persistence.py [--first 1990] [--last 2024]
 
-About 3 s (a model build per month, no simulation).
+About 10-15 s (a model build per month, no simulation).
 """
 
 from __future__ import annotations

@@ -152,12 +152,12 @@ def build(sc: Scenario) -> Model:
     if not all(np.isfinite(a).all() for a in (cv.coef_n, cv.coef_pi, cv.load, cv.shift, lb_t, floor_t)):
         raise diagnostics.not_computable(sc, "the expected path of the policy rate and inflation (the curve)")
     try:
-        init, fit = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0], floor_t[0])
+        init, fit, miss = _initial_state(sc, lambda tau: coefficients(0, tau), lb_t[0], floor_t[0])
     except np.linalg.LinAlgError:
-        init = np.full(N_STATE, np.nan)
+        init, fit, miss = np.full(N_STATE, np.nan), {}, {}
     if not np.isfinite(init[:N_REC]).all():
         raise diagnostics.not_computable(sc, "the initial state fitted to the curve")
-    bounds = bounds._replace(pricing=_pricing_error(sc, fit, cal))
+    bounds = bounds._replace(pricing=_pricing_error(sc, miss, cal))
     # the yields start at the observed curve: the fit's residuals are the part 'pricing_error'
     cv = cv._replace(resid=_resid(bounds, n, np.array([t.years for t in tenors])))
     if sc.section("policy").floor_centring == "mean":  # the rule's offset, from the fitted start (engine.blocks.policy)
@@ -255,6 +255,9 @@ def reference_path(sc: Scenario, cal) -> dict[str, np.ndarray]:
     months = max(1, math.ceil((cal.dates[-1] - start).days / 30.4375) + 1)
     over = [
         "treasury.reference=null",
+        # the reference starts from its own curve the way this scenario does
+        f"initial.pricing_error={sc.initial.pricing_error}",
+        f"initial.pricing_error_half_life={sc.initial.pricing_error_half_life}",
         f"simulation.step={cal.step}",
         f"simulation.record={cal.step}",
         f"simulation.horizon={months}m",
@@ -294,15 +297,17 @@ class _Bounds(NamedTuple):
     pricing: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _pricing_error(sc: Scenario, fit: dict, cal) -> tuple[np.ndarray, np.ndarray] | None:
-    """The start's pricing error at the observed tenors and every time point: observed less the
-    fitted model's yield (decimal), times 2^(-t / initial.pricing_error_half_life), t the time
-    point's years since the start; returns (tenors in years, (n + 1, tenor) errors), or None
-    without a curve or with ``initial.pricing_error: drop``."""
+def _pricing_error(sc: Scenario, miss: dict, cal) -> tuple[np.ndarray, np.ndarray] | None:
+    """The start's pricing error at tenor 0 and the observed tenors, at every time point: zero at
+    tenor 0 (the short end is the policy rate's), then ``miss`` (tenor -> observed less the
+    fitted model's yield before the floor, decimal), times 2^(-t / initial.pricing_error_half_life)
+    with t = the time point's index x dt years (business days of 1/252 year for daily steps, as
+    the model's clock); returns (tenors in years, (n + 1, tenor) errors), or None without a curve
+    or with ``initial.pricing_error: drop``."""
     h = sc.initial.pricing_error_half_life
-    if not fit or sc.initial.pricing_error == "drop":
+    if not miss or sc.initial.pricing_error == "drop":
         return None
-    pts = sorted((units.parse(t, "tenor").years, obs - mod) for t, (obs, mod) in fit.items())
+    pts = [(0.0, 0.0)] + sorted((units.parse(t, "tenor").years, e) for t, e in miss.items())
     t = np.arange(cal.n_steps + 1) * cal.dt
     decay = 0.5 ** (t / h.years)
     return np.array([p[0] for p in pts]), np.outer(decay, [p[1] for p in pts])
@@ -312,7 +317,8 @@ def _curve(sc: Scenario, coefficients, n: int, ty: np.ndarray, bounds: _Bounds) 
     """:class:`~engine.blocks.curve.Curve` at the tenors ``ty`` (years): expectation coefficients
     at time points 0..n, the lower bound, the yields' floor, the components' signed loadings and
     constant parts (these per regime: an event may set the term premium's mean), and the start's
-    pricing error at ``ty`` (linear in the tenor between the observed ones, flat beyond them)."""
+    pricing error at ``ty`` (zero at tenor 0, linear in the tenor up to and between the observed
+    ones, flat beyond the longest)."""
     coef_n = np.zeros((n + 1, len(ty), curve.N_COEF))
     coef_pi = np.zeros_like(coef_n)
     for i in range(n + 1):
@@ -365,14 +371,14 @@ def _expectation_coefficients(sc: Scenario, regs: list, curve_reg: np.ndarray, c
     return coefficients
 
 
-def _initial_state(sc: Scenario, coefficients, lb: float, floor: float) -> tuple[np.ndarray, dict]:
+def _initial_state(sc: Scenario, coefficients, lb: float, floor: float) -> tuple[np.ndarray, dict, dict]:
     """State of every path at the start: each core block writes its rows (engine.registry); with
     an observed curve, the term premium (and the states in ``fit_also``) are then fitted to it."""
     init = np.full(N_STATE, np.nan)
     for b in core_blocks():
         module(b.name).initial(sc, init)
     if sc.initial.curve is None:
-        return init, {}
+        return init, {}, {}
     return _fit_initial(sc, init, sc.initial.curve, coefficients, lb, floor, sc.initial.fit_also)
 
 
@@ -421,4 +427,7 @@ def _fit_initial(sc: Scenario, init, observed: dict, coefficients, lb, floor, al
         x[FITTABLE[name]] = v
     fitted = model_yields(x)
     fit = {str(t): (float(obs[i]), float(fitted[i])) for i, t in enumerate(observed)}
-    return x, fit
+    # what the observed yields have beyond the model's sum before the floor: carried as the
+    # pricing error, the start's yields are then the observed ones even where the floor binds
+    miss = dict(zip(fit, (obs - model_yields(x, floored=False)).tolist()))
+    return x, fit, miss

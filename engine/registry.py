@@ -429,7 +429,8 @@ EXPECTATION_PARTS = ("real_rate", "expected_inflation")
 #: then this.
 FLOOR_PART = "floor"
 #: The start's pricing error: what the observed initial curve has beyond the model's fitted yield
-#: at each tenor (linear between the observed tenors, flat beyond them), decaying with
+#: at each tenor (zero at tenor 0, linear up to and between the observed tenors, flat beyond the
+#: longest), decaying with
 #: ``initial.pricing_error_half_life``; the same on every path. It comes before the floor.
 RESIDUAL_PART = "pricing_error"
 

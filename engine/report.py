@@ -12,6 +12,7 @@ is a previous ustsim output.
 from __future__ import annotations
 
 import json
+import math
 import os
 
 from . import outdir
@@ -76,8 +77,11 @@ def _charts(results, folder: str) -> None:
     plt.close(fig)
 
     comp = results.components(ten)
-    fig, axes = plt.subplots(2, 4, figsize=(13, 5.8), dpi=100, sharex=True)
-    names = list(comp.columns)
+    names = list(comp.columns)  # the yield and every part (engine.reduction.PARTS)
+    rows = math.ceil(len(names) / 4)
+    fig, axes = plt.subplots(rows, 4, figsize=(13, 2.9 * rows), dpi=100, sharex=True)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
     for ax, name in zip(axes.flat, names):
         var = f"yield_{ten}" if name == "yield" else f"yield_{ten}/{name}"
         f = results.fan(var)

@@ -149,7 +149,8 @@ class Initial(Section):
     pricing_error: Annotated[str, Text(("carry", "drop"))] = Field(
         "carry",
         description="with a curve: 'carry' what the observed yields have beyond the fitted model's (the fit's "
-        "residuals, linear between the observed tenors and flat beyond) as the yields' part 'pricing_error', the "
+        "residuals; zero at tenor 0, linear up to and between the observed tenors, flat beyond the longest) as "
+        "the yields' part 'pricing_error', the "
         "same on every path, decaying with pricing_error_half_life, so the yields start at the observed curve; "
         "'drop': the yields start at the model's fit",
     )
