@@ -82,8 +82,11 @@ def accumulate(vals, d, h, mean, m2, n_before, row_of):
     NV, B = vals.shape
     n_edge = edge.shape[2]
     B4 = B - B % 4
-    k_of = np.empty(B, dtype=np.int64)
-    bin_of = np.empty(B, dtype=np.int64)
+    # unsigned indices: numba wraps negative signed indices, a select on every access
+    k_of = np.empty(B, dtype=np.uint64)
+    bin_of = np.empty(B, dtype=np.uint64)
+    base = np.empty(n_edge + 1)  # each k's segment start (e[k - 1]; e[0] for k = 0)
+    last_f = np.empty(n_edge + 1)  # last[k] as a float, compared with t before the conversion
     for v in range(NV):
         row = vals[v]
         # block mean and squared deviations, four interleaved sums (a fixed order, so still
@@ -152,15 +155,29 @@ def accumulate(vals, d, h, mean, m2, n_before, row_of):
                 k += e[s] <= b_mn
             cnt[off[k] + _bin((b_mn - e[max(k - 1, 0)]) * sc[k], last[k])] += B - nans
             continue
+        for k in range(n_edge + 1):
+            base[k] = e[max(k - 1, 0)]
+            last_f[k] = last[k]
         for p in range(B):
             k_of[p] = 0
-        for s in range(n_edge):  # the edges at or below each value, branch-free and vectorised
-            es = e[s]
+        # the edges at or below each value, branch-free and vectorised, four edges a pass over the
+        # values (a pass per edge spent as much on loading and storing k_of as on comparing)
+        s = 0
+        while s + 3 < n_edge:
+            ea, eb, ec, ed = e[s], e[s + 1], e[s + 2], e[s + 3]
             for p in range(B):
-                k_of[p] += es <= row[p]
-        for p in range(B):  # each value's bin, then the counts (two loops: the first vectorises)
+                x = row[p]
+                k_of[p] += (np.uint64(ea <= x) + np.uint64(eb <= x)) + (np.uint64(ec <= x) + np.uint64(ed <= x))
+            s += 4
+        while s < n_edge:
+            ea = e[s]
+            for p in range(B):
+                k_of[p] += np.uint64(ea <= row[p])
+            s += 1
+        for p in range(B):  # each value's bin (as _bin), then the counts
             k = k_of[p]
-            bin_of[p] = off[k] + _bin((row[p] - e[max(k - 1, 0)]) * sc[k], last[k])
+            t = (row[p] - base[k]) * sc[k]
+            bin_of[p] = np.uint64(off[k] + (int(t) if t < last_f[k] else last[k]))
         if nans == 0:
             for p in range(B):
                 cnt[bin_of[p]] += 1
