@@ -34,6 +34,7 @@ from .reduction import PARTS
 from .results import Results
 from .scenario import Scenario
 from .summary_text import COMPONENT_SIGN, qname
+from .units import move_label
 
 #: headline metrics a stress can be ranked by: name -> (scalar of the headline tenor, unit,
 #: subtract the start: a rise from the scenario's own starting yield)
@@ -307,7 +308,7 @@ def _unique(names: list[str]) -> list[str]:
 def _rows(view, tenors: list[str], tenor: str) -> list[tuple[str, str, str, float, bool]]:
     """(metric, unit, scalar name, scale, subtract the start) of the table's rows."""
     rows = []
-    move = "1-step" if view.every_step else "recorded-date"  # outputs.path_metrics (one on the common grid)
+    move = move_label(False, view.every_step)  # outputs.path_metrics (one on the common grid)
     order = [tenor] + [t for t in tenors if t != tenor]
     for t in order:
         y = f"yield_{t}"
@@ -318,7 +319,7 @@ def _rows(view, tenors: list[str], tenor: str) -> list[tuple[str, str, str, floa
             (f"{y} largest {move} rise", "bp", f"{y}:max_rise_1step", 1e4, False),
         ]
         if f"{y}:max_rise_1w" in view.scalar_names:
-            rows.append((f"{y} largest 1-week rise", "bp", f"{y}:max_rise_1w", 1e4, False))
+            rows.append((f"{y} largest {move_label(True, True)} rise", "bp", f"{y}:max_rise_1w", 1e4, False))
     for n in ("policy_rate", "inflation", "term_premium_10y"):
         rows.append((f"{n} at horizon", "pct", f"{n}:horizon", 100.0, False))
     for n in view.states:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import UstsimError
+from .units import move_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -558,8 +559,7 @@ def run_page(results: Results, *, facts: Mapping[str, object] | None = None) -> 
     # headline: the yields at the horizon
     wk = "max_rise_1w_bp" in next(iter(m["yields"].values()), {})
     rise = "max_rise_1w_bp" if wk else "max_rise_1step_bp"
-    # outputs.path_metrics: recorded_dates makes the largest rise one between recorded dates
-    move = "1-week" if wk else "1-step" if m.get("path_metrics", "every_step") == "every_step" else "recorded-date"
+    move = move_label(wk, m.get("path_metrics", "every_step") == "every_step")
     head = pd.DataFrame(
         {
             "start": {t: d["start_pct"] for t, d in m["yields"].items()},

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .registry import COMPONENTS
-from .units import BUSINESS_DAYS_PER_YEAR
+from .units import BUSINESS_DAYS_PER_YEAR, move_label
 
 COMPONENT_SIGN = {c.name: c.sign for c in COMPONENTS if c.sign != 1.0}
 
@@ -73,7 +73,7 @@ def summary(self) -> str:  # self: a Results
     )
     q_lo, q_hi = qname(min(self.quantiles)), qname(max(self.quantiles))
     wk = self.model.grid.steps_per_week > 0
-    move = "1w" if wk else "1step" if self.model.grid.every_step else "rec."  # rec.: between recorded dates
+    move = move_label(wk, bool(self.model.grid.every_step), short=True)
     hdr = (
         f"{'':<10}{'start':>8}{'horizon':>9}{q_lo + ' to ' + q_hi:>19}{'peak ' + q_hi:>10}"
         f"{'max rise ' + move + ' ' + q_hi:>20}{'real.vol':>10}"

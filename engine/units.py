@@ -119,6 +119,18 @@ def _rate_scale(unit: str) -> float:
     return 0.01 if unit == "%" else 1e-4
 
 
+def move_label(weekly: bool, every_step: bool, short: bool = False) -> str:
+    """What a path's largest single rise (or fall) is measured over, as reports name it: a week
+    ("1-week", when the run has weekly metrics), a step ("1-step") or the interval between recorded
+    dates ("recorded-date", ``outputs.path_metrics: recorded_dates``). ``short``: the compact
+    summary table's forms "1w", "1step" and "rec."."""
+    if weekly:
+        return "1w" if short else "1-week"
+    if every_step:
+        return "1step" if short else "1-step"
+    return "rec." if short else "recorded-date"
+
+
 def describe(value) -> str:
     """How a raw YAML value is shown inside an error message."""
     if isinstance(value, str):
