@@ -15,6 +15,15 @@ internal ``numba.np.random._constants``: pyproject pins numba below its next min
 for engine/_jitcache.py). The numpy twin
 (:mod:`engine.twin`) draws with numpy's own ``Generator`` from the same seeds, and
 tests/test_pcg.py compares stream by stream.
+
+The states are seeded here too, as ``PCG64(SeedSequence(...))`` seeds them
+(:func:`seed_sequence_state`, ~70 ns a stream, without the GIL; numpy's objects took ~10 us
+under it): numpy's ``SeedSequence`` (numpy/random/bit_generator.pyx) hashes the assembled entropy
+(32-bit words) into a pool of four words (``mix_entropy``: hashmix and mix, arithmetic mod 2^32)
+and hashes the cycled pool into 8 words, paired little-endian into four uint64
+(``generate_state(4, np.uint64)``); PCG64 takes the first two as the 128-bit seed and the last
+two as the stream (``pcg64_set_seed``, :func:`set_seed`). tests/test_seeding.py compares with
+numpy's objects.
 """
 
 from __future__ import annotations
@@ -127,6 +136,90 @@ def exponential(st):
             return ziggurat_exp_r - np.log1p(-uniform(st))
         if (fe_double[idx - 1] - fe_double[idx]) * uniform(st) + fe_double[idx] < np.exp(-x):
             return x
+
+
+# numpy's SeedSequence (numpy/random/bit_generator.pyx): its constants, all arithmetic mod 2^32
+# (carried in uint64 words and masked, as numba widens uint32 products to uint64)
+POOL_SIZE = 4  # DEFAULT_POOL_SIZE: 128 bits of pool
+INIT_A = np.uint64(0x43B0D7E5)
+MULT_A = np.uint64(0x931E8875)
+INIT_B = np.uint64(0x8B51F9DD)
+MULT_B = np.uint64(0x58F38DED)
+MIX_MULT_L = np.uint64(0xCA01F9DD)
+MIX_MULT_R = np.uint64(0x4973F715)
+XSHIFT = np.uint64(16)
+MASK32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hashmix(value, hash_const):
+    """numpy's ``hashmix``: the hash of the 32-bit ``value`` and the next hash constant (both
+    uint64 holding 32 bits); returns (hash, hash_const)."""
+    value ^= hash_const
+    hash_const = (hash_const * MULT_A) & MASK32
+    value = (value * hash_const) & MASK32
+    return value ^ (value >> XSHIFT), hash_const
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mix(x, y):
+    """numpy's ``mix`` of two 32-bit words (uint64 holding 32 bits)."""
+    r = (MIX_MULT_L * x - MIX_MULT_R * y) & MASK32
+    return r ^ (r >> XSHIFT)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _output(value, hash_const):
+    """One 32-bit word of numpy's ``generate_state`` from the pool word ``value`` and the next
+    hash constant (uint64 holding 32 bits); returns (word, hash_const)."""
+    value ^= hash_const
+    hash_const = (hash_const * MULT_B) & MASK32
+    value = (value * hash_const) & MASK32
+    return value ^ (value >> XSHIFT), hash_const
+
+
+@njit(cache=True, nogil=True, inline="always")
+def set_seed(st, seed_hi, seed_lo, inc_hi, inc_lo):
+    """numpy's ``pcg64_set_seed``: the state ``st`` (uint64[4], written) seeded with the 128-bit
+    ``seed`` and stream ``inc`` (high and low uint64 words), as ``pcg_setseq_128_srandom_r``:
+    increment (inc << 1) | 1, state 0, one step, plus seed, one step."""
+    i_hi = (inc_hi << np.uint64(1)) | (inc_lo >> np.uint64(63))
+    i_lo = (inc_lo << np.uint64(1)) | np.uint64(1)
+    # a step from state 0 gives the increment; adding the seed is a multiply-add by 1
+    s_hi, s_lo = _muladd128(i_hi, i_lo, np.uint64(0), np.uint64(1), seed_hi, seed_lo)
+    st[0], st[1] = _muladd128(s_hi, s_lo, MULT_HI, MULT_LO, i_hi, i_lo)
+    st[2] = i_hi
+    st[3] = i_lo
+
+
+@njit(cache=True, nogil=True)
+def seed_sequence_state(entropy, n, st):
+    """Write into ``st`` (uint64[4]) the PCG64 state of ``PCG64(SeedSequence(...))``, the
+    SeedSequence given by its assembled entropy: ``entropy[:n]``, uint64 each holding one 32-bit
+    word, as numpy's ``get_assembled_entropy`` builds it (the run entropy's words, lowest first,
+    zero-padded to POOL_SIZE words when there is a spawn key, then the spawn key's words).
+
+    numpy's ``mix_entropy`` into a pool of 4 words, ``generate_state(4, np.uint64)`` (8 words
+    hashed from the cycled pool, paired little-endian) and ``pcg64_set_seed`` (:func:`set_seed`)."""
+    pool = np.empty(POOL_SIZE, dtype=np.uint64)
+    hc = INIT_A
+    for i in range(POOL_SIZE):  # the entropy up to the pool size, then hash of zeros
+        pool[i], hc = _hashmix(entropy[i] if i < n else np.uint64(0), hc)
+    for i_src in range(POOL_SIZE):  # every word into every other
+        for i_dst in range(POOL_SIZE):
+            if i_src != i_dst:
+                h, hc = _hashmix(pool[i_src], hc)
+                pool[i_dst] = _mix(pool[i_dst], h)
+    for i_src in range(POOL_SIZE, n):  # the remaining entropy into every word
+        for i_dst in range(POOL_SIZE):
+            h, hc = _hashmix(entropy[i_src], hc)
+            pool[i_dst] = _mix(pool[i_dst], h)
+    hc = INIT_B
+    for k in range(N_WORDS):  # generate_state: 32-bit words 2k and 2k + 1 are the low and high half of word k
+        lo, hc = _output(pool[(2 * k) % POOL_SIZE], hc)
+        hi, hc = _output(pool[(2 * k + 1) % POOL_SIZE], hc)
+        st[k] = lo | (hi << np.uint64(32))
+    set_seed(st, st[0], st[1], st[2], st[3])
 
 
 def state_of(gen: np.random.Generator, out: np.ndarray) -> None:
