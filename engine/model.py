@@ -160,6 +160,8 @@ def build(sc: Scenario) -> Model:
     bounds = bounds._replace(pricing=_pricing_error(sc, miss, cal))
     # the yields start at the observed curve: the fit's residuals are the part 'pricing_error'
     cv = cv._replace(resid=_resid(bounds, n, np.array([t.years for t in tenors])))
+    # rate decisions the rule adopts (events with sets_target): their stance shifts, from the fitted start
+    policy.adopt_decisions(sc, regs, reg_of_step, cal, init, events)
     if sc.section("policy").floor_centring == "mean":  # the rule's offset, from the fitted start (engine.blocks.policy)
         params.policy.offset[:] = policy.centring_offsets(sc, regs, reg_of_step, cal, init, events)
 

@@ -124,7 +124,7 @@ def markdown() -> str:
         "",
         f"`correlations`: {fields['correlations'].description}.",
         "",
-        "`events`: a list of dated shocks (`{date, shock, size, half_life, note}`) and parameter changes "
+        "`events`: a list of dated shocks (`{date, shock, size, half_life, sets_target, note}`) and parameter changes "
         "(`{date, set, value, note}`); see README: Scenario files.",
         "",
     ]

@@ -295,10 +295,23 @@ class ShockEvent(Section):
     )
     size: Rate = Field(description="size of the move")
     half_life: Tenor | None = Field(None, description="a decaying overlay with this half-life (yield components only)")
+    sets_target: bool = Field(
+        False,
+        description="policy_rate only: a decision the rule adopts; the policy stance is reset so that "
+        "the rule's target is the new rate on every path (the rule holds the move instead of taking it back)",
+    )
     note: Str | None = Field(None, description="free text")
 
     @model_validator(mode="after")
     def _check(self) -> ShockEvent:
+        if self.sets_target and (self.shock != "policy_rate" or self.half_life is not None):
+            fail(
+                (
+                    ("sets_target",),
+                    f"a {self.shock} shock{' with a half_life' if self.half_life is not None else ''} sets no "
+                    "target; sets_target is for level shocks to policy_rate (a rate decision the rule adopts)",
+                )
+            )
         if self.half_life is not None and self.shock not in [c.row for c in COMPONENTS]:
             fail(
                 (

@@ -145,3 +145,106 @@ def test_lower_bound_floors_the_policy_rate_and_the_expected_path():
     # floored value the curve uses) never sits below the floor
     en = res.raw("yield_2y/real_rate") + res.raw("yield_2y/expected_inflation")
     assert en.min() >= 0.0025 - 1e-16
+
+
+# -- rate decisions the rule adopts (events with sets_target) --------------------------------------
+def test_a_rate_decision_the_rule_adopts_is_held_not_taken_back():
+    # steady macro and a stance that does not fade: the stance takes up the hike, the rule's
+    # target is the new rate, and the rate stays there (a plain shock decays back to 4%:
+    # test_policy_rate_shock_moves_policy_and_shadow_rate)
+    res = run(
+        "events=[{date: 2026-01-01, shock: policy_rate, size: +100bp, sets_target: true}]",
+        "policy.stance_speed=0/yr",
+    )
+    r, u = res.raw("policy_rate")[:, 0], res.raw("policy_stance")[:, 0]
+    t = np.arange(len(r)) / 12.0
+    np.testing.assert_allclose(r, 0.04 + 0.01 * (t > 0), atol=1e-15)
+    np.testing.assert_allclose(u, 0.01 * (t > 0), atol=1e-15)
+
+
+ADOPTED = [
+    "simulation.horizon=1y",
+    "policy.stance_speed=0/yr",
+    "initial.inflation=4.9%",  # away from the steady state: the macro moves and so does the rule's target
+    "initial.output_gap=1%",
+    "events=[{date: 2026-03-15, shock: policy_rate, size: +75bp, sets_target: true}]",
+]
+
+
+def test_an_adopted_decision_is_the_rules_target_in_its_step_on_the_zero_shock_path():
+    # every volatility off: the path is the zero-shock path, and the rule's target in the step of
+    # the decision is the new rate, so the shadow rate holds it over that step
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE, overrides=NO_VOL + ["policy.shock_vol=0%/sqrt(yr)", "simulation.paths=8", *ADOPTED]
+        )
+    )
+    k = res.model.cal.step_of(np.datetime64("2026-03-15").astype(object))
+    s = res.raw("shadow_rate")[:, 0]
+    assert s[k + 1] == pytest.approx(s[k] + 0.0075, abs=1e-12)
+    # a plain shock of the same size is pulled back by the rule over the step
+    plain = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=NO_VOL
+            + ["policy.shock_vol=0%/sqrt(yr)", "simulation.paths=8", *ADOPTED[:-1]]
+            + ["events=[{date: 2026-03-15, shock: policy_rate, size: +75bp}]"],
+        )
+    )
+    assert abs(plain.raw("shadow_rate")[k + 1, 0] - (s[k] + 0.0075)) > 1e-4
+
+
+def test_an_adopted_decision_moves_every_paths_stance_alike():
+    # one decision, one shift: with stochastic macro and policy shocks (no stance or cycle shocks,
+    # a stance that does not fade) every path's stance moves by the same amount at the decision,
+    # the amount the zero-shock path needs (the run with every volatility off)
+    over = [
+        "simulation.paths=256",
+        "outputs.keep_paths=256",
+        "policy.stance_vol=0%/sqrt(yr)",
+        "policy.cycle_vol=0%/sqrt(yr)",
+    ]
+    res = engine.run(engine.load_scenario(BASELINE, overrides=over + ADOPTED))
+    k = res.model.cal.step_of(np.datetime64("2026-03-15").astype(object))
+    u = res.raw("policy_stance")
+    shift = u[k + 1] - u[k]
+    assert np.ptp(shift) < 1e-15
+    zero = engine.run(
+        engine.load_scenario(
+            BASELINE, overrides=NO_VOL + ["policy.shock_vol=0%/sqrt(yr)", "simulation.paths=8", *ADOPTED]
+        )
+    )
+    uz = zero.raw("policy_stance")[:, 0]
+    assert shift[0] == pytest.approx(uz[k + 1] - uz[k], abs=1e-15)
+    assert abs(shift[0]) > 1e-3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["events=[{date: 2026-03-15, shock: term_premium, size: +50bp, sets_target: true}]"],
+            "a term_premium shock sets no target",
+        ),
+        (
+            [
+                "policy.floor_centring=mean",
+                "events=[{date: 2026-03-15, shock: policy_rate, size: +50bp, sets_target: true}]",
+            ],
+            "cannot be combined with policy.floor_centring: mean",
+        ),
+        (
+            [
+                "policy.fixed_path=[{date: 2026-01-01, rate: 3.5%}]",
+                "policy.fixed_until=2026-06-01",
+                "events=[{date: 2026-03-15, shock: policy_rate, size: +50bp, sets_target: true}]",
+            ],
+            "is inside policy.fixed_path",
+        ),
+    ],
+)
+def test_sets_target_is_refused_where_it_means_nothing(extra, message):
+    with pytest.raises(engine.ScenarioError, match=message) as e:
+        engine.load_scenario(BASELINE, overrides=extra)
+    assert "sets_target" in str(e.value)
+    assert "\n" not in str(e.value).strip()

@@ -21,6 +21,11 @@ FEATURES = {
         " {date: 2026-06-01, set: macro.learning_gain, value: 0.4/yr},"
         " {date: 2026-09-01, set: term_premium.jump_intensity, value: 3/yr}]"
     ],
+    "rate decisions the rule adopts, with a regime": [
+        "events=[{date: 2026-03-02, shock: policy_rate, size: +50bp, sets_target: true},"
+        " {date: 2026-06-01, set: policy.inflation_response, value: 1.0},"
+        " {date: 2026-07-01, shock: policy_rate, size: -25bp, sets_target: true}]"
+    ],
     "correlations": [
         "correlations={term_premium: {policy_rate: 0.3, inflation: 0.2}, inflation: {output_gap: 0.4}}",
         "policy.stance_vol=0.3%/sqrt(yr)",

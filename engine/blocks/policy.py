@@ -68,6 +68,7 @@ from ..core.layout import (
     INFL_EXP,
     POLICY,
     RSTAR,
+    SETS_TARGET,
     SH_CYCLE,
     SH_POLICY,
     SH_STANCE,
@@ -271,6 +272,18 @@ _INV_SQRT2 = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 
 
+def _target_map(A: np.ndarray, b: np.ndarray, G: np.ndarray, pp: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """The rule's target over a step as t_row z + t_b + t_g e (without the centring's offset),
+    from the macro rows of the step's map (A, b, G): the target reads the new gap, inflation and
+    r* and the stance at the start of the step."""
+    k_pi = 1.0 + pp[PHI_PI]
+    t_row = A[3] + k_pi * A[1] + pp[PHI_X] * A[0]
+    t_row[4] += 1.0
+    t_b = b[3] + k_pi * b[1] + pp[PHI_X] * b[0] - pp[PHI_PI] * pp[PI_STAR]
+    t_g = G[3] + k_pi * G[1] + pp[PHI_X] * G[0]
+    return t_row, t_b, t_g
+
+
 def one_step_map(pm: np.ndarray, pp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(A, b, G) of the kernel's macro and policy step with the continuous rule: z' = A z + b + G e
     for z (:data:`Z_ROWS`) and e the step's standard normal shocks (:data:`Z_SHOCKS`), from the
@@ -285,12 +298,7 @@ def one_step_map(pm: np.ndarray, pp: np.ndarray) -> tuple[np.ndarray, np.ndarray
     A[3, 3], b[3], G[3, 3] = pm[mb.A_R], (1.0 - pm[mb.A_R]) * pm[mb.RBAR], pm[mb.SD_R]
     A[4, 4], A[4, 5], G[4, 4] = pp[A_U], pp[C_U], pp[SD_U]
     A[5, 5], G[5, 5] = pp[A_V], pp[SD_V]
-    # the target reads the new gap, inflation and r* and the stance at the start of the step
-    k_pi = 1.0 + pp[PHI_PI]
-    t_row = A[3] + k_pi * A[1] + pp[PHI_X] * A[0]
-    t_row[4] += 1.0
-    t_b = b[3] + k_pi * b[1] + pp[PHI_X] * b[0] - pp[PHI_PI] * pp[PI_STAR]
-    t_g = G[3] + k_pi * G[1] + pp[PHI_X] * G[0]
+    t_row, t_b, t_g = _target_map(A, b, G, pp)
     a = pp[A_S]
     A[_ZS] = (1.0 - a) * t_row
     A[_ZS, _ZS] += a
@@ -334,6 +342,36 @@ def centring_shift(m: float, lb: float, sd: float) -> float:
         else:
             hi = mid
     return lb + hi * sd - m
+
+
+def adopt_decisions(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> None:
+    """Resolve the rate decisions the rule adopts, in place: each mark ``SETS_TARGET`` that
+    engine.core.events puts after a policy-rate shock with ``sets_target`` becomes a level shock
+    to the stance, of the size that makes the rule's target in the step of the decision equal
+    the new shadow rate on the scenario's zero-shock path (the mean path of the macro and policy
+    states, carried through :func:`one_step_map` of each step's regime with the level events, as
+    :func:`centring_moments` carries it). One decision, one shift: the same on every path, so
+    each path keeps its own deviations from that path (decimals). ``init``: the starting state."""
+    if not (events.row == SETS_TARGET).any():
+        return
+    where = {row: i for i, row in enumerate(Z_ROWS)}
+    where[POLICY] = _ZS
+    Pm = _macro.pack(regs, cal, reg_of_step)
+    Pp = np.array([pack_one(r.policy, r.macro.inflation_target.value, cal.dt) for r in regs])
+    m = np.array([init[row] for row in Z_ROWS])
+    for k in range(cal.n_steps):
+        r = reg_of_step[k]
+        A, b, G = one_step_map(Pm[r], Pp[r])
+        for e in range(events.ptr[k], events.ptr[k + 1]):
+            row = events.row[e]
+            if row == SETS_TARGET:
+                t_row, t_b, _ = _target_map(A, b, G, Pp[r])
+                du = m[_ZS] - (t_row @ m + t_b)
+                events.row[e], events.size[e] = STANCE, du
+                m[where[STANCE]] += du
+            elif row in where:
+                m[where[row]] += events.size[e]
+        m = A @ m + b
 
 
 def centring_moments(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> np.ndarray:
@@ -455,7 +493,8 @@ def step(S, S2, E, pk, k, r, dt):
 
 
 def checks(sc) -> list[tuple[tuple, str]]:
-    """Problems across sections: a fixed path must end after the simulation starts."""
+    """Problems across sections: a fixed path must end after the simulation starts; a rate
+    decision the rule adopts (``sets_target``) and the floor centring exclude each other."""
     p, start = sc.policy, sc.simulation.start
     if p.fixed_path and p.fixed_until is not None and p.fixed_until <= start:
         return [
@@ -464,4 +503,25 @@ def checks(sc) -> list[tuple[tuple, str]]:
                 f"{p.fixed_until} is not after the simulation start {start}; the fixed path would never apply",
             )
         ]
-    return []
+    out = []
+    for i, ev in enumerate(sc.events):
+        if not getattr(ev, "sets_target", False):
+            continue
+        if p.floor_centring == "mean":
+            # the decision's size depends on the centring's offset, and the offset on the decision
+            out.append(
+                (
+                    ("events", i, "sets_target"),
+                    "a rate decision the rule adopts cannot be combined with policy.floor_centring: mean "
+                    "(the centring's offsets would depend on the decision and the decision on them)",
+                )
+            )
+        elif p.fixed_path and p.fixed_until is not None and ev.date < p.fixed_until:
+            out.append(
+                (
+                    ("events", i, "sets_target"),
+                    f"{ev.date} is inside policy.fixed_path (until {p.fixed_until}): the path sets the rate, "
+                    "there is no rule to adopt the decision",
+                )
+            )
+    return out

@@ -9,7 +9,11 @@ In a scenario (the event models are in :mod:`engine.scenario`)::
       - {date: 2026-01-01, set: macro.learning_gain, value: 0.3/yr}                # parameter change
 
 A level shock adds to the state at the step that holds its date; the state's own dynamics then
-carry it (a level shock to inflation fades at inflation's persistence). A shock with a
+carry it (a level shock to inflation fades at inflation's persistence). A policy-rate shock with
+``sets_target: true`` is a decision the rule adopts: after the move, each path's policy stance is
+set so that the rule's target (with that path's r*, inflation and output gap) is the new shadow
+rate, so the rule holds the move instead of taking it back (the stance then fades at its own
+speed, as a deviation from the rule does). A shock with a
 ``half_life`` is an overlay on an additive yield component (engine.registry.COMPONENTS) that
 decays at exactly that half-life, whatever the component's own mean reversion. A ``set`` starts
 a new parameter regime; the market does not anticipate it (expectations use the regime in force).
@@ -23,7 +27,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from .bundles import Events
-from .layout import EVENT_ROW, N_COMP, OVERLAY_COLUMN
+from .layout import EVENT_ROW, N_COMP, OVERLAY_COLUMN, SETS_TARGET
 
 
 def compile_events(events: list, cal) -> Events:
@@ -41,6 +45,8 @@ def compile_events(events: list, cal) -> Events:
         k = cal.step_of(ev.date)
         if ev.half_life is None:
             level[k].append((EVENT_ROW[ev.shock], ev.size.value))
+            if ev.sets_target:  # after the move: the stance that makes the new rate the rule's target
+                level[k].append((SETS_TARGET, 0.0))
         else:
             j = OVERLAY_COLUMN[ev.shock]
             age = t[k + 1 :] - t[k]
