@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import driver, history, memory
+from ._blas import one_blas_thread
 from ._version import __version__
 from .errors import Problem, ScenarioError, UstsimError
 from .model import build
@@ -250,6 +251,7 @@ def _check_base(base: Scenario) -> None:
         raise ScenarioError([Problem(base.source, None, key, msg) for key, msg in problems])
 
 
+@one_blas_thread
 def backtest(
     scenario: Scenario | str = "baseline",
     *,

@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import catalog, peers
+from ._blas import one_blas_thread
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_states
 from .driver import Kernel, block_normals, default_threads, simulate, summarise
@@ -183,6 +184,7 @@ def _time_to_result(cache_dir: str, scenario: str) -> float:
     return time.perf_counter() - t
 
 
+@one_blas_thread
 def run_bench(
     paths: int = 100_000,
     steps: int = 120,

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import driver, memory
+from ._blas import one_blas_thread
 from .core.layout import PLUMBING_UNITS
 from .errors import ResourceError, UstsimError
 from .model import build
@@ -220,6 +221,7 @@ def _on_grid(sc: Scenario, grid: dict) -> Scenario:
     )
 
 
+@one_blas_thread
 def compare(
     scenarios: list[Scenario],
     *,
@@ -445,6 +447,7 @@ class Sweep:
     table: pd.DataFrame
 
 
+@one_blas_thread
 def sweep(
     scenario: Scenario,
     grid: dict[str, list[str]],

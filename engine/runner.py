@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from . import driver, memory, outdir
+from ._blas import one_blas_thread
 from .core.layout import N_REC
 from .errors import UstsimError
 from .model import build
@@ -31,6 +32,7 @@ def prepare(scenario: Scenario, *, threads: int | None = None, max_memory: float
     return model, threads, need, lim
 
 
+@one_blas_thread
 def run(
     scenario: Scenario,
     *,
