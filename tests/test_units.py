@@ -1,9 +1,13 @@
 import datetime as dt
 import math
+import os
 
 import pytest
+import yaml
+from conftest import SCENARIOS
 
-from engine import units
+import engine
+from engine import units, yamlio
 
 
 @pytest.mark.parametrize(
@@ -65,3 +69,25 @@ def test_dates_from_yaml_dates_and_strings():
 def test_bad_quantities_say_what_is_expected(value, dim, msg):
     with pytest.raises(units.UnitError, match=msg.replace("(", r"\(").replace(")", r"\)")):
         units.parse(value, dim)
+
+
+# -- the YAML the engine writes (engine.yamlio.dump) -------------------------------------------------
+@pytest.mark.parametrize("name", sorted(n[:-5] for n in os.listdir(SCENARIOS) if n.endswith(".yaml")))
+def test_libyaml_writes_each_shipped_scenario_as_pyyaml_does(name):
+    # the digest of a resolved scenario hashes this text: it must not depend on which emitter wrote it
+    sc = engine.load_scenario(os.path.join(SCENARIOS, f"{name}.yaml"))
+    plain = sc.to_plain()
+    assert yamlio.dump(plain) == yaml.dump(
+        plain, Dumper=yaml.SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "é ü 中文 ’quotes’", "emoji 😀 beyond the BMP", "a: b # c", "word " * 40, "line\nbreak"]
+)
+def test_the_dump_is_pyyamls_text_for_awkward_strings(text):
+    data = {"description": text, "list": [text, {text: [text]}]}
+    assert yamlio.dump(data) == yaml.dump(
+        data, Dumper=yaml.SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
+    )
+    assert yaml.safe_load(yamlio.dump(data)) == data
