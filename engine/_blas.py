@@ -9,7 +9,7 @@ thread of the process at 100%), 106 -> 68 ms best of 7 with the BLAS threads lim
 
 :func:`one_blas_thread` wraps the entry points (``run``, ``compare``, ``sweep``, ``backtest``,
 ``bench``): for as long as one works, every BLAS library loaded in the process runs one thread
-(threadpoolctl, about 1 ms to enter); the previous limits are restored afterwards. Other threads
+(threadpoolctl; ~10 us to enter); the previous limits are restored afterwards. Other threads
 of the caller's process calling BLAS meanwhile get one thread too.
 """
 
@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,7 +30,15 @@ def one_blas_thread(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _controller().limit(limits=1, user_api="blas"):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    """The BLAS libraries loaded in the process (numpy's and scipy's OpenBLAS), found once, at
+    the first entry point's call (the engine has imported both by then): finding them takes
+    ~0.8 ms, a limit through the controller ~10 us."""
+    return ThreadpoolController()
