@@ -43,7 +43,7 @@ from . import catalog, peers
 from ._blas import one_blas_thread
 from .core.layout import BLOCK_PATHS, N_MET
 from .core.sampling import block_states
-from .driver import Kernel, block_normals, default_threads, simulate, summarise
+from .driver import block_normals, default_threads, kernel_of, simulate, summarise
 from .model import build
 from .peers import bare_generator_speed
 from .reduction import PILOT_PATHS
@@ -70,7 +70,7 @@ def kernel_throughput(model, paths: int, seed: int, threads: int, warm: bool = T
     n_blocks = math.ceil(paths / BLOCK_PATHS)
 
     def work(t):
-        kernel = Kernel()  # called as a run calls it
+        kernel = kernel_of(model)  # called as a run calls it
         bufs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # contiguous buffers per block size, as in a run
         for b in range(t, n_blocks, threads):
             n = min(BLOCK_PATHS, paths - b * BLOCK_PATHS)

@@ -103,14 +103,25 @@ class Kernel:
 
     def __init__(self) -> None:
         self.fn: Callable | None = None
+        self.kinds: tuple | None = None
 
     def __call__(self, *args):
-        if self.fn is not None:
+        # the entry point skips numba's type checks: it is used only for arrays of the kinds
+        # (dimensions, dtype, C order) it was found for; anything else goes through the dispatcher
+        kinds = _kinds(args)
+        if self.fn is not None and kinds == self.kinds:
             return self.fn(*args)
         out = simulate_block(*args)
-        overload = simulate_block.overloads.get(tuple(simulate_block.typeof_pyval(a) for a in args))
-        self.fn = overload.entry_point if overload is not None else simulate_block
+        if self.fn is None:
+            overload = simulate_block.overloads.get(tuple(simulate_block.typeof_pyval(a) for a in args))
+            self.fn = overload.entry_point if overload is not None else simulate_block
+            self.kinds = kinds
         return out
+
+
+def _kinds(args) -> tuple:
+    """(ndim, dtype, C-contiguous) of the array arguments of a kernel call (~1 us)."""
+    return tuple((a.ndim, a.dtype.char, a.flags.c_contiguous) for a in args if isinstance(a, np.ndarray))
 
 
 _KERNELS_LOCK = threading.Lock()

@@ -295,10 +295,11 @@ class ShockEvent(Section):
     )
     size: Rate = Field(description="size of the move")
     half_life: Tenor | None = Field(None, description="a decaying overlay with this half-life (yield components only)")
-    sets_target: bool = Field(
-        False,
-        description="policy_rate only: a decision the rule adopts; the policy stance is reset so that "
-        "the rule's target is the new rate on every path (the rule holds the move instead of taking it back)",
+    sets_target: Bool | None = Field(
+        None,
+        description="policy_rate only: a rate decision the rule adopts; the policy stance moves by what makes "
+        "the rule's target, in the decision's step, the new rate on the zero-shock path (one shift, the same on "
+        "every path), so the rule holds the move instead of taking it back",
     )
     note: Str | None = Field(None, description="free text")
 
@@ -308,7 +309,8 @@ class ShockEvent(Section):
             fail(
                 (
                     ("sets_target",),
-                    f"a {self.shock} shock{' with a half_life' if self.half_life is not None else ''} sets no "
+                    f"{'an' if self.shock[0] in 'aeiou' else 'a'} {self.shock} shock"
+                    f"{' with a half_life' if self.half_life is not None else ''} sets no "
                     "target; sets_target is for level shocks to policy_rate (a rate decision the rule adopts)",
                 )
             )

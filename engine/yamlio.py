@@ -8,6 +8,8 @@ line they were written on, so later errors can point at ``file:line``.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from .errors import Problem, ScenarioError
@@ -183,22 +185,31 @@ def _convert(loader, node, path, lines, problems, filename, budget):
 def dump(data) -> str:
     """Write plain data as block-style YAML (keys in the order given). With libyaml, its emitter
     writes it (~20x faster: the scenario's dump and digest took 4 ms of a 70 ms run), except for
-    text with characters beyond the Basic Multilingual Plane, which libyaml escapes ("\\U0001F600")
-    where PyYAML writes them as they are: so the text, and the scenario's digest, are the same
-    whichever emitter wrote them (tests/test_units.py checks every shipped scenario)."""
-    dumper = yaml.CSafeDumper if _LIBYAML and not _beyond_bmp(data) else yaml.SafeDumper
+    data where the two emitters write different text (compared over every code point, in values
+    and keys): characters beyond the Basic Multilingual Plane and lone surrogates (libyaml escapes
+    or refuses them), U+0085 (NEL), a carriage return in a key, and keys of 64 UTF-8 bytes or more
+    (libyaml counts bytes where PyYAML counts characters). So the text, and the scenario's
+    digest, do not depend on whether libyaml is installed (tests/test_units.py)."""
+    dumper = yaml.CSafeDumper if _LIBYAML and not _pyyaml_only(data) else yaml.SafeDumper
     return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
 
 
 _LIBYAML = getattr(yaml, "__with_libyaml__", False)
 
 
-def _beyond_bmp(x) -> bool:
-    """Whether a string in plain data ``x`` (keys included) has a character above U+FFFF."""
+_PYYAML_ONLY = re.compile("[\x85\ud800-\udfff\U00010000-\U0010ffff]")
+
+
+def _pyyaml_only(x) -> bool:
+    """Whether plain data ``x`` holds a string libyaml would write differently (see :func:`dump`)."""
     if isinstance(x, str):
-        return not x.isascii() and any(ord(c) > 0xFFFF for c in x)
+        return not x.isascii() and _PYYAML_ONLY.search(x) is not None
     if isinstance(x, dict):
-        return any(_beyond_bmp(k) or _beyond_bmp(v) for k, v in x.items())
+        return any(_odd_key(k) or _pyyaml_only(k) or _pyyaml_only(v) for k, v in x.items())
     if isinstance(x, (list, tuple)):
-        return any(_beyond_bmp(v) for v in x)
+        return any(_pyyaml_only(v) for v in x)
     return False
+
+
+def _odd_key(k) -> bool:
+    return isinstance(k, str) and ("\r" in k or len(k.encode("utf-8", "surrogatepass")) >= 64)

@@ -219,12 +219,73 @@ def test_an_adopted_decision_moves_every_paths_stance_alike():
     assert abs(shift[0]) > 1e-3
 
 
+def test_a_decision_after_a_fixed_path_is_held_from_the_paths_rate():
+    # the zero-shock path follows the fixed path's rate, as the kernel pins the shadow rate to it
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=NO_VOL
+            + [
+                "policy.shock_vol=0%/sqrt(yr)",
+                "simulation.paths=8",
+                *ADOPTED[:-1],
+                "policy.fixed_path=[{date: 2026-01-01, rate: 1%}]",
+                "policy.fixed_until=2026-07-01",
+                "events=[{date: 2026-08-15, shock: policy_rate, size: +50bp, sets_target: true}]",
+            ],
+        )
+    )
+    k = res.model.cal.step_of(np.datetime64("2026-08-15").astype(object))
+    s = res.raw("shadow_rate")[:, 0]
+    assert s[k + 1] == pytest.approx(s[k] + 0.005, abs=1e-12)
+
+
+@pytest.mark.parametrize("first", ["decision", "inflation"])
+def test_a_decision_sees_every_level_shock_of_its_step_whatever_the_order(first):
+    decision = "{date: 2026-03-15, shock: policy_rate, size: +75bp, sets_target: true}"
+    inflation = "{date: 2026-03-20, shock: inflation, size: +100bp}"
+    events = [decision, inflation] if first == "decision" else [inflation, decision]
+    res = engine.run(
+        engine.load_scenario(
+            BASELINE,
+            overrides=NO_VOL
+            + ["policy.shock_vol=0%/sqrt(yr)", "simulation.paths=8", *ADOPTED[:-1], f"events=[{', '.join(events)}]"],
+        )
+    )
+    k = res.model.cal.step_of(np.datetime64("2026-03-15").astype(object))
+    assert k == res.model.cal.step_of(np.datetime64("2026-03-20").astype(object))
+    s = res.raw("shadow_rate")[:, 0]
+    assert s[k + 1] == pytest.approx(s[k] + 0.0075, abs=1e-12)
+
+
+def test_sets_target_is_written_back_only_where_given():
+    # a shock without the key dumps as before (the resolved scenario's text and digest)
+    sc = engine.load_scenario(BASELINE, overrides=["events=[{date: 2026-03-15, shock: inflation, size: +50bp}]"])
+    assert "sets_target" not in sc.to_yaml()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (
             ["events=[{date: 2026-03-15, shock: term_premium, size: +50bp, sets_target: true}]"],
             "a term_premium shock sets no target",
+        ),
+        (
+            ["events=[{date: 2026-03-15, shock: inflation, size: +50bp, sets_target: true}]"],
+            "an inflation shock sets no target",
+        ),
+        (
+            ["events=[{date: 2026-03-15, shock: policy_rate, size: +50bp, sets_target: 1}]"],
+            "is not true or false",
+        ),
+        (  # after fixed_until, but in the step that still holds it (monthly steps from Jan 1)
+            [
+                "policy.fixed_path=[{date: 2026-01-01, rate: 3.5%}]",
+                "policy.fixed_until=2026-06-10",
+                "events=[{date: 2026-06-20, shock: policy_rate, size: +50bp, sets_target: true}]",
+            ],
+            "falls in a step that policy.fixed_path sets",
         ),
         (
             [
@@ -239,7 +300,7 @@ def test_an_adopted_decision_moves_every_paths_stance_alike():
                 "policy.fixed_until=2026-06-01",
                 "events=[{date: 2026-03-15, shock: policy_rate, size: +50bp, sets_target: true}]",
             ],
-            "is inside policy.fixed_path",
+            "falls in a step that policy.fixed_path sets",
         ),
     ],
 )

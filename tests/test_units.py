@@ -72,22 +72,47 @@ def test_bad_quantities_say_what_is_expected(value, dim, msg):
 
 
 # -- the YAML the engine writes (engine.yamlio.dump) -------------------------------------------------
+def _pyyaml(data) -> str:
+    return yaml.dump(
+        data, Dumper=yaml.SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
+    )
+
+
+needs_libyaml = pytest.mark.skipif(not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml")
+
+
+@needs_libyaml
 @pytest.mark.parametrize("name", sorted(n[:-5] for n in os.listdir(SCENARIOS) if n.endswith(".yaml")))
 def test_libyaml_writes_each_shipped_scenario_as_pyyaml_does(name):
     # the digest of a resolved scenario hashes this text: it must not depend on which emitter wrote it
-    sc = engine.load_scenario(os.path.join(SCENARIOS, f"{name}.yaml"))
-    plain = sc.to_plain()
-    assert yamlio.dump(plain) == yaml.dump(
-        plain, Dumper=yaml.SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
-    )
+    plain = engine.load_scenario(os.path.join(SCENARIOS, f"{name}.yaml")).to_plain()
+    assert not yamlio._pyyaml_only(plain)  # libyaml writes it
+    assert yamlio.dump(plain) == _pyyaml(plain)
 
 
+@needs_libyaml
 @pytest.mark.parametrize(
-    "text", ["plain", "é ü 中文 ’quotes’", "emoji 😀 beyond the BMP", "a: b # c", "word " * 40, "line\nbreak"]
+    ("text", "libyaml"),
+    [
+        ("plain", True),
+        ("é ü 中文 ’quotes’ — dash", True),
+        ("a: b # c", True),
+        ("word " * 40, True),
+        ("line\nbreak and \r return", True),
+        ("emoji 😀 beyond the BMP", False),
+        ("next line \x85 (NEL)", False),
+        ("lone surrogate \ud83d", False),
+    ],
 )
-def test_the_dump_is_pyyamls_text_for_awkward_strings(text):
-    data = {"description": text, "list": [text, {text: [text]}]}
-    assert yamlio.dump(data) == yaml.dump(
-        data, Dumper=yaml.SafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
-    )
-    assert yaml.safe_load(yamlio.dump(data)) == data
+def test_the_dump_is_pyyamls_text_for_awkward_strings(text, libyaml):
+    data = {"description": text, "list": [text, {"k": [text]}]}
+    assert (not yamlio._pyyaml_only(data)) == libyaml
+    assert yamlio.dump(data) == _pyyaml(data)
+
+
+@needs_libyaml
+@pytest.mark.parametrize("key", ["k" * 63, "k" * 64, "k" * 130, "é" * 40, "carriage\rreturn", "emoji 😀"])
+def test_keys_libyaml_would_write_differently_go_through_pyyaml(key):
+    data = {key: 1, "nested": [{key: "v"}]}
+    assert yamlio.dump(data) == _pyyaml(data)
+    assert yamlio._pyyaml_only(data) == (key != "k" * 63)

@@ -358,10 +358,12 @@ def adopt_decisions(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) 
     where[POLICY] = _ZS
     Pm = _macro.pack(regs, cal, reg_of_step)
     Pp = np.array([pack_one(r.policy, r.macro.inflation_target.value, cal.dt) for r in regs])
+    fixed_on, fixed_rate = fixed_path_rates(sc.policy, cal.dates, sc.initial.fed_funds.value)
     m = np.array([init[row] for row in Z_ROWS])
     for k in range(cal.n_steps):
         r = reg_of_step[k]
         A, b, G = one_step_map(Pm[r], Pp[r])
+        # engine.core.events puts a step's decisions after all its level shocks
         for e in range(events.ptr[k], events.ptr[k + 1]):
             row = events.row[e]
             if row == SETS_TARGET:
@@ -372,6 +374,8 @@ def adopt_decisions(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) 
             elif row in where:
                 m[where[row]] += events.size[e]
         m = A @ m + b
+        if fixed_on[k]:  # the kernel pins the shadow rate to a fixed path's rate
+            m[_ZS] = fixed_rate[k]
 
 
 def centring_moments(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> np.ndarray:
@@ -494,19 +498,25 @@ def step(S, S2, E, pk, k, r, dt):
 
 def checks(sc) -> list[tuple[tuple, str]]:
     """Problems across sections: a fixed path must end after the simulation starts; a rate
-    decision the rule adopts (``sets_target``) and the floor centring exclude each other."""
+    decision the rule adopts (``sets_target``) cannot fall in a step a fixed path sets, nor be
+    combined with the floor centring."""
     p, start = sc.policy, sc.simulation.start
+    out: list[tuple[tuple, str]] = []
     if p.fixed_path and p.fixed_until is not None and p.fixed_until <= start:
-        return [
+        out.append(
             (
                 ("policy", "fixed_until"),
                 f"{p.fixed_until} is not after the simulation start {start}; the fixed path would never apply",
             )
-        ]
-    out = []
-    for i, ev in enumerate(sc.events):
-        if not getattr(ev, "sets_target", False):
-            continue
+        )
+    decisions = [(i, ev) for i, ev in enumerate(sc.events) if getattr(ev, "sets_target", None)]
+    if not decisions:
+        return out
+    fixed_on = None
+    if p.fixed_path and p.fixed_until is not None:
+        cal = sc.calendar()
+        fixed_on = fixed_path_rates(p, cal.dates, sc.initial.fed_funds.value)[0]
+    for i, ev in decisions:
         if p.floor_centring == "mean":
             # the decision's size depends on the centring's offset, and the offset on the decision
             out.append(
@@ -516,12 +526,12 @@ def checks(sc) -> list[tuple[tuple, str]]:
                     "(the centring's offsets would depend on the decision and the decision on them)",
                 )
             )
-        elif p.fixed_path and p.fixed_until is not None and ev.date < p.fixed_until:
+        elif fixed_on is not None and fixed_on[cal.step_of(ev.date)]:
             out.append(
                 (
                     ("events", i, "sets_target"),
-                    f"{ev.date} is inside policy.fixed_path (until {p.fixed_until}): the path sets the rate, "
-                    "there is no rule to adopt the decision",
+                    f"{ev.date} falls in a step that policy.fixed_path sets (until {p.fixed_until}): the path sets "
+                    "the rate, there is no rule to adopt the decision",
                 )
             )
     return out

@@ -10,10 +10,11 @@ In a scenario (the event models are in :mod:`engine.scenario`)::
 
 A level shock adds to the state at the step that holds its date; the state's own dynamics then
 carry it (a level shock to inflation fades at inflation's persistence). A policy-rate shock with
-``sets_target: true`` is a decision the rule adopts: after the move, each path's policy stance is
-set so that the rule's target (with that path's r*, inflation and output gap) is the new shadow
-rate, so the rule holds the move instead of taking it back (the stance then fades at its own
-speed, as a deviation from the rule does). A shock with a
+``sets_target: true`` is a decision the rule adopts: after the step's level shocks the policy
+stance moves by what makes the rule's target, in that step, the new shadow rate on the zero-shock
+path (engine.blocks.policy.adopt_decisions; one shift, the same on every path), so the rule
+holds the move instead of taking it back (the stance then fades at its own speed, as a
+deviation from the rule does). A shock with a
 ``half_life`` is an overlay on an additive yield component (engine.registry.COMPONENTS) that
 decays at exactly that half-life, whatever the component's own mean reversion. A ``set`` starts
 a new parameter regime; the market does not anticipate it (expectations use the regime in force).
@@ -37,6 +38,7 @@ def compile_events(events: list, cal) -> Events:
     """
     n = cal.n_steps
     level: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    decisions = [0] * n  # rate decisions the rule adopts: marks after each step's level shocks
     overlay = np.zeros((n + 1, N_COMP))
     t = np.arange(n + 1) * cal.dt
     for ev in events:
@@ -45,8 +47,8 @@ def compile_events(events: list, cal) -> Events:
         k = cal.step_of(ev.date)
         if ev.half_life is None:
             level[k].append((EVENT_ROW[ev.shock], ev.size.value))
-            if ev.sets_target:  # after the move: the stance that makes the new rate the rule's target
-                level[k].append((SETS_TARGET, 0.0))
+            if ev.sets_target:
+                decisions[k] += 1
         else:
             j = OVERLAY_COLUMN[ev.shock]
             age = t[k + 1 :] - t[k]
@@ -54,7 +56,7 @@ def compile_events(events: list, cal) -> Events:
     ptr = np.zeros(n + 1, dtype=np.int64)
     rows, sizes = [], []
     for k in range(n):
-        for st, sz in level[k]:
+        for st, sz in level[k] + [(SETS_TARGET, 0.0)] * decisions[k]:
             rows.append(st)
             sizes.append(sz)
         ptr[k + 1] = len(rows)

@@ -117,8 +117,8 @@ COMP_ROW = tuple(ROW[c.row] for c in COMPONENTS)
 COMP_SIGN = tuple(c.sign for c in COMPONENTS)
 #: event targets (row moved by a level shock) and which of them take decaying overlays (column)
 EVENT_ROW = {name: ROW[name] for name in EVENT_TARGETS}
-#: the row of a level event that is not a shock but a decision (a policy_rate shock with
-#: ``sets_target``): the policy stance is reset so that the rule's target is the shadow rate
+#: the row of a level event that marks a decision (a policy_rate shock with ``sets_target``);
+#: engine.blocks.policy.adopt_decisions turns it into a level shock to the policy stance
 SETS_TARGET = -1
 OVERLAY_COLUMN = {c.row: j for j, c in enumerate(COMPONENTS)}
 
