@@ -152,11 +152,12 @@ MASK32 = np.uint64(0xFFFFFFFF)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _hashmix(value, hash_const):
-    """numpy's ``hashmix``: the hash of the 32-bit ``value`` and the next hash constant (both
-    uint64 holding 32 bits); returns (hash, hash_const)."""
+def _hash(value, hash_const, mult):
+    """The hash of the 32-bit ``value`` and the next hash constant (uint64 words holding 32 bits);
+    returns (hash, hash_const). With ``mult`` MULT_A it is numpy's ``hashmix`` (mixing the
+    entropy into the pool), with MULT_B the step of ``generate_state`` (a word of output)."""
     value ^= hash_const
-    hash_const = (hash_const * MULT_A) & MASK32
+    hash_const = (hash_const * mult) & MASK32
     value = (value * hash_const) & MASK32
     return value ^ (value >> XSHIFT), hash_const
 
@@ -166,16 +167,6 @@ def _mix(x, y):
     """numpy's ``mix`` of two 32-bit words (uint64 holding 32 bits)."""
     r = (MIX_MULT_L * x - MIX_MULT_R * y) & MASK32
     return r ^ (r >> XSHIFT)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _output(value, hash_const):
-    """One 32-bit word of numpy's ``generate_state`` from the pool word ``value`` and the next
-    hash constant (uint64 holding 32 bits); returns (word, hash_const)."""
-    value ^= hash_const
-    hash_const = (hash_const * MULT_B) & MASK32
-    value = (value * hash_const) & MASK32
-    return value ^ (value >> XSHIFT), hash_const
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -204,20 +195,20 @@ def seed_sequence_state(entropy, n, st):
     pool = np.empty(POOL_SIZE, dtype=np.uint64)
     hc = INIT_A
     for i in range(POOL_SIZE):  # the entropy up to the pool size, then hash of zeros
-        pool[i], hc = _hashmix(entropy[i] if i < n else np.uint64(0), hc)
+        pool[i], hc = _hash(entropy[i] if i < n else np.uint64(0), hc, MULT_A)
     for i_src in range(POOL_SIZE):  # every word into every other
         for i_dst in range(POOL_SIZE):
             if i_src != i_dst:
-                h, hc = _hashmix(pool[i_src], hc)
+                h, hc = _hash(pool[i_src], hc, MULT_A)
                 pool[i_dst] = _mix(pool[i_dst], h)
     for i_src in range(POOL_SIZE, n):  # the remaining entropy into every word
         for i_dst in range(POOL_SIZE):
-            h, hc = _hashmix(entropy[i_src], hc)
+            h, hc = _hash(entropy[i_src], hc, MULT_A)
             pool[i_dst] = _mix(pool[i_dst], h)
     hc = INIT_B
     for k in range(N_WORDS):  # generate_state: 32-bit words 2k and 2k + 1 are the low and high half of word k
-        lo, hc = _output(pool[(2 * k) % POOL_SIZE], hc)
-        hi, hc = _output(pool[(2 * k + 1) % POOL_SIZE], hc)
+        lo, hc = _hash(pool[(2 * k) % POOL_SIZE], hc, MULT_B)
+        hi, hc = _hash(pool[(2 * k + 1) % POOL_SIZE], hc, MULT_B)
         st[k] = lo | (hi << np.uint64(32))
     set_seed(st, st[0], st[1], st[2], st[3])
 
