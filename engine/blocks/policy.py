@@ -344,6 +344,18 @@ def centring_shift(m: float, lb: float, sd: float) -> float:
     return lb + hi * sd - m
 
 
+def _mean_path_start(regs: list, reg_of_step, cal, init: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`adopt_decisions` and :func:`centring_moments` carry the zero-shock path with:
+    the index in z of each state row a level event may move (a policy-rate shock moves the
+    shadow rate, as in the kernel), the macro block's and this block's packed slots per regime,
+    and z at the start ``init`` (decimals)."""
+    where = {row: i for i, row in enumerate(Z_ROWS)}
+    where[POLICY] = _ZS
+    Pm = _macro.pack(regs, cal, reg_of_step)
+    Pp = np.array([pack_one(r.policy, r.macro.inflation_target.value, cal.dt) for r in regs])
+    return where, Pm, Pp, np.array([init[row] for row in Z_ROWS])
+
+
 def adopt_decisions(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) -> None:
     """Resolve the rate decisions the rule adopts, in place: each mark ``SETS_TARGET`` that
     engine.core.events puts after a policy-rate shock with ``sets_target`` becomes a level shock
@@ -354,12 +366,8 @@ def adopt_decisions(sc, regs: list, reg_of_step, cal, init: np.ndarray, events) 
     each path keeps its own deviations from that path (decimals). ``init``: the starting state."""
     if not (events.row == SETS_TARGET).any():
         return
-    where = {row: i for i, row in enumerate(Z_ROWS)}
-    where[POLICY] = _ZS
-    Pm = _macro.pack(regs, cal, reg_of_step)
-    Pp = np.array([pack_one(r.policy, r.macro.inflation_target.value, cal.dt) for r in regs])
+    where, Pm, Pp, m = _mean_path_start(regs, reg_of_step, cal, init)
     fixed_on, fixed_rate = fixed_path_rates(sc.policy, cal.dates, sc.initial.fed_funds.value)
-    m = np.array([init[row] for row in Z_ROWS])
     for k in range(cal.n_steps):
         r = reg_of_step[k]
         A, b, G = one_step_map(Pm[r], Pp[r])
@@ -386,12 +394,8 @@ def centring_moments(sc, regs: list, reg_of_step, cal, init: np.ndarray, events)
     rate moves the shadow rate, as in the kernel). Decimals."""
     idx = [SHOCK_NAMES.index(n) for n in Z_SHOCKS]
     R = correlation_matrix(sc.correlations)[np.ix_(idx, idx)]
-    where = {row: i for i, row in enumerate(Z_ROWS)}
-    where[POLICY] = _ZS
     n_steps = cal.n_steps
-    Pm = _macro.pack(regs, cal, reg_of_step)
-    Pp = np.array([pack_one(r.policy, r.macro.inflation_target.value, cal.dt) for r in regs])
-    m = np.array([init[row] for row in Z_ROWS])
+    where, Pm, Pp, m = _mean_path_start(regs, reg_of_step, cal, init)
     C = np.zeros((7, 7))
     out = np.zeros((n_steps + 1, 3))
     out[0] = m[_ZS], 0.0, Pp[reg_of_step[0]][LB]
