@@ -173,7 +173,8 @@ def build(sc: Scenario) -> Model:
     fiscal = plumbing = None
     on = sc.section("stablecoins").enabled or sc.section("basis_trade").enabled
     if on or sc.section("treasury").enabled:
-        init = _plumbing_initial(sc, init, _curve(sc, coefficients, n, np.array([10.0]), bounds), events.overlay)
+        cv10 = _curve(sc, coefficients, n, np.array([10.0]), bounds)  # the 10y the plumbing blocks read
+        init = _plumbing_initial(sc, init, cv10, events.overlay)
     if sc.section("treasury").enabled:
         init, fiscal = _fiscal(sc, cal, init, _curve(sc, coefficients, n, np.array(MATURITY), bounds), events.overlay)
     if on:
@@ -181,7 +182,7 @@ def build(sc: Scenario) -> Model:
         packed = {b.name: module(b.name).pack(regs, cal, reg_of_step) for b in plumbing_blocks()}
         plumbing = Plumbing(
             **packed,
-            curve=_curve(sc, coefficients, n, np.array([10.0]), bounds),
+            curve=cv10,
             rec0=rec0,
             position0=float(sc.section("basis_trade").position.value),
             runs=stablecoins.runs_possible(regs),
