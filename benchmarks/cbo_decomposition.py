@@ -60,6 +60,10 @@ VARIANTS: list[tuple[str, list[str]]] = [
     ("cbo_2025", [*NO_DOWNGRADES, *NO_SUPPLY, "treasury.surplus_response=0bp"]),
     ("cbo_2025", NO_CYCLE_STANCE),
     ("cbo_2025", ["treasury.surplus_response=10bp"]),
+    # the downgrade block's defaults before they were measured (assumed 10 bp / 5 bp)
+    ("cbo_2025", ["holders.downgrades.term_premium_add=10bp", "holders.downgrades.convenience_cut=5bp"]),
+    ("cbo_2025", ["holders.downgrades.convenience_cut=5bp"]),
+    ("cbo_2025", ["holders.downgrades.term_premium_add=15bp"]),
 ]
 
 

@@ -136,18 +136,14 @@ def test_stochastic_cbo_centres_on_cbos_2055_debt():
     assert ni > 0 and ni_se > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the shocks centred on the reference (policy.floor_centring, term_premium.compensate_jumps) the mean "
-    "2055 net interest/revenue is 34.3% +/- 0.4 (5,000 paths; median 27.6%, reference 27.3%) against CBO's 28% +/- 5: "
-    "the mean policy rate and the 10y's expected real rate now follow the reference, and what is left is the right "
-    "skew of interest/revenue - downgrades past 30% of revenue (-1.8 pp without), supply effects on debt above the "
-    "reference (-2.9 pp without) and rates and debt moving together (30.1% with neither), on a policy rate whose "
-    "shadow s.d. is 4.5 pp thirty years out (docs/cbo-centring.md); issue 13",
-)
 def test_stochastic_cbo_net_interest_to_revenue_within_5pp_of_cbo():
-    r = run("cbo_2025", ["simulation.paths=512", "outputs.keep_paths=512", "simulation.record=1y"])
+    """The mean 2055 net interest / revenue of the stochastic cbo_2025 is within 5 pp of CBO's 28%.
+    5,000 paths (its own size; about a second warm) so the standard error is 0.35 pp: the point
+    estimate must lie inside the band, with no allowance for noise above it (32.75% measured;
+    34.24% with the downgrade block's earlier assumed 10 bp / 5 bp, docs/cbo-centring.md)."""
+    r = run("cbo_2025", ["simulation.paths=5000", "outputs.keep_paths=5000", "simulation.record=1y"])
     m, se = _mean_se(r, "net_interest_to_revenue")
+    assert se < 0.5, se
     assert CBO_NI_REV_2055 - NI_REV_BAND - Z * se <= m <= CBO_NI_REV_2055 + NI_REV_BAND, (m, se)
 
 
@@ -335,9 +331,11 @@ def test_de_dollarization_sales_raise_the_term_premium():
 
 
 def test_a_downgrade_trigger_adds_to_the_term_premium_and_cuts_the_convenience_yield():
-    ov = ["holders.downgrades.trigger_net_interest_revenue=20%", "holders.downgrades.max=1", "simulation.horizon=12y"]
-    a = run("cbo_2025_no_vol", ov)
-    b = run("cbo_2025_no_vol", ov[2:])
+    # sizes set here (the defaults, +3bp and 0bp, are the measured ones: tests/test_downgrades.py)
+    sizes = ["holders.downgrades.term_premium_add=10bp", "holders.downgrades.convenience_cut=5bp"]
+    trigger = ["holders.downgrades.trigger_net_interest_revenue=20%", "holders.downgrades.max=1"]
+    a = run("cbo_2025_no_vol", [*trigger, *sizes, "simulation.horizon=12y"])
+    b = run("cbo_2025_no_vol", [*sizes, "simulation.horizon=12y"])
     n = a.raw("downgrades")[:, 0]
     k = int(np.argmax(n > 0))
     assert n[-1] == 1 and k > 0

@@ -161,7 +161,7 @@ def test_downgrade_cascade_adds_its_term_premium_per_downgrade_and_cheapens_bill
     p.within(dur, 0.0, math.inf)
     sens_bp = p.stress.scenario.supply.duration_sensitivity.value * 1e4
     # an identity of the supply block, exact up to floating-point rounding: each run's downgrades
-    # add its own term premium (cbo_2025's smaller one on its paths that pass its trigger too)
+    # add its own term premium (cbo_2025's smaller default, 3bp, on its paths that pass its trigger too)
     base_add_bp = p.base.scenario.holders.downgrades.term_premium_add.value * 1e4
     added = add_bp * p.stress.raw("downgrades")[-1] - base_add_bp * p.base.raw("downgrades")[-1]
     p.within(p.diff("supply_term_premium_10y", 1e4) - added - sens_bp * dur, -ROUNDING_BP, ROUNDING_BP)

@@ -15,7 +15,13 @@
 * Downgrades: on the listed dates, and (per path) when net interest / revenue first exceeds
   ``trigger_net_interest_revenue`` and every further ``trigger_step`` above it, up to ``max``;
   each adds ``term_premium_add`` to the 10y term premium and cuts the 3m convenience yield by
-  ``convenience_cut``, persistently (through the supply part of both).
+  ``convenience_cut``, persistently (through the supply part of both). The defaults are what the
+  three US downgrades did (:data:`US_DOWNGRADES`, each announced after the US close, so the next
+  business day's close is the first to hold it; H.15 closes, tests/test_downgrades.py): the 10y
+  moved -18 / +3 / +3 bp on that day, median +3 bp; the 2y moved -1 / -4 / -1 bp, so the short end
+  lost no convenience on any of them and the cut is 0. Longer windows take in other news (the
+  refunding of 2023-08-02, the 20y auction of 2025-05-21, the 2011 flight to quality) and read from
+  -38 to +15 bp; ``downgrade_cascade`` takes +15 bp as its stress.
 """
 
 from __future__ import annotations
@@ -82,6 +88,11 @@ class Banks(Section):
     )
 
 
+# The US sovereign downgrades, each announced after the US close of the day given: S&P
+# (AAA -> AA+, 2011-08-05), Fitch (AAA -> AA+, 2023-08-01), Moody's (Aaa -> Aa1, 2025-05-16).
+US_DOWNGRADES = ("2011-08-05", "2023-08-01", "2025-05-16")
+
+
 class Downgrades(Section):
     """Rating downgrades."""
 
@@ -93,8 +104,16 @@ class Downgrades(Section):
         "10%", description="a further downgrade each time the ratio rises this much more"
     )
     max: Annotated[int, Whole(lo=0, hi=100)] = Field(2, description="most downgrades by trigger")
-    term_premium_add: Rate = Field("10bp", description="10y term premium added per downgrade (assumption)")
-    convenience_cut: Rate = Field("5bp", description="3m convenience yield lost per downgrade (assumption)")
+    term_premium_add: Rate = Field(
+        "3bp",
+        description="10y term premium added per downgrade: the median next-day 10y move after the three "
+        "US downgrades (-18/+3/+3 bp, H.15)",
+    )
+    convenience_cut: Rate = Field(
+        "0bp",
+        description="3m convenience yield lost per downgrade: none seen (the 2y fell the next day after "
+        "each of the three US downgrades, -1/-4/-1 bp, H.15)",
+    )
 
 
 class Params(Section):
