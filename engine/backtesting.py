@@ -6,10 +6,11 @@ the base scenario is rebuilt at the last day of the month before: ``simulation.s
 (2y, 10y, and the 30y where observed) from the history (:mod:`engine.history`), the term premium
 and the policy stance fitted to the curve (``fit_also: [policy_stance]``, as the baseline does),
 the base's dated events dropped (they belong to its own period). It is simulated monthly over
-the horizon on its own seed (``SeedSequence((seed, yyyymm))``), and the realised 2y, 10y and fed
-funds at each month end are scored against the simulated paths of ``yield_2y``, ``yield_10y``
-and ``policy_rate`` (the yields rebuilt by the kernel's own composition, via
-:meth:`engine.results.Results.raw`):
+the horizon on its own seed (``SeedSequence((seed, yyyymm))``), and the realised 2y, 10y, fed
+funds and 10y - 2y slope at each month end are scored against the simulated paths of
+``yield_2y``, ``yield_10y``, ``policy_rate`` and their difference ``yield_10y - yield_2y`` (the
+yields rebuilt by the kernel's own composition, via :meth:`engine.results.Results.raw`;
+:data:`VARIABLES`):
 
 - ``pit``: the share of paths below the realised value, ties counted half;
 - ``in_50`` / ``in_90``: the realised value inside the simulated 25-75% / 5-95% quantiles;
@@ -43,12 +44,38 @@ from .model import build
 from .results import Results
 from .scenario import Scenario, _validate, load_scenario
 
-#: scored variable -> (history column, what it is)
+
+@dataclass(frozen=True)
+class Scored:
+    """A scored variable: the engine's series ``engine`` (one, or two for the first minus the
+    second) against the history's columns ``history`` (the same way), percent in the history."""
+
+    engine: tuple[str, ...]
+    history: tuple[str, ...]
+    label: str
+
+    def paths(self, raw: Callable[[str], np.ndarray]) -> np.ndarray:
+        """The simulated paths, decimals, from ``raw(name)``."""
+        return _signed_sum(raw, self.engine)
+
+    def realised(self, hist: pd.DataFrame) -> pd.Series:
+        """The realised series, percent."""
+        return _signed_sum(lambda c: hist[c], self.history)
+
+
+def _signed_sum(get, names):
+    return get(names[0]) - get(names[1]) if len(names) == 2 else get(names[0])
+
+
+#: scored variable -> what it is made of and called
 VARIABLES = {
-    "yield_2y": ("dgs2", "2y yield"),
-    "yield_10y": ("dgs10", "10y yield"),
-    "policy_rate": ("fed_funds", "fed funds"),
+    "yield_2y": Scored(("yield_2y",), ("dgs2",), "2y yield"),
+    "yield_10y": Scored(("yield_10y",), ("dgs10",), "10y yield"),
+    "policy_rate": Scored(("policy_rate",), ("fed_funds",), "fed funds"),
+    "slope_10y_2y": Scored(("yield_10y", "yield_2y"), ("dgs10", "dgs2"), "10y - 2y"),
 }
+#: the history's columns the scored variables read
+SCORED_COLUMNS = tuple(dict.fromkeys(c for v in VARIABLES.values() for c in v.history))
 #: history columns a start needs at its origin (dgs30 is used when present)
 INITIAL = ("fed_funds", "core_pce_yoy", "inflation_expectations", "output_gap", "dgs2", "dgs10")
 STARTS = {"january": (1,), "quarterly": (1, 4, 7, 10)}
@@ -152,7 +179,7 @@ def simulate_start(sc: Scenario, threads: int | None = None) -> tuple[dict[str, 
     memory.check_memory(model, sim.paths, threads, None, keep=sim.paths)
     rec, met = driver.simulate(model, sim.paths, sim.seed, threads=threads)
     res = Results(model, None, rec, met, {})
-    return {v: res.raw(v) for v in VARIABLES}, model.fit
+    return {v: s.paths(res.raw) for v, s in VARIABLES.items()}, model.fit
 
 
 def score_start(sims: dict[str, np.ndarray], hist: pd.DataFrame, start: pd.Timestamp, origin: pd.Timestamp):
@@ -161,9 +188,9 @@ def score_start(sims: dict[str, np.ndarray], hist: pd.DataFrame, start: pd.Times
     months = next(iter(sims.values())).shape[0] - 1
     ends = [origin + pd.offsets.MonthEnd(h) for h in range(1, months + 1)]
     rows = []
-    for var, (col, _) in VARIABLES.items():
+    for var, scored in VARIABLES.items():
         s = sims[var]
-        x = hist.loc[ends, col].to_numpy() / 100
+        x = scored.realised(hist.loc[ends]).to_numpy() / 100
         sc = score(s[1:], x)
         sd_change = (s[1:] - s[0]).std(axis=1, ddof=1) * 1e4
         for h in range(months):
@@ -214,7 +241,7 @@ def plan(hist: pd.DataFrame, source: str, first: int, last: int, starts: str, mo
                 "within the months where every initial value is present"
             )
         ends = [origin + pd.offsets.MonthEnd(h) for h in range(1, months + 1)]
-        realised = hist.reindex(ends)[[c for c, _ in VARIABLES.values()]]
+        realised = hist.reindex(ends)[list(SCORED_COLUMNS)]
         if realised.isna().to_numpy().any():
             dropped.append(st)
         else:

@@ -127,8 +127,9 @@ def _parser() -> argparse.ArgumentParser:
         help="score the scenario's forecast distributions against history, start by start (issue 13)",
         description="Rolling-origin backtest: from each start (the last day of the month before), rebuild "
         "the scenario from the observed curve, fed funds, core PCE inflation, expectations and output gap, "
-        "simulate monthly over the horizon and score the realised 2y, 10y and fed funds: PIT, coverage of "
-        "the 50%% and 90%% bands, CRPS, bias. Starts whose horizon runs past the data are dropped with a note.",
+        "simulate monthly over the horizon and score the realised 2y, 10y, fed funds and 10y-2y slope: PIT, "
+        "coverage of the 50%% and 90%% bands, CRPS, bias. Starts whose horizon runs past the data are dropped "
+        "with a note.",
     )
     bt.add_argument("file", nargs="?", default="baseline", help="base scenario file or library name (default baseline)")
     bt.add_argument("--from", dest="first", type=int, default=1990, help="first start year (default 1990)")

@@ -77,7 +77,8 @@ def test_the_models_own_paths_as_history_score_as_calibrated():
     ends = [origin + pd.offsets.MonthEnd(h) for h in range(13)]
     rows = []
     for j in range(n):
-        fake = pd.DataFrame({col: truth[var][:, j] * 100 for var, (col, _) in VARIABLES.items()}, index=ends)
+        single = {v: s.history[0] for v, s in VARIABLES.items() if len(s.history) == 1}
+        fake = pd.DataFrame({col: truth[var][:, j] * 100 for var, col in single.items()}, index=ends)
         rows += score_start(fc, fake, start, origin)
     scores = pd.DataFrame(rows)
     sample = 2 * 0.05 * 0.95 / 2000  # the forecast's own 5%/95% quantile error, as a probability
@@ -244,3 +245,21 @@ def test_the_packaged_history_matches_the_shared_data():
     derive.table(SHARED_DATA).to_csv(buf, date_format="%Y-%m-%d", float_format="%.4f")
     with open(history.path_of()) as fh:
         assert buf.getvalue() == fh.read()
+
+
+def test_the_slope_s_year_ahead_bands_hold_against_history():
+    """The 10y - 2y slope (scored as the difference of the two yields on each path), January
+    starts 1990-2024, months 1-12, fixed seed: the 5-95% band covers 85-95% of realised months
+    and the mean PIT is 0.45-0.55 (issue 13's targets for the yields); the 25-75% band covers
+    0.576 here and 0.586 at seed 7, a little above the yields' 0.58 (the slope's inner band is
+    slightly wide), so it is held to 0.42-0.60; and twelve months out the simulated s.d. of the
+    slope's change is within 20% of the s.d. of the realised forecast errors (76.7 against 67.6 bp
+    measured; 35 starts put about 12% of sampling error on the latter). It guards the curve's
+    year-ahead shape, which the 2022-23 replay's inversion depth is read against
+    (tests/test_replays.py)."""
+    s = engine.backtest("baseline", paths=2000).summary
+    s = s[s.variable == "slope_10y_2y"].set_index("months")
+    allm, m12 = s.loc["1-12"], s.loc["12"]
+    assert 0.85 <= allm["cover_90"] <= 0.95 and 0.45 <= allm["mean_pit"] <= 0.55, allm
+    assert 0.42 <= allm["cover_50"] <= 0.60, allm
+    assert abs(m12["sim_sd_bp"] / m12["err_sd_bp"] - 1) <= 0.20, m12
