@@ -173,13 +173,16 @@ def test_qe_2020_holds_the_realised_2y():
 # -- the 2022-23 inversion (issue 13, part 4) --------------------------------------------------------
 # The 18 month ends of 2022-23 on which the realised DGS10 - DGS2 was negative (2022-07 .. 2023-12):
 # realised mean -56.3bp. The replay's depth is the mean over those months of the median spread
-# across paths (2,000 paths, the scenario's seed 2122): -84.4bp (bootstrap standard error over the
-# paths 2.1bp; seed 7 gives -90.9bp). With the hikes as policy-rate shocks the rule took back
+# across paths (2,000 paths, the scenario's seed 2122): -81.9bp (bootstrap standard error over the
+# paths about 2bp; seed 7 gives -88.3bp). With the hikes as policy-rate shocks the rule took back
 # (before `sets_target`) it was -4.4bp: the median policy rate at those months was 3.38% against the
-# realised 4.32% (now 4.46%), the 2y 3.01% against 4.39% (now 4.36%). The miss left is the 10y
-# (3.52% against 3.83%), half of it the carried pricing error of the start's fit (the end-2021 10y
-# sits 33bp below the fitted curve; initial.pricing_error=drop gives -62.7bp).
-INVERSION_DEPTH_BP = -84.4
+# realised 4.32% (now 4.46%), the 2y 3.01% against 4.39% (now 4.38%). The miss left is the 10y
+# (3.57% against 3.83%), most of it the carried pricing error of the start's fit (the end-2021 10y
+# sits 33bp below the fitted curve; initial.pricing_error=drop gives -60.1bp); the QT of 2022-23
+# (in the replay since the depth was -84.4bp) adds about 10bp to the 10y by end-2023. Against the
+# model's own uncertainty the realised depth is near: per path, the mean spread over those months
+# has its 25-75% range at -139 / -27bp, and the realised -56bp sits at its 62nd percentile.
+INVERSION_DEPTH_BP = -81.9
 INVERSION_TOL_BP = 13.0  # four times the larger of the bootstrap s.e. (2.1) and half the seed-to-seed gap (3.25)
 
 
@@ -209,6 +212,20 @@ def test_hiking_2022_inverts_about_as_deeply_as_2022_23_did():
     # the model, to be measured and written here
     assert abs(model - INVERSION_DEPTH_BP) <= INVERSION_TOL_BP, f"median 10y-2y {model:.1f}bp at the inverted months"
     assert model < realised + 25.0, f"{model:.1f}bp against the realised {realised:.1f}bp"
+
+
+def test_hiking_2022_s_realised_inversion_lies_in_the_middle_half_of_its_paths():
+    """Per path, the mean 10y - 2y over the 18 inverted month ends; the realised mean (-56.3bp)
+    lies between that distribution's 25th and 75th percentiles (62nd measured): the replay's depth
+    is near the realised one on the model's own scale of uncertainty (the slope's year-ahead bands
+    are held against history in tests/test_backtest.py)."""
+    res, real = _kept("hiking_2022"), _realised("hiking_2022")
+    spread = real["DGS10"] - real["DGS2"]
+    inverted = spread[spread < 0].index
+    rows = [list(res.dates).index(d) for d in inverted]
+    per_path = ((res.raw("yield_10y") - res.raw("yield_2y"))[rows] * 1e4).mean(axis=0)
+    pct = float((per_path < spread[inverted].mean() * 100).mean())
+    assert 0.25 <= pct <= 0.75, pct
 
 
 def test_hiking_2022_holds_the_hikes_it_replays():
