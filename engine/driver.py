@@ -346,6 +346,7 @@ def summarise_many(
             for part, scalars in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
                 summary.merge(part)
                 unit_scalars.append(scalars[0] if scalars else None)
+            del part  # the last pilot partial stayed referenced (tens of MB) for the whole run
         if m == 0 and keep:
             place([(0, pilot[0][:, :, :keep], pilot[1][:, :, :keep])])
         pilot.clear()  # free the pilot's records before the next model's pilot or the chunks run
@@ -422,10 +423,15 @@ def summarise_many(
                 submit_next()
             while pending:
                 ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in ready:
-                    finish(f.result(), pending.pop(f))
+                while ready:
+                    # a done future holds its partials: drop it before the next chunk is
+                    # submitted (the set kept two finished chunks alive beside four running)
+                    f = ready.pop()
+                    result, c = f.result(), pending.pop(f)
+                    del f
+                    finish(result, c)
+                    del result
                     submit_next()
-                del ready, f  # drop the finished partials before waiting again
     for summary in summaries:
         summary.complete(len(units))
     if paired is not None:
