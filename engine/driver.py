@@ -346,7 +346,7 @@ def summarise_many(
             for part, scalars in ex.map(reduce_pilot_unit, units[:n_pilot_units]):
                 summary.merge(part)
                 unit_scalars.append(scalars[0] if scalars else None)
-            del part  # the last pilot partial stayed referenced (tens of MB) for the whole run
+                del part  # the last one stayed referenced (tens of MB) for the whole run
         if m == 0 and keep:
             place([(0, pilot[0][:, :, :keep], pilot[1][:, :, :keep])])
         pilot.clear()  # free the pilot's records before the next model's pilot or the chunks run
@@ -425,7 +425,7 @@ def summarise_many(
                 ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                 while ready:
                     # a done future holds its partials: drop it before the next chunk is
-                    # submitted (the set kept two finished chunks alive beside four running)
+                    # submitted (the set kept finished chunks alive beside the new ones in flight)
                     f = ready.pop()
                     result, c = f.result(), pending.pop(f)
                     del f

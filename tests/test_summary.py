@@ -206,11 +206,15 @@ def test_summary_merges_partials_in_any_order_to_the_same_result():
 
 def test_partial_summaries_do_not_pile_up(monkeypatch):
     """Regression: every chunk's partial summary (tens of MB) stayed referenced until the run
-    ended (5.4 GB at 1M paths). Now at most two per thread are alive: the pilot's last one is
-    dropped, and a finished chunk's before the next is submitted (two chunks finishing together
-    once left six alive on two threads)."""
+    ended (5.4 GB at 1M paths). Now at most two per thread are alive, per model: the pilot's last
+    one is dropped, and a finished chunk's before the next is submitted. The wait reports every
+    chunk in flight at once and the progress callback is slow, so chunks finish together (the
+    set of finished futures once kept them: seven alive on two threads)."""
+    import concurrent.futures as cf
+    import time
     import weakref
 
+    from engine import driver
     from engine import reduction as summary
 
     alive = weakref.WeakSet()
@@ -220,8 +224,13 @@ def test_partial_summaries_do_not_pile_up(monkeypatch):
         init(self, plan)
         alive.add(self)
 
+    def slow(done, total):
+        most.append(len(alive))
+        time.sleep(0.05)
+
     monkeypatch.setattr(summary.Partial, "__init__", tracked)
-    most = []
+    monkeypatch.setattr(driver, "wait", lambda fs, return_when=None: cf.wait(fs, return_when=cf.ALL_COMPLETED))
+    most: list[int] = []
     sc = engine.load_scenario(
         BASELINE,
         overrides=[
@@ -231,8 +240,19 @@ def test_partial_summaries_do_not_pile_up(monkeypatch):
             "simulation.seed=9",
         ],
     )
-    engine.run(sc, threads=2, progress=lambda done, total: most.append(len(alive)))
+    engine.run(sc, threads=2, progress=slow)
     assert len(most) == 11 and most[0] == 0 and max(most) <= 2 * 2, most
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value encountered")
+def test_a_run_of_no_paths_through_the_api_returns_an_empty_summary():
+    """Scenario files refuse paths < 1; the API reached the pilot loop with no units (a NameError
+    once)."""
+    from engine.driver import summarise
+    from engine.model import build
+
+    s, _, _ = summarise(build(engine.load_scenario(BASELINE, overrides=["simulation.horizon=2m"])), 0, 1, threads=1)
+    assert s.n_paths == 0
 
 
 @pytest.mark.parametrize(
