@@ -90,6 +90,34 @@ def test_qt_redemptions_never_exceed_the_cap():
     assert runoff[2].min() == pytest.approx(30)  # the cap binds: more than $30bn matures a month
 
 
+def test_a_programme_counts_from_the_step_that_holds_its_first_day():
+    """Regression: a programme ran in the steps whose start date lay in [start, end), so FOMC dates
+    (June 1) in a scenario stepping from month ends started a month late (hiking_2022's QT from
+    July). Now each step gets the share of its calendar days inside the programme: closed forms."""
+    import datetime as dt
+
+    from engine.blocks import fed_balance_sheet as fbs
+
+    sc = engine.load_scenario(
+        os.path.join(SCENARIOS, "hiking_2022.yaml"),
+        overrides=["fed_balance_sheet.qe=[{start: 2022-06-15, end: 2022-07-15, pace: 30bn/month}]"],
+    )
+    p = sc.fed_balance_sheet
+    d = dt.date
+    dates = [d(2022, 4, 30), d(2022, 5, 31), d(2022, 6, 30), d(2022, 7, 31), d(2022, 8, 31), d(2022, 9, 30)]
+    qe, cap = fbs.schedules(p, dates, 1 / 12)
+    # caps of 30 from June 1 to Sep 1 and 60 from Sep 1: May 31-Jun 30 holds 29 of its 30 days,
+    # Aug 31-Sep 30 one day of the first and 29 of the second
+    assert cap[0] == 0 and cap[1] == pytest.approx(29) and cap[2] == pytest.approx(30)  # USD bn in the step
+    assert cap[3] == pytest.approx(30) and cap[4] == pytest.approx(30 / 30 + 60 * 29 / 30), cap
+    # a purchase from Jun 15 to Jul 15: 15 of the May 31 step's 30 days, 15 of the Jun 30 step's 31
+    assert qe[1].sum() == pytest.approx(30 * 15 / 30) and qe[2].sum() == pytest.approx(30 * 15 / 31)
+    assert qe[0].sum() == qe[3].sum() == qe[4].sum() == 0
+    # steps aligned with the programme are untouched: exactly the pace times the step length
+    _, cap_1st = fbs.schedules(p, [d(2022, 6, 1), d(2022, 7, 1), d(2022, 8, 1), d(2022, 9, 1), d(2022, 10, 1)], 1 / 12)
+    assert list(cap_1st) == [p.qt[0].cap.value / 12] * 3 + [p.qt[1].cap.value / 12]
+
+
 # ------------------------------------------------------------------------------------ CBO
 def test_cbo_outlook_is_reproduced_without_volatility():
     r = run("cbo_2025_no_vol")

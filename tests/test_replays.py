@@ -173,16 +173,16 @@ def test_qe_2020_holds_the_realised_2y():
 # -- the 2022-23 inversion (issue 13, part 4) --------------------------------------------------------
 # The 18 month ends of 2022-23 on which the realised DGS10 - DGS2 was negative (2022-07 .. 2023-12):
 # realised mean -56.3bp. The replay's depth is the mean over those months of the median spread
-# across paths (2,000 paths, the scenario's seed 2122): -81.9bp (bootstrap standard error over the
-# paths about 2bp; seed 7 gives -88.3bp). With the hikes as policy-rate shocks the rule took back
+# across paths (2,000 paths, the scenario's seed 2122): -81.5bp (bootstrap standard error over the
+# paths 2.1bp; seed 7 gives -88.0bp). With the hikes as policy-rate shocks the rule took back
 # (before `sets_target`) it was -4.4bp: the median policy rate at those months was 3.38% against the
 # realised 4.32% (now 4.46%), the 2y 3.01% against 4.39% (now 4.38%). The miss left is the 10y
 # (3.57% against 3.83%), most of it the carried pricing error of the start's fit (the end-2021 10y
-# sits 33bp below the fitted curve; initial.pricing_error=drop gives -60.1bp); the QT of 2022-23
+# sits 33bp below the fitted curve; initial.pricing_error=drop gives -59.8bp); the QT of 2022-23
 # (in the replay since the depth was -84.4bp) adds about 10bp to the 10y by end-2023. Against the
 # model's own uncertainty the realised depth is near: per path, the mean spread over those months
-# has its 25-75% range at -139 / -27bp, and the realised -56bp sits at its 62nd percentile.
-INVERSION_DEPTH_BP = -81.9
+# has its 25-75% range at -138 / -26bp, and the realised -56bp sits at its 62nd percentile.
+INVERSION_DEPTH_BP = -81.5
 INVERSION_TOL_BP = 13.0  # four times the larger of the bootstrap s.e. (2.1) and half the seed-to-seed gap (3.25)
 
 
@@ -217,8 +217,10 @@ def test_hiking_2022_inverts_about_as_deeply_as_2022_23_did():
 def test_hiking_2022_s_realised_inversion_lies_in_the_middle_half_of_its_paths():
     """Per path, the mean 10y - 2y over the 18 inverted month ends; the realised mean (-56.3bp)
     lies between that distribution's 25th and 75th percentiles (62nd measured): the replay's depth
-    is near the realised one on the model's own scale of uncertainty (the slope's year-ahead bands
-    are held against history in tests/test_backtest.py)."""
+    is near the realised one on the model's own scale of uncertainty. A coarse check: that range
+    is 112bp wide, so only a depth some 50bp further from the realised one fails it; the depth
+    itself is pinned above, and the slope's year-ahead bands are held against history in
+    tests/test_backtest.py."""
     res, real = _kept("hiking_2022"), _realised("hiking_2022")
     spread = real["DGS10"] - real["DGS2"]
     inverted = spread[spread < 0].index
