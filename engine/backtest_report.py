@@ -36,7 +36,7 @@ def markdown(bt: Backtest) -> str:
     """The summary as markdown tables, ready for a README."""
     s, m = bt.summary, bt.settings
     months = s["months"].iloc[0]
-    label = {v: s.label for v, s in VARIABLES.items()}
+    label = {v: sc.label for v, sc in VARIABLES.items()}
     s = s.assign(variable=s["variable"].map(label))
     lines = [
         f"Backtest of `{m['scenario']}` (engine {m['engine_version']}): {m['n_starts']} {m['starts']} starts "
@@ -88,7 +88,7 @@ def pit_figure(bt: Backtest):
     s = bt.summary
     months = s["months"].iloc[0]
     edges = np.linspace(0, 1, PIT_BINS + 1)
-    for ax, (var, desc) in zip(np.atleast_1d(axes), ((v, s.label) for v, s in VARIABLES.items())):
+    for ax, (var, desc) in zip(np.atleast_1d(axes), ((v, sc.label) for v, sc in VARIABLES.items())):
         row = s[(s["variable"] == var) & (s["months"] == months)].iloc[0]
         counts = np.array([row[f"pit_bin{k + 1}"] for k in range(PIT_BINS)], dtype=float)
         n = counts.sum()

@@ -56,14 +56,14 @@ class Scored:
 
     def paths(self, raw: Callable[[str], np.ndarray]) -> np.ndarray:
         """The simulated paths, decimals, from ``raw(name)``."""
-        return _signed_sum(raw, self.engine)
+        return _value_or_difference(raw, self.engine)
 
     def realised(self, hist: pd.DataFrame) -> pd.Series:
         """The realised series, percent."""
-        return _signed_sum(lambda c: hist[c], self.history)
+        return _value_or_difference(lambda c: hist[c], self.history)
 
 
-def _signed_sum(get, names):
+def _value_or_difference(get, names):
     return get(names[0]) - get(names[1]) if len(names) == 2 else get(names[0])
 
 

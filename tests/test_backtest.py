@@ -253,8 +253,9 @@ def test_the_slope_s_year_ahead_bands_hold_against_history():
     and the mean PIT is 0.45-0.55 (issue 13's targets for the yields); the 25-75% band covers
     0.576 here and 0.586 at seed 7, a little above the yields' 0.58 (the slope's inner band is
     slightly wide), so it is held to 0.42-0.60; and twelve months out the simulated s.d. of the
-    slope's change is within 20% of the s.d. of the realised forecast errors (76.7 against 67.6 bp
-    measured; 35 starts put about 12% of sampling error on the latter). It guards the curve's
+    slope's change is within three sampling errors of the s.d. of the realised forecast errors
+    (76.7 against 67.6 bp measured; 35 starts put 1/sqrt(2 x 34) = 12% of sampling error on the
+    latter, so 36%: a width off by half fails). It guards the curve's
     year-ahead shape, which the 2022-23 replay's inversion depth is read against
     (tests/test_replays.py)."""
     s = engine.backtest("baseline", paths=2000).summary
@@ -262,4 +263,4 @@ def test_the_slope_s_year_ahead_bands_hold_against_history():
     allm, m12 = s.loc["1-12"], s.loc["12"]
     assert 0.85 <= allm["cover_90"] <= 0.95 and 0.45 <= allm["mean_pit"] <= 0.55, allm
     assert 0.42 <= allm["cover_50"] <= 0.60, allm
-    assert abs(m12["sim_sd_bp"] / m12["err_sd_bp"] - 1) <= 0.20, m12
+    assert abs(m12["sim_sd_bp"] / m12["err_sd_bp"] - 1) <= 3 * 0.12, m12

@@ -60,3 +60,7 @@ def test_a_triggered_downgrade_adds_the_term_premium_and_nothing_else():
     add_bp = on.scenario.holders.downgrades.term_premium_add.value * 1e4
     d = (on.raw("supply_term_premium_10y")[-1] - off.raw("supply_term_premium_10y")[-1]) * 1e4
     assert np.allclose(d, add_bp, rtol=0, atol=1e-9), (d.min(), d.max(), add_bp)
+    # convenience_cut is 0: the bills' convenience is the same to the bit, and so is everything
+    # upstream of the supply block (the same draws)
+    assert np.array_equal(on.raw("supply_convenience_yield_3m"), off.raw("supply_convenience_yield_3m"))
+    assert np.array_equal(on.raw("policy_rate"), off.raw("policy_rate"))

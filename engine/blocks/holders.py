@@ -18,10 +18,14 @@
   ``convenience_cut``, persistently (through the supply part of both). The defaults are what the
   three US downgrades did (:data:`US_DOWNGRADES`, each announced after the US close, so the next
   business day's close is the first to hold it; H.15 closes, tests/test_downgrades.py): the 10y
-  moved -18 / +3 / +3 bp on that day, median +3 bp; the 2y moved -1 / -4 / -1 bp, so the short end
-  lost no convenience on any of them and the cut is 0. Longer windows take in other news (the
-  refunding of 2023-08-02, the 20y auction of 2025-05-21, the 2011 flight to quality) and read from
-  -38 to +15 bp; ``downgrade_cascade`` takes +15 bp as its stress.
+  moved -18 / +3 / +3 bp on that day, median +3 bp (mean -4). That is a weak measurement: each
+  move is under one ordinary day's s.d. of DGS10 changes (6.6 / 7.5 / 4.9 bp in 2011 / 2023 /
+  2025), the day holds other news too (2011-08-08 the ECB's bond buying and the equity sell-off;
+  the Treasury's refunding statement at 8:30 ET on 2023-08-02), and three such days cannot tell
+  +3 bp from 0 or +10. Windows of two or three days read -38 / +15 / +15 bp. The convenience cut
+  is an assumption: the 3m bill yield it acts on is not in the data here, and the 2y, the
+  shortest tenor that is, moved -1 / -4 / -1 bp (no sign of the short end cheapening), so 0.
+  ``downgrade_cascade`` takes +15 bp and 5 bp as its stress.
 """
 
 from __future__ import annotations
@@ -107,12 +111,12 @@ class Downgrades(Section):
     term_premium_add: Rate = Field(
         "3bp",
         description="10y term premium added per downgrade: the median next-day 10y move after the three "
-        "US downgrades (-18/+3/+3 bp, H.15)",
+        "US downgrades (-18/+3/+3 bp, H.15; each within one ordinary day's s.d., so a weak measurement)",
     )
     convenience_cut: Rate = Field(
         "0bp",
-        description="3m convenience yield lost per downgrade: none seen (the 2y fell the next day after "
-        "each of the three US downgrades, -1/-4/-1 bp, H.15)",
+        description="3m convenience yield lost per downgrade (assumption: no 3m series in the data; the "
+        "2y, the shortest tenor there, fell the next day after each of the three US downgrades, -1/-4/-1 bp, H.15)",
     )
 
 
