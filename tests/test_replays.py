@@ -151,9 +151,9 @@ def _assert_covers(replay: str, tenor: str) -> None:
 @pytest.mark.parametrize(
     ("replay", "tenor"),
     [
-        ("hiking_2022", "10y"),  # measured: 24 of 24 months
+        ("hiking_2022", "10y"),  # measured: 23 of 24 months
         ("qe_2020", "10y"),  # 104 of 104 weeks
-        ("hiking_2022", "2y"),  # issue 13: a strict xfail (12 of 24 inside) before the policy cycle
+        ("hiking_2022", "2y"),  # 22 of 24; issue 13: a strict xfail (12 of 24 inside) before the policy cycle
         ("qt_runoff", "2y"),  # issue 13: a strict xfail (31 of 42 inside) before the policy cycle
         ("qt_runoff", "10y"),  # 40 of 42 months
         ("tariff_shock_2025", "10y"),  # 60 of 62 days
