@@ -116,6 +116,18 @@ def test_a_programme_counts_from_the_step_that_holds_its_first_day():
     # steps aligned with the programme are untouched: exactly the pace times the step length
     _, cap_1st = fbs.schedules(p, [d(2022, 6, 1), d(2022, 7, 1), d(2022, 8, 1), d(2022, 9, 1), d(2022, 10, 1)], 1 / 12)
     assert list(cap_1st) == [p.qt[0].cap.value / 12] * 3 + [p.qt[1].cap.value / 12]
+    # foreign official sales follow the same rule (they started with the first step that began on
+    # or after sell_start): from June 15, 15 of the May 31 step's 30 days, until the amount is sold
+    from engine.blocks import holders
+
+    fo = engine.load_scenario(
+        os.path.join(SCENARIOS, "de_dollarization.yaml"),
+        overrides=["holders.foreign_official.sell_start=2022-06-15", "holders.foreign_official.sell_amount=50bn"],
+    ).holders.foreign_official
+    pace = fo.sell_pace.value / 12
+    sales = holders.foreign_sales(fo, dates, 1 / 12)
+    assert sales[0] == 0 and sales[1] == pytest.approx(pace * 15 / 30)
+    assert sales.sum() == pytest.approx(min(50.0, 4 * pace + pace / 2)), sales
 
 
 # ------------------------------------------------------------------------------------ CBO

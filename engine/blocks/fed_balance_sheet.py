@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit
 from pydantic import model_validator
 
+from ..core.calendar import share_in
 from ..core.layout import (
     BTFP,
     BUCKETS,
@@ -151,31 +152,24 @@ def soma_initial(p: Params) -> np.ndarray:
     return np.array([p.soma_buckets[b].value * p.soma.value if b in p.soma_buckets else 0.0 for b in BUCKETS])
 
 
-def _share(a: _dt.date, b: _dt.date, start: _dt.date, end: _dt.date) -> float:
-    """Share of the step [a, b) that lies in the programme's [start, end), by calendar days."""
-    inside = (min(b, end) - max(a, start)).days
-    return max(inside, 0) / (b - a).days
-
-
 def schedules(p: Params, dates: list[_dt.date], dt: float) -> tuple[np.ndarray, np.ndarray]:
     """Per step k (from dates[k] to dates[k+1]): QE purchases by bucket (USD bn in the step) and
     the QT redemption cap (USD bn in the step; 0 = reinvest everything); a flow of X per year is
     X dt per step (the model's step length) times the share of the step's calendar days that lie
-    in the programme's [start, end). So a programme counts from the step that holds its first
-    day, as a dated event does (a June 1 start runs in month-end steps from May 31's, for 29 of its
-    30 days), and steps wholly inside it get exactly X dt; overlapping QE programmes add up,
-    overlapping QT caps add up."""
+    in the programme's [start, end) (:func:`~engine.core.calendar.share_in`: a June 1 start runs in
+    month-end steps from May 31's, for 29 of its 30 days; steps wholly inside get exactly X dt);
+    overlapping QE programmes add up, overlapping QT caps add up."""
     n = len(dates) - 1
     qe = np.zeros((n, N_B))
     cap = np.zeros(n)
     for k in range(n):
         for prog in p.qe:
-            share = _share(dates[k], dates[k + 1], prog.start, prog.end)
+            share = share_in(dates[k], dates[k + 1], prog.start, prog.end)
             if share > 0:
                 for b, q in prog.mix.items():
                     qe[k, BUCKETS.index(b)] += prog.pace.value * dt * q.value * share
         for qt in p.qt:
-            share = _share(dates[k], dates[k + 1], qt.start, qt.end)
+            share = share_in(dates[k], dates[k + 1], qt.start, qt.end)
             if share > 0:
                 cap[k] += qt.cap.value * dt * share
     return qe, cap

@@ -38,6 +38,7 @@ from numba import njit
 from pydantic import model_validator
 
 from ..core.buckets import BUCKET_YEARS, interp, interp_weights
+from ..core.calendar import share_in
 from ..core.layout import BANK_LOSS, BTFP, DOWNGRADES, FOREIGN, OUT0
 from ..schema import (
     Date,
@@ -147,15 +148,18 @@ class Packed(NamedTuple):
 
 
 def foreign_sales(p: ForeignOfficial, dates, dt: float) -> np.ndarray:
-    """Foreign official sales per step (USD bn), from the pace, start and total amount."""
+    """Foreign official sales per step (USD bn), from the pace, start and total amount: the pace
+    times the share of the step's calendar days from ``sell_start`` on (:func:`share_in`, as QE
+    and QT programmes), until the amount is sold."""
     n = len(dates) - 1
     out = np.zeros(n)
     if p.sell_start is None or p.sell_pace.value <= 0:
         return out
     left = min(p.sell_amount.value, p.holdings.value)
     for k in range(n):
-        if dates[k] >= p.sell_start and left > 0:
-            out[k] = min(p.sell_pace.value * dt, left)
+        share = share_in(dates[k], dates[k + 1], p.sell_start)
+        if share > 0 and left > 0:
+            out[k] = min(p.sell_pace.value * dt * share, left)
             left -= out[k]
     return out
 

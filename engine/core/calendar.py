@@ -43,6 +43,15 @@ class Calendar:
         return min(k, self.n_steps - 1)
 
 
+def share_in(a: _dt.date, b: _dt.date, start: _dt.date, end: _dt.date = _dt.date.max) -> float:
+    """Share of the step [a, b) that lies in the window [start, end), by calendar days: how much
+    of a dated flow (a QE or QT programme, foreign sales) a step carries. A window counts from the
+    step that holds its first day, as a dated event does (:meth:`Calendar.step_of`); a step wholly
+    inside it gets exactly 1."""
+    inside = (min(b, end) - max(a, start)).days
+    return max(inside, 0) / (b - a).days
+
+
 def offset(d: _dt.date, t: Tenor, n: int = 1) -> _dt.date:
     """``d`` moved forward by ``n`` times tenor ``t`` (business days for ``d``)."""
     ts = pd.Timestamp(d)
