@@ -68,11 +68,15 @@ VARIANTS: list[tuple[str, list[str]]] = [
 ]
 
 
+def run(name: str, paths: int, overrides: list[str]):
+    """``name`` at ``paths`` paths with yearly records and every path kept."""
+    ov = [f"simulation.paths={paths}", f"outputs.keep_paths={paths}", "simulation.record=1y", *overrides]
+    return engine.run(engine.load_scenario(os.path.join(SCENARIOS, f"{name}.yaml"), overrides=ov))
+
+
 def measure(name: str, overrides: list[str], paths: int) -> list[str]:
     """One table row's cells: NI/revenue and debt/GDP at the end, 10y and policy at 2035 and 2055."""
-    n = 1 if name.endswith("_no_vol") else paths
-    ov = [f"simulation.paths={n}", f"outputs.keep_paths={n}", "simulation.record=1y", *overrides]
-    r = engine.run(engine.load_scenario(os.path.join(SCENARIOS, f"{name}.yaml"), overrides=ov))
+    r = run(name, 1 if name.endswith("_no_vol") else paths, overrides)
     dates = list(r.dates)
     i35 = max(i for i, d in enumerate(dates) if d <= pd.Timestamp("2035-12-31"))
 
@@ -96,13 +100,7 @@ def pooled(paths: int, seeds: int) -> None:
     within-run standard error of a right-skewed mean is itself noisy)."""
     ni, debt = [], []
     for seed in range(1, seeds + 1):
-        ov = [
-            f"simulation.paths={paths}",
-            f"outputs.keep_paths={paths}",
-            "simulation.record=1y",
-            f"simulation.seed={seed}",
-        ]
-        r = engine.run(engine.load_scenario(os.path.join(SCENARIOS, "cbo_2025.yaml"), overrides=ov))
+        r = run("cbo_2025", paths, [f"simulation.seed={seed}"])
         ni.append(r.raw("net_interest_to_revenue")[-1].mean() * 100)
         debt.append(r.raw("debt_to_gdp")[-1].mean() * 100)
         print(f"seed {seed}: NI / revenue {ni[-1]:.2f}, debt / GDP {debt[-1]:.2f}", flush=True)
